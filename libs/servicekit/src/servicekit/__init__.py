@@ -1,0 +1,1 @@
+"""Shared plumbing for Collective's services. Never a domain concept lives here."""

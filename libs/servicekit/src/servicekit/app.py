@@ -1,0 +1,111 @@
+"""Build a service's FastAPI app with all the shared plumbing wired the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.utils import get_openapi
+from sqlalchemy.engine import Engine
+
+from servicekit.auth import TokenVerifier
+from servicekit.config import ServiceSettings
+from servicekit.limits import BodySizeLimitMiddleware
+from servicekit.observability import (
+    AccessLogMiddleware,
+    configure_logging,
+    health_router,
+    install_metrics,
+    install_request_id,
+)
+from servicekit.problems import PROBLEM_MEDIA_TYPE, Problem, install_problem_handlers
+
+# Refusals any authenticated operation can give, documented once for every operation.
+_COMMON_PROBLEMS = {
+    "401": "Missing, malformed, expired or wrongly signed bearer token",
+    "403": "The token lacks a scope this operation needs",
+    "413": "The request body is over the size limit",
+    "422": "The request is not valid; `errors` names each field",
+}
+
+
+def create_service_app(
+    *,
+    title: str,
+    version: str,
+    description: str,
+    settings: ServiceSettings,
+    engine: Engine,
+    routers: Iterable[APIRouter],
+    openapi_tags: list[dict[str, Any]] | None = None,
+    body_limit_overrides: Mapping[str, int] | None = None,
+    verifier: TokenVerifier | None = None,
+    on_startup=None,
+) -> FastAPI:
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if on_startup is not None:
+            on_startup(app)
+        yield
+        engine.dispose()
+
+    app = FastAPI(title=title, version=version, description=description, openapi_tags=openapi_tags,
+                  lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.verifier = verifier or TokenVerifier.from_settings(settings)
+
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router)
+    install_metrics(app)
+    # Outermost last: request id first, so the access log and every problem carry it.
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=body_limit_overrides)
+    app.add_middleware(AccessLogMiddleware, service=title)
+    install_request_id(app)
+    _document_problems(app)
+    return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Every operation documents its problem responses, so clients and schemathesis know them."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for defn_name, defn in components["Problem"].pop("$defs", {}).items():
+            components.setdefault(defn_name, defn)
+        problem_content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                responses = operation["responses"]
+                secured = bool(operation.get("security"))
+                for status, description in _COMMON_PROBLEMS.items():
+                    if status in ("401", "403") and not secured:
+                        continue
+                    responses[status] = {"description": description, "content": problem_content}
+                for status, response in responses.items():
+                    # FastAPI documents 422 as HTTPValidationError JSON; ours are problems.
+                    if status.startswith(("4", "5")):
+                        response["content"] = problem_content
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi

@@ -1,0 +1,116 @@
+"""`Idempotency-Key` on creates and bulk imports.
+
+The same key with the same body replays the stored response; the same key with another body is
+refused (422); a key still being processed by a concurrent request is refused (409).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, select
+
+from servicekit.audit import utcnow
+from servicekit.auth import Principal
+from servicekit.problems import ProblemError
+
+MAX_KEY_LENGTH = 200
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("client", "key", name="uq_idempotency_client_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client: str = Field(max_length=300)
+    key: str = Field(max_length=MAX_KEY_LENGTH)
+    operation: str = Field(max_length=300)
+    fingerprint: str = Field(max_length=64)
+    status_code: int
+    response: Any = Field(sa_column=Column(JSON))
+    headers: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+def fingerprint(body: Any) -> str:
+    if isinstance(body, bytes):
+        raw = body
+    else:
+        raw = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return hashlib.sha256(raw).hexdigest()
+
+
+class Idempotency:
+    """Use in a create route: `replay()` before the work, `remember()` before the commit."""
+
+    def __init__(self, session: Session, principal: Principal, key: str | None, operation: str, body: Any) -> None:
+        if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
+            raise ProblemError(
+                422,
+                "validation-error",
+                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
+                title="Request is not valid",
+                errors=[{"field": "header.idempotency-key", "message": "bad length", "type": "string_length"}],
+            )
+        self.session = session
+        self.client = f"{principal.org}:{principal.subject}"
+        self.key = key
+        self.operation = operation
+        self.fingerprint = fingerprint(body)
+
+    def replay(self) -> JSONResponse | None:
+        if self.key is None:
+            return None
+        stored = self.session.exec(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.client == self.client, IdempotencyRecord.key == self.key
+            )
+        ).first()
+        if stored is None:
+            return None
+        if stored.fingerprint != self.fingerprint or stored.operation != self.operation:
+            raise ProblemError(
+                422,
+                "idempotency-key-reused",
+                "This Idempotency-Key was already used with a different request; use a new key.",
+                title="Idempotency key reused",
+            )
+        headers = dict(stored.headers or {})
+        headers["Idempotent-Replayed"] = "true"
+        return JSONResponse(stored.response, status_code=stored.status_code, headers=headers)
+
+    def remember(self, status_code: int, response: Any, headers: dict[str, str] | None = None) -> None:
+        if self.key is None:
+            return
+        self.session.add(
+            IdempotencyRecord(
+                client=self.client,
+                key=self.key,
+                operation=self.operation,
+                fingerprint=self.fingerprint,
+                status_code=status_code,
+                response=response,
+                headers=headers,
+            )
+        )
+
+    def commit(self) -> None:
+        """Commit the work and the record together; a concurrent twin loses with 409."""
+        try:
+            self.session.commit()
+        except IntegrityError as exc:
+            self.session.rollback()
+            if self.key is None or "idempotency_record" not in str(exc.orig) and "uq_idempotency" not in str(exc.orig):
+                raise
+            raise ProblemError(
+                409,
+                "idempotency-key-in-use",
+                "A request with this Idempotency-Key was processed concurrently; retry to get its response.",
+                title="Conflict",
+            ) from exc

@@ -1,0 +1,165 @@
+"""RFC 9457 problem details for every error a service returns, validation included."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_BASE = "https://collective.hscni.net/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+def problem_type(slug: str) -> str:
+    return PROBLEM_BASE + slug
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Where the error is: body.items.0.statement, query.limit, ...")
+    message: str
+    type: str | None = None
+
+
+class Problem(BaseModel):
+    """The body of every error response (RFC 9457)."""
+
+    type: str = Field(examples=[problem_type("not-found")])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str | None = Field(default=None, examples=["No framework version with that id."])
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+    model_config = {"extra": "allow"}
+
+
+class ProblemError(Exception):
+    """Raised by routes and services; rendered as application/problem+json."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        detail: str | None = None,
+        *,
+        title: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail or slug)
+        self.status = status
+        self.slug = slug
+        self.title = title or slug.replace("-", " ").capitalize()
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+        self.extensions = extensions
+
+
+# The common refusals, named once so every service words them the same way.
+def not_found(what: str) -> ProblemError:
+    return ProblemError(404, "not-found", f"No {what} with that identifier.", title="Not found")
+
+
+def conflict(slug: str, detail: str, **extensions: Any) -> ProblemError:
+    return ProblemError(409, slug, detail, **extensions)
+
+
+def unprocessable(detail: str, errors: list[dict[str, Any]] | None = None, slug: str = "validation-error") -> ProblemError:
+    return ProblemError(422, slug, detail, title="Request is not valid", errors=errors)
+
+
+def problem_response(
+    request: Request | None,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": problem_type(slug), "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if request is not None:
+        body["instance"] = request.url.path
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"field": _field_path(err.get("loc", ())), "message": err.get("msg", "invalid"), "type": err.get("type")}
+        for err in exc.errors()
+    ]
+
+
+async def _problem_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
+    return problem_response(
+        request, exc.status, exc.slug, exc.title, exc.detail, exc.errors, exc.headers, **exc.extensions
+    )
+
+
+async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = validation_errors(exc)
+    named = ", ".join(e["field"] for e in errors[:5])
+    return problem_response(
+        request, 422, "validation-error", "Request is not valid", f"Check these fields: {named}.", errors
+    )
+
+
+_SLUGS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+          405: "method-not-allowed", 406: "not-acceptable", 409: "conflict",
+          413: "content-too-large", 415: "unsupported-media-type", 429: "too-many-requests"}
+
+
+async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+    return problem_response(
+        request, status, _SLUGS.get(status, "http-error"), title, detail, headers=getattr(exc, "headers", None)
+    )
+
+
+async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
+    # Never a stack trace, SQL or secret in a response; the log has the detail and the request id.
+    import structlog
+
+    structlog.get_logger("servicekit").exception("unhandled_error", path=request.url.path)
+    return problem_response(request, 500, "internal-error", "Internal server error",
+                            "Something went wrong on our side; the request id in the logs identifies it.")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ProblemError, _problem_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+    app.add_exception_handler(Exception, _unhandled_handler)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting problem bodies for the given statuses."""
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
