@@ -67,7 +67,9 @@ def create_service_app(
     install_metrics(app)
     # Outermost last: request id first, so the access log and every problem carry it.
     app.add_middleware(GZipMiddleware, minimum_size=2048)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=body_limit_overrides)
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=body_limit_overrides
+    )
     app.add_middleware(AccessLogMiddleware, service=title)
     install_request_id(app)
     _document_problems(app)
@@ -85,7 +87,9 @@ def _document_problems(app: FastAPI) -> None:
             tags=app.openapi_tags,
         )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components["Problem"] = Problem.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
         for defn_name, defn in components["Problem"].pop("$defs", {}).items():
             components.setdefault(defn_name, defn)
         problem_content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -98,7 +102,11 @@ def _document_problems(app: FastAPI) -> None:
                 for status, description in _COMMON_PROBLEMS.items():
                     if status in ("401", "403") and not secured:
                         continue
-                    responses[status] = {"description": description, "content": problem_content}
+                    # An operation's own wording of a refusal (e.g. its 422 cases) is kept;
+                    # FastAPI's generic 422 (HTTPValidationError) is not.
+                    existing = responses.get(status)
+                    if existing is None or "HTTPValidationError" in str(existing.get("content")):
+                        responses[status] = {"description": description}
                 for status, response in responses.items():
                     # FastAPI documents 422 as HTTPValidationError JSON; ours are problems.
                     if status.startswith(("4", "5")):

@@ -1,4 +1,7 @@
-"""The append-only audit record every write appends to (actor, time, action, target, before, after)."""
+"""The append-only audit record every write appends to.
+
+Each record names the actor, the time, the action, the target, and the target before and after.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 
 from alembic.operations import Operations
 from asgi_correlation_id import correlation_id
+from pydantic_core import to_jsonable_python
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, Session, SQLModel
 
@@ -52,8 +56,9 @@ def record(
         target_type=target_type,
         target_id=str(target_id),
         request_id=correlation_id.get(),
-        before=before,
-        after=after,
+        # JSON columns cannot store UUIDs, datetimes or models: keep their JSON form.
+        before=to_jsonable_python(before) if before is not None else None,
+        after=to_jsonable_python(after) if after is not None else None,
     )
     session.add(entry)
     return entry
@@ -71,6 +76,11 @@ def create_append_only_guard(op: Operations) -> None:
             "CREATE TRIGGER audit_record_no_change BEFORE UPDATE OR DELETE ON audit_record "
             "FOR EACH ROW EXECUTE FUNCTION audit_record_append_only()"
         )
+        # Row triggers do not fire on TRUNCATE; a statement trigger does.
+        op.execute(
+            "CREATE TRIGGER audit_record_no_truncate BEFORE TRUNCATE ON audit_record "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_record_append_only()"
+        )
     elif dialect == "sqlite":
         for verb in ("UPDATE", "DELETE"):
             op.execute(
@@ -82,6 +92,7 @@ def create_append_only_guard(op: Operations) -> None:
 def drop_append_only_guard(op: Operations) -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS audit_record_no_truncate ON audit_record")
         op.execute("DROP TRIGGER IF EXISTS audit_record_no_change ON audit_record")
         op.execute("DROP FUNCTION IF EXISTS audit_record_append_only()")
     elif dialect == "sqlite":

@@ -17,6 +17,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from servicekit.problems import ProblemError
 
 ALGORITHMS = ["EdDSA"]
+# An OIDC provider's JWKS may sign with any asymmetric algorithm (most use RS256); the key the
+# JWKS names pins the algorithm, and symmetric (HS*) algorithms are never accepted.
+JWKS_ALGORITHMS = frozenset(
+    {"EdDSA", "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
+)
 
 
 @dataclass(frozen=True)
@@ -32,14 +37,27 @@ class Principal:
         return scope in self.scopes
 
 
-def _unauthorized(detail: str, error: str = "invalid_token") -> ProblemError:
+def _unauthorized(detail: str, error: str | None = "invalid_token") -> ProblemError:
+    # RFC 6750 section 3.1: a request without credentials gets a bare challenge, no error code.
+    challenge = f'Bearer error="{error}"' if error else "Bearer"
     return ProblemError(
         401,
         "unauthorized",
         detail,
         title="Unauthorized",
-        headers={"WWW-Authenticate": f'Bearer error="{error}"'},
+        headers={"WWW-Authenticate": challenge},
     )
+
+
+def _scopes(claims: dict) -> frozenset[str]:
+    """`scope` (OAuth 2, space-separated) or `scp` (Entra ID: a string; Okta: a list)."""
+    for name in ("scope", "scp"):
+        value = claims.get(name)
+        if isinstance(value, str):
+            return frozenset(value.split())
+        if isinstance(value, list):
+            return frozenset(str(item) for item in value)
+    return frozenset()
 
 
 class TokenVerifier:
@@ -55,7 +73,7 @@ class TokenVerifier:
         if public_key_pem is None and jwks_url is None:
             raise ValueError("a public key or a JWKS URL is needed to verify tokens")
         self._key = public_key_pem
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, timeout=5) if jwks_url else None
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway_seconds
@@ -63,7 +81,7 @@ class TokenVerifier:
     @classmethod
     def from_settings(cls, settings) -> TokenVerifier:
         key = None
-        if settings.jwks_url is None:
+        if settings.jwks_url is None and settings.jwt_public_key_path is not None:
             key = Path(settings.jwt_public_key_path).read_bytes()
         return cls(
             issuer=settings.jwt_issuer,
@@ -74,11 +92,17 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         try:
-            key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._key
+            if self._jwks is not None:
+                signing_key = self._jwks.get_signing_key_from_jwt(token)
+                if signing_key.algorithm_name not in JWKS_ALGORITHMS:
+                    raise _unauthorized("The signing key's algorithm is not accepted.")
+                key, algorithms = signing_key.key, [signing_key.algorithm_name]
+            else:
+                key, algorithms = self._key, ALGORITHMS
             claims = jwt.decode(
                 token,
                 key,
-                algorithms=ALGORITHMS,
+                algorithms=algorithms,
                 audience=self.audience,
                 issuer=self.issuer,
                 leeway=self.leeway,
@@ -88,16 +112,29 @@ class TokenVerifier:
             raise _unauthorized("The token has expired.") from exc
         except jwt.InvalidSignatureError as exc:
             raise _unauthorized("The token's signature does not verify.") from exc
-        except jwt.PyJWKClientError as exc:
+        except jwt.PyJWKClientConnectionError as exc:
+            # The provider is down: the token may well be good, so no 401 for the client to act on.
+            raise ProblemError(
+                503,
+                "token-keys-unavailable",
+                "The keys that verify tokens cannot be fetched just now; retry shortly.",
+                title="Service unavailable",
+                headers={"Retry-After": "5"},
+            ) from exc
+        except (jwt.PyJWKClientError, jwt.PyJWKError, jwt.PyJWKSetError) as exc:
             raise _unauthorized("No signing key matches the token.") from exc
         except jwt.InvalidTokenError as exc:
             raise _unauthorized(f"The token is not valid: {exc}.") from exc
         org = claims.get("org")
         if not isinstance(org, str) or not org:
             raise _unauthorized("The token has no 'org' claim.")
-        scope = claims.get("scope", "")
-        scopes = scope.split() if isinstance(scope, str) else list(claims.get("scp", []))
-        return Principal(subject=str(claims["sub"]), org=org, scopes=frozenset(scopes), name=claims.get("name"))
+        name = claims.get("name")
+        return Principal(
+            subject=str(claims["sub"]),
+            org=org,
+            scopes=_scopes(claims),
+            name=name if isinstance(name, str) else None,
+        )
 
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT with scopes and an `org` claim.")
@@ -108,7 +145,7 @@ def authenticated(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise _unauthorized("A bearer token is required.", error="invalid_request")
+        raise _unauthorized("A bearer token is required.", error=None)
     principal = request.app.state.verifier.verify(credentials.credentials)
     request.state.principal = principal
     return principal
@@ -128,6 +165,10 @@ class RequireScopes:
                 "insufficient-scope",
                 f"This operation needs the scope(s): {', '.join(missing)}.",
                 title="Forbidden",
-                headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(self.scopes)}"'},
+                headers={
+                    "WWW-Authenticate": (
+                        f'Bearer error="insufficient_scope", scope="{" ".join(self.scopes)}"'
+                    )
+                },
             )
         return principal

@@ -36,7 +36,8 @@ class ServiceSettings(BaseSettings):
         problems = []
         if self.database_url.startswith("sqlite"):
             problems.append("database_url must name a server database in production")
-        if self.jwks_url is None and self.jwt_public_key_path == VAR_DIR / "keys" / "jwt-signing.pub.pem":
+        default_key = VAR_DIR / "keys" / "jwt-signing.pub.pem"
+        if self.jwks_url is None and self.jwt_public_key_path == default_key:
             problems.append("set jwks_url (or an explicit jwt_public_key_path) in production")
         if problems:
             raise ValueError("; ".join(problems))

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from pydantic_core import to_jsonable_python
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
@@ -39,24 +40,35 @@ class IdempotencyRecord(SQLModel, table=True):
 
 
 def fingerprint(body: Any) -> str:
+    """A stable digest of a request body: raw bytes, or any JSON-able value (pydantic models,
+    dataclasses, UUIDs and datetimes included), independent of the order of object keys."""
     if isinstance(body, bytes):
         raw = body
     else:
-        raw = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+        plain = to_jsonable_python(body, fallback=str)
+        raw = json.dumps(plain, sort_keys=True, separators=(",", ":"), default=str).encode()
     return hashlib.sha256(raw).hexdigest()
 
 
 class Idempotency:
     """Use in a create route: `replay()` before the work, `remember()` before the commit."""
 
-    def __init__(self, session: Session, principal: Principal, key: str | None, operation: str, body: Any) -> None:
+    def __init__(
+        self, session: Session, principal: Principal, key: str | None, operation: str, body: Any
+    ) -> None:
         if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
             raise ProblemError(
                 422,
                 "validation-error",
                 f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
                 title="Request is not valid",
-                errors=[{"field": "header.idempotency-key", "message": "bad length", "type": "string_length"}],
+                errors=[
+                    {
+                        "field": "header.idempotency-key",
+                        "message": "bad length",
+                        "type": "string_length",
+                    }
+                ],
             )
         self.session = session
         self.client = f"{principal.org}:{principal.subject}"
@@ -85,7 +97,9 @@ class Idempotency:
         headers["Idempotent-Replayed"] = "true"
         return JSONResponse(stored.response, status_code=stored.status_code, headers=headers)
 
-    def remember(self, status_code: int, response: Any, headers: dict[str, str] | None = None) -> None:
+    def remember(
+        self, status_code: int, response: Any, headers: dict[str, str] | None = None
+    ) -> None:
         if self.key is None:
             return
         self.session.add(
@@ -106,11 +120,14 @@ class Idempotency:
             self.session.commit()
         except IntegrityError as exc:
             self.session.rollback()
-            if self.key is None or "idempotency_record" not in str(exc.orig) and "uq_idempotency" not in str(exc.orig):
+            message = str(exc.orig)
+            ours = "idempotency_record" in message or "uq_idempotency" in message
+            if self.key is None or not ours:
                 raise
             raise ProblemError(
                 409,
                 "idempotency-key-in-use",
-                "A request with this Idempotency-Key was processed concurrently; retry to get its response.",
+                "A request with this Idempotency-Key was processed concurrently; "
+                "retry to get its response.",
                 title="Conflict",
             ) from exc

@@ -21,20 +21,39 @@ PUBLIC_NAME = "jwt-signing.pub.pem"
 
 
 def ensure_keys(directory: Path) -> tuple[Path, Path]:
-    """Create the key pair once; later calls keep what is there."""
+    """Create the key pair once; later calls keep what is there.
+
+    Safe when several processes start together (`make run`): each file appears complete or not
+    at all, and the first signing key written wins.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     private_path, public_path = directory / PRIVATE_NAME, directory / PUBLIC_NAME
     if not private_path.exists():
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         )
-        fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
+        staged = _write_staged(directory, pem, 0o600)
+        try:
+            os.link(staged, private_path)  # fails if another process got there first
+        except FileExistsError:
+            pass
+        finally:
+            staged.unlink()
     if not public_path.exists():
-        public_path.write_bytes(public_key_pem(private_path.read_bytes()))
+        staged = _write_staged(directory, public_key_pem(private_path.read_bytes()), 0o644)
+        os.replace(staged, public_path)
     return private_path, public_path
+
+
+def _write_staged(directory: Path, content: bytes, mode: int) -> Path:
+    path = directory / f".{uuid.uuid4().hex}.tmp"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+    return path
 
 
 def public_key_pem(private_pem: bytes) -> bytes:

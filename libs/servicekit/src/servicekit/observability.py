@@ -14,9 +14,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from servicekit.problems import problem_response
-
-REQUEST_ID_HEADER = "X-Request-ID"
+from servicekit.problems import REQUEST_ID_HEADER, problem_response
 
 
 def _add_request_id(_logger, _method, event_dict):
@@ -102,5 +100,7 @@ def readyz(request: Request) -> JSONResponse:
             connection.execute(text("SELECT 1"))
     except Exception:
         structlog.get_logger("servicekit").warning("readiness_failed")
-        return problem_response(request, 503, "not-ready", "Service unavailable", "The database is not reachable.")
+        return problem_response(
+            request, 503, "not-ready", "Service unavailable", "The database is not reachable."
+        )
     return JSONResponse({"status": "ok"})

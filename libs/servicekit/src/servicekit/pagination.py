@@ -19,7 +19,9 @@ MAX_LIMIT = 500
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next: str | None = Field(default=None, description="URL of the next page; absent on the last page.")
+    next: str | None = Field(
+        default=None, description="URL of the next page; absent on the last page."
+    )
 
 
 def encode_cursor(position: dict[str, Any]) -> str:
@@ -33,7 +35,8 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers bad base64, bad UTF-8 and bad JSON; RecursionError deeply nested JSON.
         raise _bad_cursor() from exc
     if not isinstance(value, dict):
         raise _bad_cursor()
@@ -46,7 +49,9 @@ def _bad_cursor() -> ProblemError:
         "invalid-cursor",
         "The cursor is not one this service issued; start again without it.",
         title="Request is not valid",
-        errors=[{"field": "query.cursor", "message": "not a valid cursor", "type": "invalid_cursor"}],
+        errors=[
+            {"field": "query.cursor", "message": "not a valid cursor", "type": "invalid_cursor"}
+        ],
     )
 
 

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_BASE = "https://collective.hscni.net/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+REQUEST_ID_HEADER = "X-Request-ID"
 
 
 def problem_type(slug: str) -> str:
@@ -20,7 +21,12 @@ def problem_type(slug: str) -> str:
 
 
 class FieldError(BaseModel):
-    field: str = Field(description="Where the error is: body.items.0.statement, query.limit, ...")
+    field: str | None = Field(
+        description="Where the error is: body.items.0.statement, query.limit, a CSV column ..."
+    )
+    row: int | None = Field(
+        default=None, description="For CSV imports: the row, counting the header as row 1."
+    )
     message: str
     type: str | None = None
 
@@ -71,7 +77,9 @@ def conflict(slug: str, detail: str, **extensions: Any) -> ProblemError:
     return ProblemError(409, slug, detail, **extensions)
 
 
-def unprocessable(detail: str, errors: list[dict[str, Any]] | None = None, slug: str = "validation-error") -> ProblemError:
+def unprocessable(
+    detail: str, errors: list[dict[str, Any]] | None = None, slug: str = "validation-error"
+) -> ProblemError:
     return ProblemError(422, slug, detail, title="Request is not valid", errors=errors)
 
 
@@ -102,7 +110,11 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [
-        {"field": _field_path(err.get("loc", ())), "message": err.get("msg", "invalid"), "type": err.get("type")}
+        {
+            "field": _field_path(err.get("loc", ())),
+            "message": err.get("msg", "invalid"),
+            "type": err.get("type"),
+        }
         for err in exc.errors()
     ]
 
@@ -110,7 +122,14 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 async def _problem_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
     return problem_response(
-        request, exc.status, exc.slug, exc.title, exc.detail, exc.errors, exc.headers, **exc.extensions
+        request,
+        exc.status,
+        exc.slug,
+        exc.title,
+        exc.detail,
+        exc.errors,
+        exc.headers,
+        **exc.extensions,
     )
 
 
@@ -119,7 +138,12 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     errors = validation_errors(exc)
     named = ", ".join(e["field"] for e in errors[:5])
     return problem_response(
-        request, 422, "validation-error", "Request is not valid", f"Check these fields: {named}.", errors
+        request,
+        422,
+        "validation-error",
+        "Request is not valid",
+        f"Check these fields: {named}.",
+        errors,
     )
 
 
@@ -134,17 +158,30 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
     title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
     return problem_response(
-        request, status, _SLUGS.get(status, "http-error"), title, detail, headers=getattr(exc, "headers", None)
+        request,
+        status,
+        _SLUGS.get(status, "http-error"),
+        title,
+        detail,
+        headers=getattr(exc, "headers", None),
     )
 
 
 async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
     # Never a stack trace, SQL or secret in a response; the log has the detail and the request id.
     import structlog
+    from asgi_correlation_id import correlation_id
 
     structlog.get_logger("servicekit").exception("unhandled_error", path=request.url.path)
-    return problem_response(request, 500, "internal-error", "Internal server error",
-                            "Something went wrong on our side; the request id in the logs identifies it.")
+    # Starlette answers unhandled errors outside every middleware, so the request id middleware
+    # never sees this response: name the id here, or the client cannot quote it.
+    request_id = correlation_id.get()
+    return problem_response(
+        request, 500, "internal-error", "Internal server error",
+        "Something went wrong on our side; the request id in the logs identifies it.",
+        headers={REQUEST_ID_HEADER: request_id} if request_id else None,
+        **({"request_id": request_id} if request_id else {}),
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -1,0 +1,267 @@
+"""A framework version as a 1EdTech CASE 1.1 CFPackage (plain JSON; CASE 1.1 has no JSON-LD).
+
+The package holds the CFDocument (the version), a CFItem per item, the CFAssociations (with an
+isChildOf from each top-level item to the document, as CASE expects), CFDefinitions with the
+item types used, and one CFRubric for the scale, whose criterion levels are the descriptors.
+The same content always gives the same package: lists are in tree or code order and every
+derived identifier is a uuid5.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from framework_api.exchange.csv_format import tree_order
+from framework_api.frameworks.content import (
+    ASSESSABLE_TYPES,
+    AssociationType,
+    ItemContent,
+    ItemType,
+    VersionContent,
+    VersionStatus,
+)
+from framework_api.frameworks.publishing import type_label
+
+# Identifiers CASE needs that the framework does not store (item types, rubric criteria and
+# levels, the links from top-level items to the document) derive from this namespace.
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:collective:framework-api:case")
+
+ADOPTION_STATUS = {
+    VersionStatus.draft: "Draft",
+    VersionStatus.published: "Adopted",
+    VersionStatus.deprecated: "Deprecated",
+}
+
+ASSOCIATION_TYPES = {
+    AssociationType.is_child_of: "isChildOf",
+    AssociationType.exact_match_of: "exactMatchOf",
+    AssociationType.is_related_to: "isRelatedTo",
+    AssociationType.replaced_by: "replacedBy",
+}
+
+ITEM_TYPE_DESCRIPTIONS = {
+    ItemType.component: "One of the four components of collective leadership.",
+    ItemType.value: "One of the HSC values, rated against the scale.",
+    ItemType.behaviour: "A behaviour that shows a value in everyday work.",
+    ItemType.capability: "A collective leadership capability, rated against the scale.",
+    ItemType.indicator: "An observable indicator of a capability.",
+    ItemType.cultural_characteristic: "A characteristic of a collective leadership culture.",
+    ItemType.compassionate_behaviour: "A compassionate leadership behaviour.",
+    ItemType.community_characteristic: "A characteristic of the leadership community.",
+    ItemType.system_commitment: "A commitment of interdependent system leadership.",
+    ItemType.team_criterion: "A criterion of effective team working.",
+}
+
+_TYPE_ORDER = {item_type: rank for rank, item_type in enumerate(ItemType)}
+
+
+def item_type_identifier(item_type: ItemType | str) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, f"item-type:{item_type}")
+
+
+def criterion_identifier(scale: uuid.UUID, item: uuid.UUID) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, f"criterion:{scale}:{item}")
+
+
+def criterion_level_identifier(item: uuid.UUID, level: str) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, f"{item}:{level}")
+
+
+def document_association_identifier(item: uuid.UUID, document: uuid.UUID) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, f"{item}:{document}")
+
+
+def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> dict[str, Any]:
+    """The CFPackage for `content`; `base_url` has no trailing slash, `last_change` is ISO 8601."""
+    base_url = base_url.rstrip("/")
+    version_id = str(content.version_identifier)
+    document_uri = f"{base_url}/versions/{version_id}"
+    items = content.item_by_id()
+    ordered = tree_order(content)
+
+    def item_uri(identifier: uuid.UUID) -> str:
+        return f"{document_uri}/items/{identifier}"
+
+    def item_link(item: ItemContent) -> dict[str, str]:
+        return {
+            "title": item.statement,
+            "identifier": str(item.identifier),
+            "uri": item_uri(item.identifier),
+        }
+
+    document_link = {"title": content.title, "identifier": version_id, "uri": document_uri}
+
+    def type_link(item_type: ItemType) -> dict[str, str]:
+        return {
+            "title": type_label(item_type),
+            "identifier": str(item_type_identifier(item_type)),
+            "uri": f"{base_url}/item-types/{item_type.value}",
+        }
+
+    document: dict[str, Any] = {
+        "identifier": version_id,
+        "uri": document_uri,
+        "creator": content.publisher or "HSC",
+        "title": content.title,
+        "lastChangeDateTime": last_change,
+        "description": content.description,
+        "subject": [content.subject] if content.subject else [],
+        "language": content.language,
+        "version": content.version,
+        "adoptionStatus": ADOPTION_STATUS[content.status],
+        "notes": content.change_note,
+        "CFPackageURI": {
+            "title": content.title,
+            "identifier": version_id,
+            "uri": f"{document_uri}/case",
+        },
+    }
+    if content.publisher:
+        document["publisher"] = content.publisher
+    if content.published_at:
+        document["statusStartDate"] = content.published_at[:10]
+
+    cf_items = [
+        {
+            "identifier": str(item.identifier),
+            "uri": item_uri(item.identifier),
+            "fullStatement": item.statement,
+            "humanCodingScheme": item.code,
+            "CFItemType": type_label(item.type),
+            "CFItemTypeURI": type_link(item.type),
+            "notes": item.description,
+            "language": content.language,
+            "lastChangeDateTime": last_change,
+            "CFDocumentURI": document_link,
+            "listEnumeration": str(item.sequence),
+            "extensions": {"audience": item.audience.value, "sourceReference": item.source},
+        }
+        for item in ordered
+    ]
+
+    # Associations: each top-level item is a child of the document, then the stored ones.
+    # An association with an end missing from the version (a broken draft) is left out.
+    position = {item.identifier: rank for rank, item in enumerate(ordered)}
+    parents = content.parents()
+    associations: list[dict[str, Any]] = []
+    for item in ordered:
+        link = parents.get(item.identifier)
+        if link is not None and link.destination in items:
+            continue
+        identifier = document_association_identifier(item.identifier, content.version_identifier)
+        associations.append(
+            {
+                "identifier": str(identifier),
+                "associationType": ASSOCIATION_TYPES[AssociationType.is_child_of],
+                "sequenceNumber": item.sequence,
+                "uri": f"{document_uri}/associations/{identifier}",
+                "originNodeURI": item_link(item),
+                "destinationNodeURI": document_link,
+                "CFDocumentURI": document_link,
+                "lastChangeDateTime": last_change,
+            }
+        )
+    stored = [
+        assoc
+        for assoc in content.associations
+        if assoc.origin in items and assoc.destination in items
+    ]
+    stored.sort(
+        key=lambda a: (
+            a.type != AssociationType.is_child_of,
+            position[a.origin],
+            list(AssociationType).index(a.type),
+            position[a.destination],
+            str(a.identifier),
+        )
+    )
+    for assoc in stored:
+        origin = items[assoc.origin]
+        entry: dict[str, Any] = {
+            "identifier": str(assoc.identifier),
+            "associationType": ASSOCIATION_TYPES[assoc.type],
+        }
+        if assoc.type == AssociationType.is_child_of:
+            # The child's own sequence is the truth; the link's copy may lag behind.
+            entry["sequenceNumber"] = origin.sequence
+        entry |= {
+            "uri": f"{document_uri}/associations/{assoc.identifier}",
+            "originNodeURI": item_link(origin),
+            "destinationNodeURI": item_link(items[assoc.destination]),
+            "CFDocumentURI": document_link,
+            "lastChangeDateTime": last_change,
+        }
+        associations.append(entry)
+
+    used_types = sorted({item.type for item in content.items}, key=_TYPE_ORDER.__getitem__)
+    item_types = [
+        {
+            "identifier": str(item_type_identifier(item_type)),
+            "uri": type_link(item_type)["uri"],
+            "title": type_label(item_type),
+            "description": ITEM_TYPE_DESCRIPTIONS.get(item_type, type_label(item_type)),
+            "hierarchyCode": item_type.value,
+            "lastChangeDateTime": last_change,
+        }
+        for item_type in used_types
+    ]
+
+    rubrics: list[dict[str, Any]] = []
+    scale = content.scale
+    if scale is not None:
+        rubric_uri = f"{document_uri}/scale"
+        levels = sorted(scale.levels, key=lambda level: (level.position, level.code))
+        text = {(d.item, d.level): d.description for d in content.descriptors}
+        criteria = []
+        for rank, item in enumerate(
+            (item for item in ordered if item.type in ASSESSABLE_TYPES), start=1
+        ):
+            criterion_id = criterion_identifier(scale.identifier, item.identifier)
+            criterion_uri = f"{rubric_uri}/criteria/{criterion_id}"
+            criteria.append(
+                {
+                    "identifier": str(criterion_id),
+                    "uri": criterion_uri,
+                    "category": type_label(item.type),
+                    "description": item.statement,
+                    "CFItemURI": item_link(item),
+                    "weight": None,
+                    "position": rank,
+                    "rubricId": str(scale.identifier),
+                    "lastChangeDateTime": last_change,
+                    "CFRubricCriterionLevels": [
+                        {
+                            "identifier": str(level_id),
+                            "uri": f"{criterion_uri}/levels/{level_id}",
+                            "description": text.get((item.identifier, level.code)),
+                            "quality": level.title,
+                            "score": level.position,
+                            "feedback": None,
+                            "position": level.position,
+                            "rubricCriterionId": str(criterion_id),
+                            "lastChangeDateTime": last_change,
+                        }
+                        for level in levels
+                        for level_id in (criterion_level_identifier(item.identifier, level.code),)
+                    ],
+                }
+            )
+        rubrics.append(
+            {
+                "identifier": str(scale.identifier),
+                "uri": rubric_uri,
+                "title": scale.title,
+                "description": scale.description,
+                "lastChangeDateTime": last_change,
+                "CFRubricCriteria": criteria,
+            }
+        )
+
+    return {
+        "CFDocument": document,
+        "CFItems": cf_items,
+        "CFAssociations": associations,
+        "CFDefinitions": {"CFItemTypes": item_types, "CFAssociationGroupings": []},
+        "CFRubrics": rubrics,
+    }

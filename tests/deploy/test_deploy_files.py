@@ -1,0 +1,471 @@
+"""The deployment files hang together: no Docker engine or cluster is needed to check them.
+
+The compose file and every Kubernetes manifest parse; what a Dockerfile copies exists in the
+build context; each image installs only its own workspace member; every Deployment has probes
+and runs as a non-root user; no secret value is committed in the manifests.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import shlex
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
+K8S = ROOT / "deploy" / "k8s"
+ENV_EXAMPLES = ROOT / "deploy" / "env"
+
+# Each image and the workspace member (uv package name and folder) it is built from.
+IMAGES = {
+    "services/framework-api/Dockerfile": ("framework-api", "services/framework-api"),
+    "web/Dockerfile": ("web", "web"),
+}
+WORKSPACE_PACKAGES = {"servicekit", "framework-api", "web"}
+SHARED_CONTEXT = ("pyproject.toml", "uv.lock", "libs/servicekit")
+APP_SERVICES = {"framework-api": 8001, "web": 8000}
+
+
+# --- Dockerfile parsing ---------------------------------------------------------------------
+
+
+@dataclass
+class Instruction:
+    keyword: str
+    arguments: str
+    stage: int
+
+
+@dataclass
+class Dockerfile:
+    path: Path
+    instructions: list[Instruction] = field(default_factory=list)
+    stages: list[str] = field(default_factory=list)  # FROM image of each stage
+
+    def of(self, keyword: str) -> list[Instruction]:
+        return [i for i in self.instructions if i.keyword == keyword]
+
+    @property
+    def final_stage(self) -> int:
+        return len(self.stages) - 1
+
+
+def parse_dockerfile(path: Path) -> Dockerfile:
+    """Instructions with continuation lines joined and comments dropped (enough for these files)."""
+    parsed = Dockerfile(path)
+    logical: list[str] = []
+    current = ""
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if line.startswith("#") or (not line and not current):
+            continue
+        if line.endswith("\\"):
+            current += line[:-1] + " "
+            continue
+        current += line
+        logical.append(current.strip())
+        current = ""
+    if current.strip():
+        logical.append(current.strip())
+    global_args: dict[str, str] = {}
+    for line in logical:
+        keyword, _, arguments = line.partition(" ")
+        keyword = keyword.upper()
+        if keyword == "ARG" and not parsed.stages:
+            name, _, default = arguments.strip().partition("=")
+            global_args[name] = default
+        if keyword == "FROM":
+            image = arguments.split()[0]
+            for name, default in global_args.items():
+                image = image.replace("${" + name + "}", default).replace("$" + name, default)
+            parsed.stages.append(image)
+        parsed.instructions.append(Instruction(keyword, arguments.strip(), len(parsed.stages) - 1))
+    return parsed
+
+
+def copy_parts(arguments: str) -> tuple[dict[str, str], list[str], str]:
+    """Flags, sources and destination of a COPY/ADD (shell or JSON form)."""
+    flags: dict[str, str] = {}
+    rest = arguments.strip()
+    while match := re.match(r"--([\w-]+)(?:=(\S*))?\s+", rest):
+        flags[match.group(1)] = match.group(2) or ""
+        rest = rest[match.end() :]
+    words = json.loads(rest) if rest.startswith("[") else shlex.split(rest)
+    return flags, words[:-1], words[-1]
+
+
+def context_copies(dockerfile: Dockerfile) -> list[str]:
+    """Sources copied from the build context (not from another stage)."""
+    sources: list[str] = []
+    for instruction in dockerfile.of("COPY") + dockerfile.of("ADD"):
+        flags, from_context, _ = copy_parts(instruction.arguments)
+        if "from" not in flags:
+            sources.extend(from_context)
+    return sources
+
+
+def dockerignore_patterns() -> list[str]:
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def ignored_by_dockerignore(relative: str, patterns: list[str]) -> bool:
+    """Docker's matching, near enough: a path is out of the context if it or a parent matches."""
+    parts = relative.strip("/").split("/")
+    ignored = False
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        pattern = pattern.lstrip("!").strip("/")
+        for depth in range(1, len(parts) + 1):
+            candidate = "/".join(parts[:depth])
+            bare = pattern.removeprefix("**/")
+            if fnmatch.fnmatch(candidate, pattern) or (
+                pattern.startswith("**/") and fnmatch.fnmatch(parts[depth - 1], bare)
+            ):
+                ignored = not negate
+                break
+    return ignored
+
+
+@pytest.fixture(scope="module", params=sorted(IMAGES))
+def image(request) -> tuple[Dockerfile, str, str]:
+    relative = request.param
+    package, folder = IMAGES[relative]
+    return parse_dockerfile(ROOT / relative), package, folder
+
+
+# --- compose ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    document = yaml.safe_load(COMPOSE.read_text())
+    assert isinstance(document, dict) and isinstance(document.get("services"), dict)
+    return document
+
+
+def test_compose_parses_and_has_the_deployables(compose):
+    services = compose["services"]
+    for name in ("postgres", "keys", "framework-api", "web"):
+        assert name in services, f"docker-compose.yml has no {name} service"
+    assert services["postgres"]["image"].startswith("postgres:16")
+
+
+def test_every_compose_build_names_an_existing_dockerfile(compose):
+    built = 0
+    for name, service in compose["services"].items():
+        build = service.get("build")
+        if build is None:
+            continue
+        if isinstance(build, str):
+            build = {"context": build}
+        context = (ROOT / build.get("context", ".")).resolve()
+        assert context == ROOT, f"{name}: the build context must be the repository root"
+        dockerfile = context / build.get("dockerfile", "Dockerfile")
+        assert dockerfile.is_file(), f"{name}: {dockerfile} does not exist"
+        assert str(dockerfile.relative_to(ROOT)) in IMAGES, (
+            f"{name}: unexpected Dockerfile {dockerfile}"
+        )
+        built += 1
+    assert built >= 2
+
+
+def test_compose_files_it_mounts_and_reads_exist(compose):
+    for name, service in compose["services"].items():
+        env_files = service.get("env_file", [])
+        for env_file in [env_files] if isinstance(env_files, str) else env_files:
+            env_path = env_file if isinstance(env_file, str) else env_file["path"]
+            assert (ROOT / env_path).is_file(), f"{name}: env file {env_path} does not exist"
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0] if isinstance(volume, str) else volume.get("source", "")
+            if source.startswith((".", "/")):
+                assert (ROOT / source).exists(), f"{name}: bind-mounted {source} does not exist"
+            else:
+                assert source in (compose.get("volumes") or {}), (
+                    f"{name}: volume {source} is not declared"
+                )
+
+
+def test_postgres_init_creates_one_database_per_service():
+    sql = (ROOT / "deploy" / "postgres" / "init.sql").read_text()
+    active = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    for database in ("framework", "web"):
+        assert re.search(rf"CREATE DATABASE {database}\b", active), database
+
+
+def test_apps_start_after_their_migrations_and_have_healthchecks(compose):
+    services = compose["services"]
+    for app, port in APP_SERVICES.items():
+        service = services[app]
+        depends = service.get("depends_on", {})
+        assert isinstance(depends, dict), f"{app}: depends_on needs conditions"
+        migrations = [
+            dep
+            for dep, spec in depends.items()
+            if spec.get("condition") == "service_completed_successfully"
+            and "migrate" in " ".join(_command(services[dep]))
+        ]
+        assert migrations, f"{app} does not wait for a completed migration step"
+        assert service.get("healthcheck", {}).get("test"), f"{app} has no healthcheck"
+        assert any(str(port) in str(mapping) for mapping in service.get("ports", [])), app
+    keys_command = " ".join(_command(services["keys"]))
+    assert "collective-keys init" in keys_command
+
+
+def _command(service: dict) -> list[str]:
+    command = service.get("command", [])
+    return shlex.split(command) if isinstance(command, str) else [str(part) for part in command]
+
+
+# --- Dockerfiles ------------------------------------------------------------------------------
+
+
+def test_every_path_a_dockerfile_copies_exists(image):
+    dockerfile, _, _ = image
+    patterns = dockerignore_patterns()
+    sources = context_copies(dockerfile)
+    assert sources, f"{dockerfile.path} copies nothing"
+    for source in sources:
+        assert (ROOT / source).exists(), (
+            f"{dockerfile.path}: COPY {source}: no such path in the repo"
+        )
+        assert not ignored_by_dockerignore(source, patterns), (
+            f"{source} is excluded by .dockerignore"
+        )
+
+
+def test_dockerfile_copies_only_the_shared_files_and_its_own_member(image):
+    dockerfile, _, folder = image
+    allowed = (*SHARED_CONTEXT, folder)
+    for source in context_copies(dockerfile):
+        source = source.rstrip("/")
+        assert any(source == a or source.startswith(a + "/") for a in allowed), (
+            f"{dockerfile.path} copies {source}, outside {allowed}"
+        )
+
+
+def test_dockerfile_installs_only_its_own_member(image):
+    dockerfile, package, _ = image
+    syncs = [i.arguments for i in dockerfile.of("RUN") if "uv sync" in i.arguments]
+    assert syncs, f"{dockerfile.path} never runs uv sync"
+    for command in syncs:
+        words = shlex.split(command)
+        assert "--frozen" in words and "--no-dev" in words, command
+        named = [words[n + 1] for n, word in enumerate(words) if word == "--package"]
+        assert named == [package], f"{dockerfile.path}: {command}"
+        others = WORKSPACE_PACKAGES - {package, "servicekit"}
+        assert not any(f"--package {other}" in command for other in others)
+    assert any("pip install" in i.arguments and "uv" in i.arguments for i in dockerfile.of("RUN"))
+
+
+def test_dockerfile_runtime_is_slim_python_non_root_with_healthcheck(image):
+    dockerfile, _, _ = image
+    final = dockerfile.final_stage
+    assert dockerfile.stages[final] == "python:3.11-slim"
+    users = [i.arguments.split(":")[0] for i in dockerfile.of("USER") if i.stage == final]
+    assert users and users[-1] not in ("root", "0"), f"{dockerfile.path} runs as root"
+    healthchecks = [i.arguments for i in dockerfile.of("HEALTHCHECK") if i.stage == final]
+    assert healthchecks and "/livez" in healthchecks[-1] and "python" in healthchecks[-1]
+    commands = [i.arguments for i in dockerfile.of("CMD") if i.stage == final]
+    # A container listens on all its interfaces; the port mapping decides who reaches it.
+    assert commands and "0.0.0.0" in commands[-1] and "serve" in commands[-1]  # noqa: S104
+
+
+def test_web_image_installs_its_npm_packages_from_the_lock():
+    dockerfile = parse_dockerfile(ROOT / "web" / "Dockerfile")
+    assert any(stage.startswith("node:20-slim") for stage in dockerfile.stages)
+    assert any(
+        "npm ci" in i.arguments and "--omit=dev" in i.arguments for i in dockerfile.of("RUN")
+    )
+    copied = [
+        copy_parts(i.arguments) for i in dockerfile.of("COPY") if i.stage == dockerfile.final_stage
+    ]
+    assert any(
+        "from" in flags and any("node_modules" in s for s in sources)
+        for flags, sources, _ in copied
+    )
+
+
+def test_dockerignore_keeps_local_state_out_of_the_context():
+    patterns = dockerignore_patterns()
+    for path in (
+        "var/keys/jwt-signing.pem",
+        ".venv/bin/python",
+        "web/node_modules/htmx.org",
+        ".git/HEAD",
+    ):
+        assert ignored_by_dockerignore(path, patterns), f"{path} would be sent to the Docker daemon"
+
+
+# --- Kubernetes -------------------------------------------------------------------------------
+
+
+def k8s_documents() -> list[tuple[Path, dict]]:
+    documents = []
+    for path in sorted(K8S.rglob("*.y*ml")):
+        for document in yaml.safe_load_all(path.read_text()):
+            if document is not None:
+                documents.append((path, document))
+    return documents
+
+
+def test_every_k8s_yaml_document_parses_with_api_version_and_kind():
+    documents = k8s_documents()
+    assert documents
+    for path, document in documents:
+        assert isinstance(document, dict), path
+        assert document.get("apiVersion") and document.get("kind"), f"{path}: no apiVersion/kind"
+
+
+def test_every_kustomization_names_files_that_exist():
+    kustomizations = sorted(K8S.rglob("kustomization.yaml"))
+    assert {p.parent.relative_to(K8S).as_posix() for p in kustomizations} >= {
+        "base",
+        "overlays/production",
+    }
+    for path in kustomizations:
+        document = yaml.safe_load(path.read_text())
+        assert document["kind"] == "Kustomization"
+        referenced = list(document.get("resources", []))
+        for patch in document.get("patches", []):
+            if isinstance(patch, dict) and "path" in patch:
+                referenced.append(patch["path"])
+        for generator in document.get("configMapGenerator", []) + document.get(
+            "secretGenerator", []
+        ):
+            referenced += generator.get("envs", []) + [
+                f.split("=")[-1] for f in generator.get("files", [])
+            ]
+        assert referenced, path
+        for name in referenced:
+            target = (path.parent / name).resolve()
+            assert target.exists(), f"{path}: {name} does not exist"
+            if target.is_dir():
+                assert (target / "kustomization.yaml").is_file(), (
+                    f"{path}: {name} is not a kustomization"
+                )
+
+
+def _pod_specs() -> list[tuple[Path, str, str, dict]]:
+    specs = []
+    for path, document in k8s_documents():
+        if document["kind"] in ("Deployment", "Job"):
+            specs.append(
+                (
+                    path,
+                    document["kind"],
+                    document["metadata"]["name"],
+                    document["spec"]["template"]["spec"],
+                )
+            )
+    return specs
+
+
+def test_deployments_have_probes_resources_and_run_as_non_root():
+    deployments = {name for _, kind, name, _ in _pod_specs() if kind == "Deployment"}
+    assert deployments >= set(APP_SERVICES)
+    for path, kind, name, spec in _pod_specs():
+        assert spec.get("securityContext", {}).get("runAsNonRoot") is True, f"{path}: {name}"
+        for container in spec["containers"]:
+            where = f"{path}: {name}/{container['name']}"
+            if kind == "Deployment":
+                assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", where
+                assert container["livenessProbe"]["httpGet"]["path"] == "/livez", where
+            resources = container.get("resources", {})
+            assert resources.get("requests") and resources.get("limits"), where
+            security = container.get("securityContext", {})
+            assert security.get("allowPrivilegeEscalation") is False, where
+            assert security.get("readOnlyRootFilesystem") is True, where
+
+
+def test_each_service_has_a_migration_job():
+    commands = [
+        " ".join(c.get("command", []) + c.get("args", []))
+        for _, kind, _, spec in _pod_specs()
+        if kind == "Job"
+        for c in spec["containers"]
+    ]
+    for deployable in APP_SERVICES:
+        assert any(f"{deployable} migrate" in command for command in commands), deployable
+
+
+SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|PRIVATE|DATABASE_URL|CREDENTIAL)", re.I)
+CREDENTIAL_URL = re.compile(r"://[^/\s:@]+:[^@\s]+@")
+
+
+def test_no_secret_values_are_committed_in_the_manifests():
+    for path, document in k8s_documents():
+        assert document["kind"] != "Secret", f"{path}: a Secret is committed; reference one instead"
+        for generator in (
+            document.get("secretGenerator", []) if document["kind"] == "Kustomization" else []
+        ):
+            assert not generator.get("literals"), f"{path}: secret literals committed"
+    for path, _kind, name, spec in _pod_specs():
+        for container in spec["containers"]:
+            for variable in container.get("env", []):
+                if SECRET_NAME.search(variable["name"]):
+                    assert "valueFrom" in variable and "value" not in variable, (
+                        f"{path}: {name} sets {variable['name']} in plain text"
+                    )
+    for path in sorted(K8S.rglob("*")):
+        if not path.is_file():
+            continue
+        text = path.read_text()
+        assert "-----BEGIN" not in text, f"{path} holds a key"
+        assert not CREDENTIAL_URL.search(text), f"{path} holds a URL with a password"
+        if path.suffix == ".env":
+            for line in text.splitlines():
+                name = line.split("=", 1)[0].strip()
+                assert not (name and SECRET_NAME.search(name)), (
+                    f"{path}: {name} belongs in a Secret"
+                )
+
+
+def test_production_overlay_verifies_with_jwks_in_production_mode():
+    config = _env_file(K8S / "overlays" / "production" / "config.env")
+    assert config["FRAMEWORK_API_ENVIRONMENT"] == "production"
+    assert config["WEB_ENVIRONMENT"] == "production"
+    assert config["FRAMEWORK_API_JWKS_URL"].startswith("https://")
+
+
+def test_env_examples_exist_and_hold_no_keys():
+    for name in ("framework-api.env.example", "web.env.example"):
+        path = ENV_EXAMPLES / name
+        assert path.is_file(), path
+        assert "-----BEGIN" not in path.read_text()
+    assert (
+        _env_file(ENV_EXAMPLES / "framework-api.env.example")["FRAMEWORK_API_MIGRATE_ON_STARTUP"]
+        == "false"
+    )
+
+
+def _env_file(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            values[name.strip()] = value.strip()
+    return values
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+@pytest.mark.parametrize("target", ["base", "overlays/production"])
+def test_kustomize_builds(target):
+    result = subprocess.run(
+        ["kubectl", "kustomize", str(K8S / target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    kinds = {d["kind"] for d in yaml.safe_load_all(result.stdout) if d}
+    assert {"Namespace", "ConfigMap", "Deployment", "Service", "Job"} <= kinds

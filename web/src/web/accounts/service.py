@@ -1,0 +1,373 @@
+"""Accounts, sign-in with lockout, server-side sessions and user administration.
+
+Plain functions taking a database Session and the time; no web framework here. Every change an
+administrator makes appends an audit record in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, select
+
+from servicekit import audit
+from servicekit.auth import Principal
+from web.accounts.models import SignInThrottle, User, UserSession
+from web.accounts.organisations import is_organisation
+from web.accounts.roles import Role, parse_roles, scopes_for
+from web.db import utcnow
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 128
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,49}$")
+
+_hasher = PasswordHasher()
+_dummy_hash: str | None = None
+
+
+class InvalidInput(Exception):
+    """Field-level problems with what was entered: {field: message}, in the order of the form."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+# --- passwords ------------------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _spend_a_verification(password: str) -> None:
+    """Cost an unknown username the same time as a known one, so timing reveals nothing."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    verify_password(_dummy_hash, password)
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(15)
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Password must be {MIN_PASSWORD_LENGTH} characters or more"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
+    return None
+
+
+def normalise_username(value: str) -> str:
+    return value.strip().lower()
+
+
+# --- sign-in and lockout --------------------------------------------------------------------
+
+
+class SignInStatus(StrEnum):
+    ok = "ok"
+    invalid = "invalid"
+    locked = "locked"
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    status: SignInStatus
+    user: User | None = None
+
+
+def sign_in(
+    db: Session,
+    username: str,
+    password: str,
+    *,
+    now: datetime,
+    threshold: int,
+    lockout_minutes: int,
+) -> SignInResult:
+    """Check a username and password. Failures are counted per username, known or not; after
+    `threshold` of them the name is locked for `lockout_minutes`, and attempts while locked are
+    refused (and still counted) even with the right password."""
+    key = normalise_username(username)[:200]
+    window = timedelta(minutes=lockout_minutes)
+    for attempt in range(2):
+        try:
+            return _sign_in(db, key, password, now=now, threshold=threshold, window=window)
+        except IntegrityError:
+            # Two first failures for the same name at once: the other one made the row.
+            db.rollback()
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _sign_in(db: Session, key: str, password: str, *, now: datetime, threshold: int,
+             window: timedelta) -> SignInResult:
+    throttle = db.exec(select(SignInThrottle).where(SignInThrottle.username == key)).first()
+    if throttle is not None:
+        if throttle.locked_until is not None and throttle.locked_until > now:
+            throttle.failed_count += 1
+            throttle.last_failed_at = now
+            db.commit()
+            _spend_a_verification(password)
+            return SignInResult(SignInStatus.locked)
+        stale = throttle.last_failed_at is None or now - throttle.last_failed_at > window
+        if throttle.locked_until is not None or stale:
+            throttle.failed_count = 0
+            throttle.locked_until = None
+
+    user = db.exec(select(User).where(User.username == key)).first() if key else None
+    if user is None:
+        _spend_a_verification(password)
+        good = False
+    else:
+        good = verify_password(user.password_hash, password) and user.active
+
+    if good:
+        assert user is not None
+        if throttle is not None:
+            db.delete(throttle)
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        db.commit()
+        return SignInResult(SignInStatus.ok, user)
+
+    if throttle is None:
+        throttle = SignInThrottle(username=key)
+        db.add(throttle)
+    throttle.failed_count += 1
+    throttle.last_failed_at = now
+    status = SignInStatus.invalid
+    if throttle.failed_count >= threshold:
+        throttle.locked_until = now + window
+        status = SignInStatus.locked
+    db.commit()
+    return SignInResult(status)
+
+
+def locked_usernames(db: Session, usernames: Iterable[str], *, now: datetime) -> set[str]:
+    names = list(usernames)
+    if not names:
+        return set()
+    rows = db.exec(
+        select(SignInThrottle).where(col(SignInThrottle.username).in_(names),
+                                     col(SignInThrottle.locked_until).is_not(None))
+    ).all()
+    return {row.username for row in rows if row.locked_until and row.locked_until > now}
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(db: Session, user: User, *, now: datetime, ttl_minutes: int) -> tuple[str, UserSession]:
+    """A new session for a signed-in user; returns the cookie token (only its hash is kept)."""
+    assert user.id is not None
+    token = secrets.token_urlsafe(32)
+    record = UserSession(
+        token_hash=token_hash(token),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + timedelta(minutes=ttl_minutes),
+    )
+    db.add(record)
+    db.execute(delete(UserSession).where(col(UserSession.user_id) == user.id,
+                                         col(UserSession.expires_at) <= now))
+    db.commit()
+    return token, record
+
+
+def find_session(db: Session, token: str, *, now: datetime) -> tuple[UserSession, User] | None:
+    if not token:
+        return None
+    row = db.exec(
+        select(UserSession, User)
+        .join(User, col(User.id) == col(UserSession.user_id))
+        .where(UserSession.token_hash == token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    record, user = row
+    if record.expires_at <= now or not user.active:
+        return None
+    return record, user
+
+
+def end_session(db: Session, token: str) -> None:
+    db.execute(delete(UserSession).where(col(UserSession.token_hash) == token_hash(token)))
+    db.commit()
+
+
+# --- administration -------------------------------------------------------------------------
+
+
+@dataclass
+class NewUser:
+    username: str
+    display_name: str
+    roles: list[str] = field(default_factory=list)
+    password: str | None = None  # None: generate one
+
+
+def principal_for(user: User) -> Principal:
+    """The user as the actor of audit records and the subject of service tokens."""
+    return Principal(subject=str(user.uid), org=user.org, scopes=scopes_for(user.roles), name=user.display_name)
+
+
+def list_users(db: Session, org: str) -> list[User]:
+    return list(db.exec(select(User).where(User.org == org).order_by(col(User.username))).all())
+
+
+def get_user(db: Session, org: str, uid: uuid.UUID) -> User | None:
+    """A user of `org`; another organisation's users are not found."""
+    return db.exec(select(User).where(User.uid == uid, User.org == org)).first()
+
+
+def _role_values(roles: Iterable[str]) -> list[str]:
+    return [role.value for role in parse_roles(roles)]
+
+
+def create_user(db: Session, actor: Principal, org: str, new: NewUser) -> tuple[User, str | None]:
+    """Create a user in `org`. Returns the user and the generated password (None if one was given)."""
+    username = normalise_username(new.username)
+    display_name = new.display_name.strip()
+    errors: dict[str, str] = {}
+    if not username:
+        errors["username"] = "Enter a username"
+    elif not USERNAME_PATTERN.match(username):
+        errors["username"] = ("Username must be 3 to 50 characters: letters, numbers, full stops, "
+                              "hyphens, underscores or @, starting with a letter or number")
+    elif db.exec(select(User).where(User.username == username)).first() is not None:
+        errors["username"] = "A user with this username already exists"
+    if not display_name:
+        errors["display_name"] = "Enter the person's name"
+    elif len(display_name) > 100:
+        errors["display_name"] = "Name must be 100 characters or fewer"
+    unknown = set(new.roles) - {role.value for role in Role}
+    roles = _role_values(new.roles)
+    if unknown:
+        errors["roles"] = "Choose roles from the list"
+    elif not roles:
+        errors["roles"] = "Select at least one role"
+    generated = None
+    password = new.password
+    if password:
+        if problem := password_problem(password):
+            errors["password"] = problem
+    else:
+        password = generated = generate_password()
+    if not is_organisation(org):
+        errors["org"] = "Unknown organisation"
+    if errors:
+        raise InvalidInput(errors)
+
+    user = User(username=username, display_name=display_name, org=org, roles=roles,
+                password_hash=hash_password(password))
+    db.add(user)
+    try:
+        db.flush()
+    except IntegrityError as exc:
+        db.rollback()
+        raise InvalidInput({"username": "A user with this username already exists"}) from exc
+    audit.record(db, actor, "user.create", "user", user.uid, after=user.snapshot())
+    db.commit()
+    return user, generated
+
+
+def set_roles(db: Session, actor: Principal, user: User, roles: Iterable[str]) -> User:
+    wanted = list(roles)
+    chosen = _role_values(wanted)
+    if set(wanted) - {role.value for role in Role}:
+        raise InvalidInput({"roles": "Choose roles from the list"})
+    if not chosen:
+        raise InvalidInput({"roles": "Select at least one role"})
+    if str(user.uid) == actor.subject and Role.admin.value not in chosen:
+        raise InvalidInput({"roles": "You cannot remove the administrator role from your own account"})
+    if chosen == list(user.roles):
+        return user
+    before = user.snapshot()
+    user.roles = chosen
+    user.updated_at = utcnow()
+    db.add(user)
+    audit.record(db, actor, "user.roles.change", "user", user.uid, before=before, after=user.snapshot())
+    db.commit()
+    return user
+
+
+def deactivate(db: Session, actor: Principal, user: User) -> User:
+    """The user can no longer sign in; their sessions end at once."""
+    if str(user.uid) == actor.subject:
+        raise InvalidInput({"deactivate": "You cannot deactivate your own account"})
+    if not user.active:
+        return user
+    before = user.snapshot()
+    user.active = False
+    user.updated_at = utcnow()
+    db.add(user)
+    db.execute(delete(UserSession).where(col(UserSession.user_id) == user.id))
+    audit.record(db, actor, "user.deactivate", "user", user.uid, before=before, after=user.snapshot())
+    db.commit()
+    return user
+
+
+def reactivate(db: Session, actor: Principal, user: User) -> User:
+    if user.active:
+        return user
+    before = user.snapshot()
+    user.active = True
+    user.updated_at = utcnow()
+    db.add(user)
+    audit.record(db, actor, "user.reactivate", "user", user.uid, before=before, after=user.snapshot())
+    db.commit()
+    return user
+
+
+def unlock(db: Session, actor: Principal, user: User, *, now: datetime) -> bool:
+    """Clear a lockout (and the failed sign-ins counted) for the user; False if none was there."""
+    throttle = db.exec(select(SignInThrottle).where(SignInThrottle.username == user.username)).first()
+    if throttle is None:
+        return False
+    was_locked = throttle.locked_until is not None and throttle.locked_until > now
+    before = {"failed_count": throttle.failed_count,
+              "locked_until": throttle.locked_until.isoformat() if throttle.locked_until else None}
+    db.delete(throttle)
+    audit.record(db, actor, "user.unlock", "user", user.uid, before=before,
+                 after={"failed_count": 0, "locked_until": None})
+    db.commit()
+    return was_locked
+
+
+def ensure_admin(db: Session, *, username: str, org: str, display_name: str,
+                 password: str | None) -> tuple[User | None, str | None]:
+    """Create the first administrator of `org` unless the username is taken.
+
+    Returns (user, generated password) when created, (None, None) when the username exists."""
+    if db.exec(select(User).where(User.username == normalise_username(username))).first() is not None:
+        return None, None
+    system = Principal(subject="cli:create-admin", org=org, scopes=frozenset(), name="web create-admin")
+    return create_user(db, system, org, NewUser(username=username, display_name=display_name,
+                                                roles=[Role.admin.value], password=password))

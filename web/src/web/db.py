@@ -1,0 +1,24 @@
+"""The web's own database (accounts and sessions): engine, session dependency and migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends
+from sqlmodel import Session
+
+from servicekit.db import migrate, session_dependency
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+SessionDep = Annotated[Session, Depends(session_dependency)]
+
+
+def upgrade(database_url: str) -> None:
+    migrate(MIGRATIONS, database_url)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
