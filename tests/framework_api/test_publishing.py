@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from framework_content_strategies import replace, version_contents
-from hypothesis import assume, given
-from hypothesis import strategies as st
-
 from framework_api.frameworks.content import (
     ASSESSABLE_TYPES,
     ROOT_TYPES,
@@ -21,6 +17,9 @@ from framework_api.frameworks.content import (
     VersionContent,
 )
 from framework_api.frameworks.publishing import PROBLEM_CODES, publication_problems
+from framework_content_strategies import replace, version_contents
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 NOTE = "First publication."
 
@@ -90,7 +89,9 @@ def test_a_scale_without_exactly_one_threshold_is_the_only_problem(content, data
 def test_problems_come_in_rule_order_then_code_order(content):
     # Break everything at once: no note, no threshold, no descriptors, no parents.
     assert content.scale is not None
-    levels = tuple(replace_level(level, proficient_threshold=False) for level in content.scale.levels)
+    levels = tuple(
+        replace_level(level, proficient_threshold=False) for level in content.scale.levels
+    )
     broken = replace(
         content,
         scale=ScaleContent(content.scale.identifier, content.scale.title, None, levels),
@@ -222,9 +223,7 @@ def test_descriptor_for_unknown_level_and_unknown_item():
         DescriptorContent(cap.identifier, "outstanding", "Beyond the scale"),
         DescriptorContent(stray, "strong", "For nobody"),
     )
-    problems = publication_problems(
-        replace(content, descriptors=content.descriptors + extra), NOTE
-    )
+    problems = publication_problems(replace(content, descriptors=content.descriptors + extra), NOTE)
     assert [(p.code, p.item, p.level) for p in problems] == [
         ("unknown-level-descriptor", stray, "strong"),
         ("unknown-level-descriptor", cap.identifier, "outstanding"),
@@ -247,7 +246,9 @@ def test_orphan_whose_parent_is_missing_also_has_a_dangling_association():
 def test_dangling_related_association():
     content = small_framework()
     v1 = by_code(content)["V1"]
-    link = AssociationContent(uuid.uuid4(), AssociationType.is_related_to, v1.identifier, uuid.uuid4())
+    link = AssociationContent(
+        uuid.uuid4(), AssociationType.is_related_to, v1.identifier, uuid.uuid4()
+    )
     [problem] = publication_problems(
         replace(content, associations=(*content.associations, link)), NOTE
     )

@@ -122,6 +122,16 @@ def read_version(request: Request, version_id: uuid.UUID, session: SessionDep, p
                        version, "version")
 
 
+@router.delete("/versions/{version_id}", tags=["frameworks"], status_code=204, summary="Discard a draft version",
+               responses=problem_responses(404, 409, 412))
+def discard_draft(request: Request, version_id: uuid.UUID, session: SessionDep, principal: Writer,
+                  if_match: IfMatch = None) -> Response:
+    version, framework = _draft_for_write(session, principal, version_id, request)
+    service.discard_draft(session, principal, version, framework)
+    session.commit()
+    return Response(status_code=204)
+
+
 @router.get("/versions/{version_id}/tree", tags=["items"], summary="The version's items as a tree",
             response_model=m.VersionTree, responses={**problem_responses(404), 304: {"description": "Not modified"}})
 def read_tree(request: Request, version_id: uuid.UUID, session: SessionDep, principal: Reader) -> Response:

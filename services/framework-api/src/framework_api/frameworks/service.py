@@ -779,6 +779,20 @@ def deprecate(session: Session, principal: Principal, version: m.FrameworkVersio
     return version
 
 
+def discard_draft(session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework) -> None:
+    """Throw a draft away with everything in it; published versions are kept forever."""
+    require_draft(principal, version, framework)
+    scale, _ = _scale(session, version)
+    if scale is not None:
+        session.exec(delete(m.ScaleLevel).where(m.ScaleLevel.scale_id == scale.id))
+        session.delete(scale)
+    for table in (m.Association, m.LevelDescriptor, m.Item):
+        session.exec(delete(table).where(table.version_id == version.id))
+    session.delete(version)
+    audit.record(session, principal, "version.discard", "framework_version", version.uid,
+                 before={"version": version.version, "status": version.status})
+
+
 def replace_content(session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework,
                     items: Iterable[ItemContent], associations: Iterable[AssociationContent],
                     descriptors: Iterable[DescriptorContent], action: str = "version.import") -> None:

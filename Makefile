@@ -1,0 +1,62 @@
+# Collective: `make run` starts everything on its embedded defaults; `make test` proves it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv comes from PATH, or is installed once into .tools/ from PyPI.
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+NODE_MODULES := web/node_modules/.package-lock.json
+export UV_LINK_MODE ?= copy
+
+.PHONY: help setup run test lint fmt bench clean
+
+help:
+	@echo "make run    set up and start framework-api and web (http://localhost:8000)"
+	@echo "make test   set up, then ruff, import-linter and pytest (TEST_DATABASE_URL for PostgreSQL)"
+	@echo "make lint   ruff and import-linter only"
+	@echo "make fmt    format the code"
+	@echo "make bench  benchmarks (ratios measured in one run)"
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+$(VENV)/.synced: pyproject.toml uv.lock */pyproject.toml services/*/pyproject.toml libs/*/pyproject.toml | $(if $(findstring .tools,$(UV)),.tools/bin/uv)
+	$(UV) sync --frozen --all-packages
+	@touch $@
+
+$(NODE_MODULES): web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Everything `run` and `test` need: locked Python environment, front-end packages, local keys.
+setup: $(VENV)/.synced $(NODE_MODULES)
+	@$(VENV)/bin/collective-keys init >/dev/null
+
+run: setup
+	@$(VENV)/bin/framework-api migrate
+	@$(VENV)/bin/framework-api seed
+	@$(VENV)/bin/web migrate
+	@$(VENV)/bin/web create-admin
+	@echo ""
+	@echo "  Collective is starting: open http://localhost:8000 and sign in as admin."
+	@echo "  framework-api: http://localhost:8001/docs    Ctrl-C stops everything."
+	@echo ""
+	@$(VENV)/bin/honcho start -f Procfile
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+test: lint
+	$(VENV)/bin/pytest
+
+fmt: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup
+	$(VENV)/bin/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .tools web/node_modules

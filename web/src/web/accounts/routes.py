@@ -1,0 +1,241 @@
+"""Sign-in, sign-out and the administration of an organisation's users."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from web.accounts import service
+from web.accounts.auth import (
+    Identity,
+    RequireScopes,
+    cookie_names,
+    load_identity,
+    new_signin_token,
+    now,
+    set_cookie,
+)
+from web.accounts.models import User
+from web.db import SessionDep
+from web.pages import render
+
+router = APIRouter()
+
+LOCKED_MESSAGE = ("This account is temporarily locked because of too many failed sign-in attempts. "
+                  "Try again in {minutes} minutes, or ask an administrator of your organisation to unlock it.")
+INVALID_MESSAGE = "The username or password is not right"
+
+Admin = Annotated[Identity, Depends(RequireScopes("users:admin"))]
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never another host (//evil.example, /\\evil.example, https://...)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    if any(ch in target for ch in "\r\n\\"):
+        return "/"
+    return target
+
+
+# --- sign-in and sign-out -------------------------------------------------------------------
+
+
+def _sign_in_page(request: Request, *, next_url: str, username: str = "", errors: dict[str, str] | None = None,
+                  notice: str | None = None, signed_out: bool = False, status_code: int = 200) -> Response:
+    token = new_signin_token(request)
+    response = render(request, "accounts/sign_in.html", {
+        "page_title": "Sign in",
+        "next_url": next_url,
+        "username": username,
+        "errors": errors or {},
+        "notice": notice,
+        "signed_out": signed_out,
+    }, status_code=status_code)
+    if token:
+        set_cookie(request, response, cookie_names(request)[1], token, max_age=3600)
+    return response
+
+
+@router.get("/sign-in", include_in_schema=False)
+def sign_in_form(request: Request, db: SessionDep, next: str = "/", signed_out: bool = False) -> Response:  # noqa: A002
+    if load_identity(request, db) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _sign_in_page(request, next_url=safe_next(next), signed_out=signed_out)
+
+
+@router.post("/sign-in", include_in_schema=False)
+def sign_in(
+    request: Request,
+    db: SessionDep,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",  # noqa: A002
+) -> Response:
+    settings = request.app.state.settings
+    next_url = safe_next(next)
+    errors: dict[str, str] = {}
+    if not username.strip():
+        errors["username"] = "Enter your username"
+    if not password:
+        errors["password"] = "Enter your password"
+    if errors:
+        return _sign_in_page(request, next_url=next_url, username=username, errors=errors, status_code=422)
+
+    result = service.sign_in(db, username, password, now=now(request), threshold=settings.lockout_threshold,
+                             lockout_minutes=settings.lockout_minutes)
+    if result.status == service.SignInStatus.locked:
+        return _sign_in_page(request, next_url=next_url, username=username, status_code=429,
+                             notice=LOCKED_MESSAGE.format(minutes=settings.lockout_minutes))
+    if result.status != service.SignInStatus.ok or result.user is None:
+        return _sign_in_page(request, next_url=next_url, username=username,
+                             errors={"username": INVALID_MESSAGE}, status_code=422)
+
+    session_cookie, signin_cookie = cookie_names(request)
+    old = request.cookies.get(session_cookie)
+    if old:
+        service.end_session(db, old)
+    token, _ = service.start_session(db, result.user, now=now(request), ttl_minutes=settings.session_ttl_minutes)
+    response = RedirectResponse(next_url, status_code=303)
+    set_cookie(request, response, session_cookie, token, max_age=settings.session_ttl_minutes * 60)
+    response.delete_cookie(signin_cookie, path="/", secure=settings.session_cookie_secure, httponly=True,
+                           samesite="lax")
+    return response
+
+
+@router.post("/sign-out", include_in_schema=False)
+def sign_out(request: Request, db: SessionDep) -> Response:
+    settings = request.app.state.settings
+    session_cookie, _ = cookie_names(request)
+    token = request.cookies.get(session_cookie)
+    if token:
+        service.end_session(db, token)
+    response = RedirectResponse("/sign-in?signed_out=true", status_code=303)
+    response.delete_cookie(session_cookie, path="/", secure=settings.session_cookie_secure, httponly=True,
+                           samesite="lax")
+    return response
+
+
+# --- administration of users ----------------------------------------------------------------
+
+
+def _user_or_404(db, admin: Identity, uid: uuid.UUID) -> User:
+    user = service.get_user(db, admin.user.org, uid)
+    if user is None:
+        raise HTTPException(404)
+    return user
+
+
+@router.get("/admin/users", include_in_schema=False)
+def list_users(request: Request, db: SessionDep, admin: Admin) -> Response:
+    users = service.list_users(db, admin.user.org)
+    locked = service.locked_usernames(db, [u.username for u in users], now=now(request))
+    return render(request, "admin/users.html", {
+        "page_title": "Users", "users": users, "locked": locked, "org": admin.user.org,
+    })
+
+
+def _new_user_page(request: Request, admin: Identity, *, form: dict, errors: dict[str, str],
+                   status_code: int = 200) -> Response:
+    return render(request, "admin/new_user.html", {
+        "page_title": "Add a user", "form": form, "errors": errors, "org": admin.user.org,
+    }, status_code=status_code)
+
+
+@router.get("/admin/users/new", include_in_schema=False)
+def new_user_form(request: Request, admin: Admin) -> Response:
+    return _new_user_page(request, admin, form={"roles": []}, errors={})
+
+
+@router.post("/admin/users", include_in_schema=False)
+def create_user(
+    request: Request,
+    db: SessionDep,
+    admin: Admin,
+    username: Annotated[str, Form(max_length=200)] = "",
+    display_name: Annotated[str, Form(max_length=500)] = "",
+    roles: Annotated[list[str], Form()] = [],  # noqa: B006  (FastAPI copies form defaults)
+    password: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    form = {"username": username, "display_name": display_name, "roles": roles}
+    try:
+        user, generated = service.create_user(
+            db, admin.principal, admin.user.org,
+            service.NewUser(username=username, display_name=display_name, roles=roles, password=password or None),
+        )
+    except service.InvalidInput as exc:
+        return _new_user_page(request, admin, form=form, errors=exc.errors, status_code=422)
+    return render(request, "admin/user_created.html", {
+        "page_title": "User added", "created": user, "generated_password": generated,
+    }, status_code=201)
+
+
+def _manage_page(request: Request, db, admin: Identity, user: User, *, errors: dict[str, str] | None = None,
+                 roles: list[str] | None = None, updated: str | None = None, status_code: int = 200) -> Response:
+    locked = user.username in service.locked_usernames(db, [user.username], now=now(request))
+    return render(request, "admin/user.html", {
+        "page_title": user.display_name,
+        "subject": user,
+        "locked": locked,
+        "errors": errors or {},
+        "chosen_roles": roles if roles is not None else list(user.roles),
+        "updated": updated,
+        "is_self": user.id == admin.user.id,
+    }, status_code=status_code)
+
+
+UPDATES = {
+    "roles": "Roles updated",
+    "deactivated": "Account deactivated: the user is signed out and can no longer sign in",
+    "reactivated": "Account reactivated",
+    "unlocked": "Account unlocked",
+    "not-locked": "The account was not locked",
+}
+
+
+@router.get("/admin/users/{uid}", include_in_schema=False)
+def manage_user(request: Request, uid: uuid.UUID, db: SessionDep, admin: Admin,
+                updated: str | None = None) -> Response:
+    user = _user_or_404(db, admin, uid)
+    return _manage_page(request, db, admin, user, updated=UPDATES.get(updated or ""))
+
+
+def _done(uid: uuid.UUID, what: str) -> Response:
+    return RedirectResponse(f"/admin/users/{uid}?updated={what}", status_code=303)
+
+
+@router.post("/admin/users/{uid}/roles", include_in_schema=False)
+def change_roles(request: Request, uid: uuid.UUID, db: SessionDep, admin: Admin,
+                 roles: Annotated[list[str], Form()] = []) -> Response:  # noqa: B006
+    user = _user_or_404(db, admin, uid)
+    try:
+        service.set_roles(db, admin.principal, user, roles)
+    except service.InvalidInput as exc:
+        return _manage_page(request, db, admin, user, errors=exc.errors, roles=roles, status_code=422)
+    return _done(uid, "roles")
+
+
+@router.post("/admin/users/{uid}/deactivate", include_in_schema=False)
+def deactivate_user(request: Request, uid: uuid.UUID, db: SessionDep, admin: Admin) -> Response:
+    user = _user_or_404(db, admin, uid)
+    try:
+        service.deactivate(db, admin.principal, user)
+    except service.InvalidInput as exc:
+        return _manage_page(request, db, admin, user, errors=exc.errors, status_code=422)
+    return _done(uid, "deactivated")
+
+
+@router.post("/admin/users/{uid}/reactivate", include_in_schema=False)
+def reactivate_user(request: Request, uid: uuid.UUID, db: SessionDep, admin: Admin) -> Response:
+    user = _user_or_404(db, admin, uid)
+    service.reactivate(db, admin.principal, user)
+    return _done(uid, "reactivated")
+
+
+@router.post("/admin/users/{uid}/unlock", include_in_schema=False)
+def unlock_user(request: Request, uid: uuid.UUID, db: SessionDep, admin: Admin) -> Response:
+    user = _user_or_404(db, admin, uid)
+    was_locked = service.unlock(db, admin.principal, user, now=now(request))
+    return _done(uid, "unlocked" if was_locked else "not-locked")

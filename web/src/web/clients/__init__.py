@@ -1,0 +1,1 @@
+"""Typed HTTP clients for the services the web composes."""

@@ -1,0 +1,166 @@
+"""What every service client shares: a short-lived token signed for the signed-in user, the
+request id forwarded, timeouts, and errors the pages can turn into clear notices."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+import structlog
+from asgi_correlation_id import correlation_id
+from pydantic import BaseModel, ValidationError
+
+from servicekit.auth import Principal
+from servicekit.keys import issue_token
+from servicekit.observability import REQUEST_ID_HEADER
+
+Model = TypeVar("Model", bound=BaseModel)
+
+log = structlog.get_logger("web.clients")
+
+
+class ServiceUnavailable(Exception):
+    """The service could not be reached, timed out, failed (5xx) or answered nonsense."""
+
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(f"{service} is not available: {reason}")
+        self.service = service
+        self.reason = reason
+
+
+class ServiceError(Exception):
+    """The service refused the request (4xx); `problem` is its RFC 9457 body when it sent one."""
+
+    def __init__(self, service: str, status: int, problem: dict[str, Any] | None = None) -> None:
+        self.service = service
+        self.status = status
+        self.problem = problem or {}
+        super().__init__(f"{service} answered {status}: {self.detail}")
+
+    @property
+    def detail(self) -> str:
+        return str(self.problem.get("detail") or self.problem.get("title") or "")
+
+    def field_errors(self) -> list[dict[str, Any]]:
+        errors = self.problem.get("errors")
+        return errors if isinstance(errors, list) else []
+
+
+class ServiceNotFound(ServiceError):
+    """404: no such thing, or not one the user's organisation may see."""
+
+
+class ServiceRefused(ServiceError):
+    """401 or 403: the service did not accept the user's token or scopes."""
+
+
+@dataclass(frozen=True)
+class TokenSigner:
+    """Signs the short-lived tokens the web sends to the services on a user's behalf."""
+
+    private_pem: bytes
+    issuer: str = "collective-local"
+    audience: str = "collective"
+    ttl_seconds: int = 120
+
+    def sign(self, principal: Principal) -> str:
+        return issue_token(
+            self.private_pem,
+            subject=principal.subject,
+            org=principal.org,
+            scopes=principal.scopes,
+            ttl_seconds=self.ttl_seconds,
+            issuer=self.issuer,
+            audience=self.audience,
+            name=principal.name,
+        )
+
+
+@dataclass(frozen=True)
+class Download:
+    content: bytes
+    media_type: str
+    filename: str | None
+
+
+_FILENAME = re.compile(r'filename="?([^";]+)"?')
+
+
+class ServiceClient:
+    """Base of the typed clients. One instance serves one incoming request (one token)."""
+
+    service = "service"
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, signer: TokenSigner, principal: Principal,
+                 *, timeout: float = 5.0) -> None:
+        self._http = http
+        self._base_url = base_url.rstrip("/")
+        self._signer = signer
+        self._principal = principal
+        self._timeout = timeout
+        self._token: str | None = None
+
+    def _headers(self, accept: str) -> dict[str, str]:
+        if self._token is None:
+            self._token = self._signer.sign(self._principal)
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": accept}
+        request_id = correlation_id.get()
+        if request_id:
+            headers[REQUEST_ID_HEADER] = request_id
+        return headers
+
+    async def _get(self, path: str, params: dict[str, Any] | None = None, *,
+                   accept: str = "application/json") -> httpx.Response:
+        clean = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
+        url = self._base_url + path
+        try:
+            response = await self._http.get(url, params=clean, headers=self._headers(accept),
+                                             timeout=self._timeout)
+        except httpx.TimeoutException as exc:
+            log.warning("service_timeout", service=self.service, path=path)
+            raise ServiceUnavailable(self.service, "timed out") from exc
+        except httpx.TransportError as exc:
+            log.warning("service_unreachable", service=self.service, path=path, error=str(exc))
+            raise ServiceUnavailable(self.service, "could not connect") from exc
+        if response.status_code >= 500:
+            log.warning("service_failed", service=self.service, path=path, status=response.status_code)
+            raise ServiceUnavailable(self.service, f"answered {response.status_code}")
+        if response.status_code >= 400:
+            problem = _problem(response)
+            kind = {404: ServiceNotFound, 401: ServiceRefused, 403: ServiceRefused}.get(
+                response.status_code, ServiceError)
+            raise kind(self.service, response.status_code, problem)
+        return response
+
+    async def _get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        response = await self._get(path, params)
+        try:
+            return response.json()
+        except ValueError as exc:
+            log.error("service_bad_json", service=self.service, path=path)
+            raise ServiceUnavailable(self.service, "answered with a body that is not JSON") from exc
+
+    async def _get_model(self, model: type[Model], path: str, params: dict[str, Any] | None = None) -> Model:
+        body = await self._get_json(path, params)
+        try:
+            return model.model_validate(body)
+        except ValidationError as exc:
+            log.error("service_bad_shape", service=self.service, path=path, errors=exc.errors()[:5])
+            raise ServiceUnavailable(self.service, "answered with an unexpected shape") from exc
+
+    async def _download(self, path: str, accept: str) -> Download:
+        response = await self._get(path, accept=accept)
+        disposition = response.headers.get("content-disposition", "")
+        match = _FILENAME.search(disposition)
+        media_type = response.headers.get("content-type", accept)
+        return Download(response.content, media_type, match.group(1) if match else None)
+
+
+def _problem(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None

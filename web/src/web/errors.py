@@ -1,0 +1,111 @@
+"""The refusals pages raise, and the HTML pages (never JSON, never a stack trace) they become."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from web.pages import is_htmx, render
+
+log = structlog.get_logger("web")
+
+
+class SignInRequired(Exception):
+    """No signed-in user: the page sends the browser to sign in, and back afterwards."""
+
+
+class NotPermitted(Exception):
+    """The signed-in user lacks a scope the page needs."""
+
+    def __init__(self, scopes: tuple[str, ...] = ()) -> None:
+        super().__init__(", ".join(scopes))
+        self.scopes = scopes
+
+
+class CsrfRefused(Exception):
+    """A form or htmx request that changes something came without this session's CSRF token."""
+
+
+def _identify(request: Request) -> None:
+    """Error pages are for signed-in users too: show their navigation where possible."""
+    if hasattr(request.state, "identity"):
+        return
+    from web.accounts.auth import load_identity  # late: accounts depends on this module
+
+    try:
+        with Session(request.app.state.engine) as db:
+            load_identity(request, db)
+    except Exception:  # the error page must render whatever state the database is in
+        log.warning("identity_unavailable_for_error_page", exc_info=True)
+        request.state.identity = None
+
+
+def sign_in_url(request: Request) -> str:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return "/sign-in" if target == "/" else f"/sign-in?next={quote(target, safe='')}"
+
+
+async def _sign_in_required(request: Request, exc: Exception) -> Response:
+    if request.method in ("GET", "HEAD"):
+        url = sign_in_url(request)
+    else:
+        url = "/sign-in"
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+async def _not_permitted(request: Request, exc: Exception) -> Response:
+    _identify(request)
+    return render(request, "errors/forbidden.html", {"page_title": "You do not have access to this page"},
+                  status_code=403)
+
+
+async def _csrf_refused(request: Request, exc: Exception) -> Response:
+    _identify(request)
+    return render(request, "errors/csrf.html", {"page_title": "Your form could not be sent"}, status_code=403)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    _identify(request)
+    if exc.status_code == 404:
+        return render(request, "errors/not_found.html", {"page_title": "Page not found"}, status_code=404)
+    if exc.status_code == 403:
+        return await _not_permitted(request, exc)
+    headers = getattr(exc, "headers", None)
+    return render(request, "errors/error.html",
+                  {"page_title": "Sorry, that did not work", "status": exc.status_code},
+                  status_code=exc.status_code, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    _identify(request)
+    if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
+        # /versions/not-a-uuid is simply a page that does not exist.
+        return render(request, "errors/not_found.html", {"page_title": "Page not found"}, status_code=404)
+    return render(request, "errors/error.html",
+                  {"page_title": "Sorry, that did not work", "status": 400}, status_code=400)
+
+
+async def _unhandled(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled_error", path=request.url.path)
+    _identify(request)
+    return render(request, "errors/error.html",
+                  {"page_title": "Sorry, there is a problem with the service", "status": 500}, status_code=500)
+
+
+def install_error_pages(app: FastAPI) -> None:
+    app.add_exception_handler(SignInRequired, _sign_in_required)
+    app.add_exception_handler(NotPermitted, _not_permitted)
+    app.add_exception_handler(CsrfRefused, _csrf_refused)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unhandled)

@@ -1,0 +1,38 @@
+"""The header navigation: one entry per area, shown only to users whose scopes allow it.
+
+A new service plugs in with one line here (its label, where it lives, the scopes it needs)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    href: str
+    scopes: frozenset[str]
+    description: str
+
+    def allowed(self, scopes: Iterable[str]) -> bool:
+        return self.scopes <= set(scopes)
+
+    def current(self, path: str) -> bool:
+        return path == self.href or path.startswith(self.href.rstrip("/") + "/")
+
+
+NAVIGATION: tuple[NavEntry, ...] = (
+    NavEntry("Framework", "/frameworks", frozenset({"framework:read"}),
+             "Browse the HSC Collective Leadership Framework: its values, behaviours and capabilities "
+             "for every level, with what each looks like from essential to exemplary."),
+    # NavEntry("Recruitment", "/recruitment", frozenset({"recruitment:read"}), "Values-based recruitment."),
+    # NavEntry("Monitoring", "/monitoring", frozenset({"monitoring:read"}), "Outcome monitoring."),
+    NavEntry("Users", "/admin/users", frozenset({"users:admin"}),
+             "Add the people of your organisation, give them roles, and unlock or deactivate accounts."),
+)
+
+
+def visible_entries(scopes: Iterable[str], entries: Iterable[NavEntry] = NAVIGATION) -> list[NavEntry]:
+    held = set(scopes)
+    return [entry for entry in entries if entry.allowed(held)]

@@ -1,0 +1,80 @@
+"""Rendering: one Jinja2 template serves the full page, and with `HX-Request` just a block of it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from jinja2_fragments.fastapi import Jinja2Blocks
+
+from web.accounts.organisations import ORGANISATIONS, organisation_name
+from web.accounts.roles import ROLE_LABELS, Role
+from web.navigation import visible_entries
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+STATUS_TAGS = {"published": "nhsuk-tag--green", "draft": "nhsuk-tag--grey", "deprecated": "nhsuk-tag--orange"}
+AUDIENCES = {
+    "all_staff": "All staff",
+    "team_leaders": "Team leaders",
+    "senior_system_leaders": "Senior system leaders",
+}
+
+
+def is_htmx(request: Request) -> bool:
+    """An htmx request for part of a page (not a history restore, which wants the whole page)."""
+    headers = request.headers
+    return headers.get("hx-request") == "true" and "hx-history-restore-request" not in headers
+
+
+def _layout(request: Request) -> dict[str, Any]:
+    identity = getattr(request.state, "identity", None)
+    scopes = identity.scopes if identity is not None else frozenset()
+    return {
+        "identity": identity,
+        "user": identity.user if identity is not None else None,
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "navigation": visible_entries(scopes) if identity is not None else [],
+        "current_path": request.url.path,
+    }
+
+
+def _humanise(value: str | None) -> str:
+    return (value or "").replace("_", " ").capitalize()
+
+
+templates = Jinja2Blocks(directory=TEMPLATES_DIR, context_processors=[_layout])
+templates.env.globals.update(
+    ORGANISATIONS=ORGANISATIONS,
+    ROLE_LABELS=ROLE_LABELS,
+    ROLES=list(Role),
+    AUDIENCES=AUDIENCES,
+    organisation_name=organisation_name,
+)
+templates.env.filters.update(
+    humanise=_humanise,
+    status_tag=lambda status: STATUS_TAGS.get(status, "nhsuk-tag--grey"),
+    audience=lambda value: AUDIENCES.get(value or "", _humanise(value)),
+    date=lambda value: value.strftime("%-d %B %Y") if value else "",
+)
+
+
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The whole page, or only `block` when htmx asks for part of it."""
+    fragment = block if block is not None and is_htmx(request) else None
+    response = templates.TemplateResponse(
+        request, name, dict(context or {}), status_code=status_code, headers=headers, block_name=fragment
+    )
+    response.headers["Vary"] = "HX-Request"
+    return response

@@ -1,0 +1,64 @@
+"""Fetching a page's data from the services concurrently, with a clear notice where one fails.
+
+A service that is down (or refuses) never breaks the page: its panel shows a notice and the rest
+renders. A service's 404 is the page's 404."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import HTTPException
+
+from web.clients.base import ServiceError, ServiceNotFound, ServiceRefused, ServiceUnavailable
+
+SERVICE_NAMES = {"framework": "framework service"}
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str  # unavailable | refused | unauthenticated | error
+    service: str
+    heading: str
+    body: str
+
+    @property
+    def status_code(self) -> int:
+        """A page whose service is down still answers 200; a refusal by the service is a 403."""
+        return 403 if self.kind == "refused" else 200
+
+
+def notice_for(exc: Exception) -> Notice:
+    service = getattr(exc, "service", "service")
+    name = SERVICE_NAMES.get(service, f"{service} service")
+    if isinstance(exc, ServiceUnavailable):
+        return Notice("unavailable", service, f"The {name} is not available just now",
+                      "Try again in a few minutes. The rest of Collective still works.")
+    if isinstance(exc, ServiceRefused) and exc.status == 401:
+        return Notice("unauthenticated", service, f"The {name} could not confirm who you are",
+                      "Sign out and sign in again. If this keeps happening, tell your administrator.")
+    if isinstance(exc, ServiceRefused):
+        return Notice("refused", service, f"The {name} did not allow this",
+                      "Your roles do not give you access to this. Ask an administrator of your "
+                      "organisation if you need it.")
+    assert isinstance(exc, ServiceError)
+    return Notice("error", service, f"The {name} could not answer this request",
+                  exc.detail or "Check the address and try again.")
+
+
+async def gather(*calls: Awaitable[Any]) -> tuple[list[Any], Notice | None]:
+    """Run the calls concurrently. A 404 from any is the page's 404; otherwise the results (None
+    where a call failed) and the notice of the first failure."""
+    results = list(await asyncio.gather(*calls, return_exceptions=True))
+    if any(isinstance(result, ServiceNotFound) for result in results):
+        raise HTTPException(404)
+    notice = None
+    for index, result in enumerate(results):
+        if isinstance(result, ServiceError | ServiceUnavailable):
+            notice = notice or notice_for(result)
+            results[index] = None
+        elif isinstance(result, BaseException):
+            raise result
+    return results, notice
