@@ -109,6 +109,11 @@ def create_thing(
     idempotency = Idempotency(session, principal, idempotency_key, "create-thing", body)
     if (replayed := idempotency.replay()) is not None:
         return replayed
+    # Tests simulate a concurrent twin request here: it commits the same key after our replay()
+    # found nothing (before our first write, so SQLite's single writer does not block it).
+    hook = getattr(request.app.state, "after_replay", None)
+    if hook is not None:
+        hook(idempotency)
     uid = str(uuid.uuid4())
     session.execute(
         things.insert().values(uid=uid, org=principal.org, name=body.name, size=body.size)
@@ -117,9 +122,6 @@ def create_thing(
     audit.record(session, principal, "thing.create", "thing", uid, after=public)
     headers = {"Location": f"/things/{uid}", "ETag": strong_etag(public)}
     idempotency.remember(201, public, headers)
-    hook = getattr(request.app.state, "before_commit", None)
-    if hook is not None:
-        hook(idempotency)
     idempotency.commit()
     return JSONResponse(public, status_code=201, headers=headers)
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from web.pages import is_htmx, render
+from web.security import SECURITY_HEADERS
 
 log = structlog.get_logger("web")
 
@@ -98,8 +99,11 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 async def _unhandled(request: Request, exc: Exception) -> Response:
     log.exception("unhandled_error", path=request.url.path)
     _identify(request)
+    # Rendered outside the middleware stack (Starlette's ServerErrorMiddleware), so the security
+    # headers are added here.
     return render(request, "errors/error.html",
-                  {"page_title": "Sorry, there is a problem with the service", "status": 500}, status_code=500)
+                  {"page_title": "Sorry, there is a problem with the service", "status": 500}, status_code=500,
+                  headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
 
 
 def install_error_pages(app: FastAPI) -> None:

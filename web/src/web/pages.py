@@ -17,6 +17,18 @@ from web.navigation import visible_entries
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 STATUS_TAGS = {"published": "nhsuk-tag--green", "draft": "nhsuk-tag--grey", "deprecated": "nhsuk-tag--orange"}
+TYPE_TAGS = {
+    "component": "nhsuk-tag--blue",
+    "value": "nhsuk-tag--purple",
+    "capability": "nhsuk-tag--aqua-green",
+    "behaviour": "nhsuk-tag--white",
+    "indicator": "nhsuk-tag--grey",
+    "cultural_characteristic": "nhsuk-tag--pink",
+    "compassionate_behaviour": "nhsuk-tag--yellow",
+    "community_characteristic": "nhsuk-tag--orange",
+    "system_commitment": "nhsuk-tag--green",
+    "team_criterion": "nhsuk-tag--red",
+}
 AUDIENCES = {
     "all_staff": "All staff",
     "team_leaders": "Team leaders",
@@ -57,6 +69,7 @@ templates.env.globals.update(
 templates.env.filters.update(
     humanise=_humanise,
     status_tag=lambda status: STATUS_TAGS.get(status, "nhsuk-tag--grey"),
+    type_tag=lambda kind: TYPE_TAGS.get(kind, "nhsuk-tag--grey"),
     audience=lambda value: AUDIENCES.get(value or "", _humanise(value)),
     date=lambda value: value.strftime("%-d %B %Y") if value else "",
 )

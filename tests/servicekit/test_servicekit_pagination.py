@@ -1,0 +1,151 @@
+"""Cursor pagination: opaque cursors round-trip, bad cursors are 422, `next` links walk a list."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from starlette.datastructures import URL
+
+from servicekit.pagination import Page, decode_cursor, encode_cursor, next_link, paginate
+from servicekit.problems import PROBLEM_MEDIA_TYPE, ProblemError, problem_type
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=20,
+)
+positions = st.dictionaries(st.text(), json_values, max_size=6)
+
+
+@given(positions)
+def test_cursor_round_trip(position):
+    cursor = encode_cursor(position)
+    assert decode_cursor(cursor) == position
+
+
+@given(positions)
+def test_cursor_is_url_safe_and_unpadded(position):
+    cursor = encode_cursor(position)
+    assert re.fullmatch(r"[A-Za-z0-9_-]*", cursor)
+    assert str(URL("/x").include_query_params(cursor=cursor)).endswith("cursor=" + cursor)
+
+
+@given(positions)
+def test_cursor_does_not_depend_on_key_order(position):
+    assert encode_cursor(position) == encode_cursor(dict(reversed(list(position.items()))))
+
+
+@given(st.text(max_size=200))
+@example("[[[[[[")
+@example(base64.urlsafe_b64encode(b"[" * 5000).decode())
+@example(base64.urlsafe_b64encode(b'{"a":' * 3000).decode())
+@example(base64.urlsafe_b64encode(b"\xff\xfe\x00").decode())
+@example("é")
+@example("a")
+@example("====")
+def test_decode_of_anything_is_a_dict_or_a_422(cursor):
+    try:
+        decoded = decode_cursor(cursor)
+    except ProblemError as refused:
+        assert refused.status == 422
+        assert refused.errors[0]["field"] == "query.cursor"
+    else:
+        assert decoded is None or isinstance(decoded, dict)
+
+
+@pytest.mark.parametrize("value", [[1, 2], "text", 3, None, True])
+def test_cursor_that_is_not_an_object_is_refused(value):
+    cursor = base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+    with pytest.raises(ProblemError) as refused:
+        decode_cursor(cursor)
+    assert refused.value.slug == "invalid-cursor"
+
+
+@pytest.mark.parametrize("cursor", [None, ""])
+def test_no_cursor_is_the_first_page(cursor):
+    assert decode_cursor(cursor) is None
+
+
+def test_next_link_keeps_the_query_and_replaces_the_cursor():
+    url = URL("http://testserver/things?limit=2&cursor=old&status=open")
+    link = next_link(url, {"after": 7})
+    assert link is not None
+    parsed = URL(link)
+    params = dict(parsed.query_params)
+    assert params["limit"] == "2"
+    assert params["status"] == "open"
+    assert decode_cursor(params["cursor"]) == {"after": 7}
+    assert parsed.path == "/things"
+    assert next_link(url, None) is None
+
+
+def test_paginate():
+    rows = list(range(5))
+    assert paginate(rows[:3], 3, lambda row: {"after": row}) == ([0, 1, 2], None)
+    assert paginate(rows[:2], 3, lambda row: {"after": row}) == ([0, 1], None)
+    assert paginate(rows[:4], 3, lambda row: {"after": row}) == ([0, 1, 2], {"after": 2})
+    assert paginate([], 3, lambda row: {"after": row}) == ([], None)
+
+
+def test_page_schema():
+    page = Page[int](items=[1, 2])
+    assert page.model_dump() == {"items": [1, 2], "next": None}
+
+
+# --- over HTTP -----------------------------------------------------------------------------
+
+
+def test_next_links_walk_every_item_once(sk_client, keys, make_thing):
+    org = f"ORG{uuid.uuid4().hex[:6]}"
+    writer = keys.headers("things:read", "things:write", org=org)
+    reader = keys.headers("things:read", org=org)
+    made = [make_thing(headers=writer)["id"] for _ in range(5)]
+
+    seen, url, pages = [], "/things?limit=2", 0
+    while url:
+        response = sk_client.get(url, headers=reader)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert len(body["items"]) <= 2
+        seen += [item["id"] for item in body["items"]]
+        url, pages = body["next"], pages + 1
+        assert pages <= 3
+    assert seen == made
+    assert pages == 3
+
+
+def test_last_page_has_no_next(sk_client, keys, make_thing):
+    org = f"ORG{uuid.uuid4().hex[:6]}"
+    make_thing(headers=keys.headers("things:read", "things:write", org=org))
+    body = sk_client.get("/things?limit=5", headers=keys.headers("things:read", org=org)).json()
+    assert len(body["items"]) == 1
+    assert body["next"] is None
+
+
+@pytest.mark.parametrize("cursor", ["%%%", "bm90IGpzb24", base64.urlsafe_b64encode(b"[1]").decode()])
+def test_bad_cursor_over_http_is_a_422_problem(sk_client, reader, cursor):
+    response = sk_client.get("/things", params={"cursor": cursor}, headers=reader)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    body = response.json()
+    assert body["type"] == problem_type("invalid-cursor")
+    assert body["errors"][0]["field"] == "query.cursor"
+
+
+def test_deeply_nested_cursor_is_a_422_not_a_500(sk_client, reader):
+    cursor = base64.urlsafe_b64encode(b"[" * 4000).decode().rstrip("=")
+    response = sk_client.get("/things", params={"cursor": cursor}, headers=reader)
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("limit", [0, -1, 501, "many"])
+def test_bad_limit_is_422_naming_the_limit(sk_client, reader, limit):
+    response = sk_client.get("/things", params={"limit": limit}, headers=reader)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "query.limit"

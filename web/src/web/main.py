@@ -1,0 +1,107 @@
+"""The web shell: wires settings, database, routers, middleware and static files. Nothing else."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+import httpx
+import structlog
+from fastapi import Depends, FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from servicekit.db import make_engine
+from servicekit.keys import PRIVATE_NAME, ensure_keys
+from servicekit.observability import (
+    AccessLogMiddleware,
+    configure_logging,
+    health_router,
+    install_metrics,
+    install_request_id,
+)
+from web import db
+from web.accounts.auth import csrf_protect
+from web.accounts.routes import router as accounts_router
+from web.clients.base import TokenSigner
+from web.config import Settings
+from web.errors import install_error_pages
+from web.frameworks.routes import router as frameworks_router
+from web.home import router as home_router
+from web.security import SecurityHeadersMiddleware
+
+STATIC_DIR = db.MIGRATIONS.parent / "static"
+
+log = structlog.get_logger("web")
+
+
+def load_signing_key(settings: Settings) -> bytes:
+    """The Ed25519 key the web signs its users' tokens with; made on first run outside production."""
+    path = settings.keys_dir / PRIVATE_NAME
+    if settings.environment == "production":
+        if not path.exists():
+            raise RuntimeError(f"no signing key at {path}: mount the production key there")
+    else:
+        ensure_keys(settings.keys_dir)
+    return path.read_bytes()
+
+
+def _mount_static(app: FastAPI, settings: Settings) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    modules = settings.node_modules_dir
+    vendor = {
+        "/assets": modules / "nhsuk-frontend" / "dist" / "nhsuk" / "assets",  # the CSS refers to /assets/...
+        "/vendor/nhsuk": modules / "nhsuk-frontend" / "dist" / "nhsuk",
+        "/vendor/htmx": modules / "htmx.org" / "dist",
+    }
+    for path, directory in vendor.items():
+        if directory.is_dir():
+            app.mount(path, StaticFiles(directory=directory), name=path.strip("/").replace("/", "-"))
+        else:
+            log.warning("front_end_packages_missing", path=str(directory), fix="cd web && npm ci")
+
+
+def create_app(settings: Settings | None = None,
+               transports: dict[str, httpx.AsyncBaseTransport] | None = None) -> FastAPI:
+    """`transports` maps a service's base URL (e.g. "http://localhost:8001") to the transport that
+    reaches it; tests use it to route framework-api to an in-process app or a mock."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    if settings.migrate_on_startup:
+        db.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    signer = TokenSigner(load_signing_key(settings), issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+                         ttl_seconds=settings.token_ttl_seconds)
+
+    def make_http_client() -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=httpx.Timeout(settings.service_timeout_seconds),
+                                 mounts=dict(transports or {}), follow_redirects=False)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        async with make_http_client() as http:
+            app.state.http = http
+            yield
+            app.state.http = None
+        engine.dispose()
+
+    app = FastAPI(title="Collective", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(csrf_protect)])
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.signer = signer
+    app.state.clock = db.utcnow
+    app.state.make_http_client = make_http_client
+
+    install_error_pages(app)
+    app.include_router(health_router)
+    app.include_router(home_router)
+    app.include_router(accounts_router)
+    app.include_router(frameworks_router)
+    _mount_static(app, settings)
+    install_metrics(app)
+    # Outermost last: request id first, so the access log carries it.
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.session_cookie_secure)
+    app.add_middleware(AccessLogMiddleware, service="web")
+    install_request_id(app)
+    return app
