@@ -10,7 +10,7 @@ import uuid
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from starlette.datastructures import URL
+from starlette.datastructures import URL, QueryParams
 
 from servicekit.pagination import Page, decode_cursor, encode_cursor, next_link, paginate
 from servicekit.problems import PROBLEM_MEDIA_TYPE, ProblemError, problem_type
@@ -77,7 +77,7 @@ def test_next_link_keeps_the_query_and_replaces_the_cursor():
     link = next_link(url, {"after": 7})
     assert link is not None
     parsed = URL(link)
-    params = dict(parsed.query_params)
+    params = dict(QueryParams(parsed.query))
     assert params["limit"] == "2"
     assert params["status"] == "open"
     assert decode_cursor(params["cursor"]) == {"after": 7}

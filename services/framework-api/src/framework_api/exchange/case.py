@@ -5,6 +5,11 @@ isChildOf from each top-level item to the document, as CASE expects), CFDefiniti
 item types used, and one CFRubric for the scale, whose criterion levels are the descriptors.
 The same content always gives the same package: lists are in tree or code order and every
 derived identifier is a uuid5.
+
+The output follows the CASE 1.1 getCFPackage JSON binding, which forbids properties it does not
+list and types every optional property as string or number: so an absent value is left out
+(never null), and the package forms of CFDocument, CFItem and CFAssociation carry no
+CFPackageURI or CFDocumentURI (the package itself is the document's context).
 """
 
 from __future__ import annotations
@@ -72,6 +77,11 @@ def document_association_identifier(item: uuid.UUID, document: uuid.UUID) -> uui
     return uuid.uuid5(NAMESPACE, f"{item}:{document}")
 
 
+def _present(entry: dict[str, Any]) -> dict[str, Any]:
+    """`entry` without the keys whose value is None (CASE has no nulls)."""
+    return {key: value for key, value in entry.items() if value is not None}
+
+
 def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> dict[str, Any]:
     """The CFPackage for `content`; `base_url` has no trailing slash, `last_change` is ISO 8601."""
     base_url = base_url.rstrip("/")
@@ -102,6 +112,7 @@ def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> d
     document: dict[str, Any] = {
         "identifier": version_id,
         "uri": document_uri,
+        "caseVersion": "1.1",
         "creator": content.publisher or "HSC",
         "title": content.title,
         "lastChangeDateTime": last_change,
@@ -110,33 +121,27 @@ def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> d
         "language": content.language,
         "version": content.version,
         "adoptionStatus": ADOPTION_STATUS[content.status],
+        "publisher": content.publisher,
+        "statusStartDate": content.published_at[:10] if content.published_at else None,
         "notes": content.change_note,
-        "CFPackageURI": {
-            "title": content.title,
-            "identifier": version_id,
-            "uri": f"{document_uri}/case",
-        },
     }
-    if content.publisher:
-        document["publisher"] = content.publisher
-    if content.published_at:
-        document["statusStartDate"] = content.published_at[:10]
 
     cf_items = [
-        {
-            "identifier": str(item.identifier),
-            "uri": item_uri(item.identifier),
-            "fullStatement": item.statement,
-            "humanCodingScheme": item.code,
-            "CFItemType": type_label(item.type),
-            "CFItemTypeURI": type_link(item.type),
-            "notes": item.description,
-            "language": content.language,
-            "lastChangeDateTime": last_change,
-            "CFDocumentURI": document_link,
-            "listEnumeration": str(item.sequence),
-            "extensions": {"audience": item.audience.value, "sourceReference": item.source},
-        }
+        _present(
+            {
+                "identifier": str(item.identifier),
+                "uri": item_uri(item.identifier),
+                "fullStatement": item.statement,
+                "humanCodingScheme": item.code,
+                "CFItemType": type_label(item.type),
+                "CFItemTypeURI": type_link(item.type),
+                "notes": item.description,
+                "language": content.language,
+                "lastChangeDateTime": last_change,
+                "listEnumeration": str(item.sequence),
+                "extensions": {"audience": item.audience.value, "sourceReference": item.source},
+            }
+        )
         for item in ordered
     ]
 
@@ -158,7 +163,6 @@ def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> d
                 "uri": f"{document_uri}/associations/{identifier}",
                 "originNodeURI": item_link(item),
                 "destinationNodeURI": document_link,
-                "CFDocumentURI": document_link,
                 "lastChangeDateTime": last_change,
             }
         )
@@ -189,7 +193,6 @@ def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> d
             "uri": f"{document_uri}/associations/{assoc.identifier}",
             "originNodeURI": item_link(origin),
             "destinationNodeURI": item_link(items[assoc.destination]),
-            "CFDocumentURI": document_link,
             "lastChangeDateTime": last_change,
         }
         associations.append(entry)
@@ -202,6 +205,7 @@ def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> d
             "title": type_label(item_type),
             "description": ITEM_TYPE_DESCRIPTIONS.get(item_type, type_label(item_type)),
             "hierarchyCode": item_type.value,
+            "typeCode": item_type.value,
             "lastChangeDateTime": last_change,
         }
         for item_type in used_types
@@ -220,46 +224,52 @@ def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> d
             criterion_id = criterion_identifier(scale.identifier, item.identifier)
             criterion_uri = f"{rubric_uri}/criteria/{criterion_id}"
             criteria.append(
-                {
-                    "identifier": str(criterion_id),
-                    "uri": criterion_uri,
-                    "category": type_label(item.type),
-                    "description": item.statement,
-                    "CFItemURI": item_link(item),
-                    "weight": None,
-                    "position": rank,
-                    "rubricId": str(scale.identifier),
-                    "lastChangeDateTime": last_change,
-                    "CFRubricCriterionLevels": [
-                        {
-                            "identifier": str(level_id),
-                            "uri": f"{criterion_uri}/levels/{level_id}",
-                            "description": text.get((item.identifier, level.code)),
-                            "quality": level.title,
-                            "score": level.position,
-                            "feedback": None,
-                            "position": level.position,
-                            "rubricCriterionId": str(criterion_id),
-                            "lastChangeDateTime": last_change,
-                        }
-                        for level in levels
-                        for level_id in (criterion_level_identifier(item.identifier, level.code),)
-                    ],
-                }
+                _present(
+                    {
+                        "identifier": str(criterion_id),
+                        "uri": criterion_uri,
+                        "category": type_label(item.type),
+                        "description": item.statement,
+                        "CFItemURI": item_link(item),
+                        "position": rank,
+                        "rubricId": str(scale.identifier),
+                        "lastChangeDateTime": last_change,
+                        "CFRubricCriterionLevels": [
+                            _present(
+                                {
+                                    "identifier": str(level_id),
+                                    "uri": f"{criterion_uri}/levels/{level_id}",
+                                    "description": text.get((item.identifier, level.code)),
+                                    "quality": level.title,
+                                    "score": level.position,
+                                    "position": level.position,
+                                    "rubricCriterionId": str(criterion_id),
+                                    "lastChangeDateTime": last_change,
+                                }
+                            )
+                            for level in levels
+                            for level_id in (
+                                criterion_level_identifier(item.identifier, level.code),
+                            )
+                        ],
+                    }
+                )
             )
         rubrics.append(
-            {
-                "identifier": str(scale.identifier),
-                "uri": rubric_uri,
-                "title": scale.title,
-                "description": scale.description,
-                "lastChangeDateTime": last_change,
-                "CFRubricCriteria": criteria,
-            }
+            _present(
+                {
+                    "identifier": str(scale.identifier),
+                    "uri": rubric_uri,
+                    "title": scale.title,
+                    "description": scale.description,
+                    "lastChangeDateTime": last_change,
+                    "CFRubricCriteria": criteria,
+                }
+            )
         )
 
     return {
-        "CFDocument": document,
+        "CFDocument": _present(document),
         "CFItems": cf_items,
         "CFAssociations": associations,
         "CFDefinitions": {"CFItemTypes": item_types, "CFAssociationGroupings": []},
