@@ -55,7 +55,7 @@ def scales(draw, levels: int = 4) -> ScaleContent:
     )
     threshold = draw(st.integers(0, levels - 1))
     return ScaleContent(
-        identifier=draw(st.uuids()),
+        identifier=draw(st.uuids(version=4)),
         title=draw(texts),
         description=draw(optional_texts),
         levels=tuple(
@@ -78,7 +78,7 @@ def _sequences(draw, count: int) -> list[int]:
 @st.composite
 def version_contents(draw, max_items: int = 16, max_depth: int = 3) -> VersionContent:
     scale = draw(scales())
-    namespace = draw(st.uuids())
+    namespace = draw(st.uuids(version=4))
     counter = itertools.count(1)
     items: list[ItemContent] = []
     links: list[AssociationContent] = []
@@ -99,7 +99,7 @@ def version_contents(draw, max_items: int = 16, max_depth: int = 3) -> VersionCo
         if parent is not None:
             links.append(
                 AssociationContent(
-                    identifier=draw(st.uuids()),
+                    identifier=draw(st.uuids(version=4)),
                     type=AssociationType.is_child_of,
                     origin=item.identifier,
                     destination=parent.identifier,
@@ -138,12 +138,12 @@ def version_contents(draw, max_items: int = 16, max_depth: int = 3) -> VersionCo
         )
     )
     others = [
-        AssociationContent(draw(st.uuids()), kind, origin, destination)
+        AssociationContent(draw(st.uuids(version=4)), kind, origin, destination)
         for kind, origin, destination in triples
     ]
 
     return VersionContent(
-        framework_identifier=draw(st.uuids()),
+        framework_identifier=draw(st.uuids(version=4)),
         title=draw(texts),
         version=f"{draw(st.integers(0, 9))}.{draw(st.integers(0, 9))}.{draw(st.integers(0, 9))}",
         status=draw(st.sampled_from(list(VersionStatus))),
@@ -151,7 +151,7 @@ def version_contents(draw, max_items: int = 16, max_depth: int = 3) -> VersionCo
         publisher=draw(optional_texts),
         subject=draw(optional_texts),
         language="en",
-        version_identifier=draw(st.uuids()),
+        version_identifier=draw(st.uuids(version=4)),
         change_note=draw(optional_texts),
         items=tuple(draw(st.permutations(items))),
         associations=tuple(draw(st.permutations(links + others))),

@@ -52,9 +52,7 @@ class Keys:
         ttl_seconds: int = 300,
         now: float | None = None,
     ) -> str:
-        return issue_token(
-            self.private_pem, subject=subject, org=org, scopes=scopes, ttl_seconds=ttl_seconds, now=now
-        )
+        return issue_token(self.private_pem, subject=subject, org=org, scopes=scopes, ttl_seconds=ttl_seconds, now=now)
 
     def headers(self, *scopes: str, org: str = "BHSCT", subject: str = "tester") -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(scopes, org=org, subject=subject)}"}

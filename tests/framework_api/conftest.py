@@ -13,8 +13,14 @@ from support import fresh_database
 @pytest.fixture(scope="module")
 def framework_settings(tmp_path_factory, keys):
     with fresh_database(tmp_path_factory.mktemp("framework"), "framework") as url:
-        yield Settings(database_url=url, jwt_public_key_path=keys.public_path, environment="test",
-                       log_json=True, log_level="WARNING", public_base_url="https://framework.test")
+        yield Settings(
+            database_url=url,
+            jwt_public_key_path=keys.public_path,
+            environment="test",
+            log_json=True,
+            log_level="WARNING",
+            public_base_url="https://framework.test",
+        )
 
 
 @pytest.fixture(scope="module")

@@ -41,11 +41,14 @@ def test_the_seeded_framework_is_published_and_complete(client, keys, seeded):
     assert check == {"publishable": True, "problems": []}
 
 
-@pytest.mark.parametrize("headers, detail", [
-    ({}, "bearer token is required"),
-    ({"Authorization": "Bearer not-a-jwt"}, "not valid"),
-    ({"Authorization": "Basic dXNlcjpwYXNz"}, "bearer token is required"),
-])
+@pytest.mark.parametrize(
+    "headers, detail",
+    [
+        ({}, "bearer token is required"),
+        ({"Authorization": "Bearer not-a-jwt"}, "not valid"),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, "bearer token is required"),
+    ],
+)
 def test_missing_or_malformed_token_is_401(client, seeded, headers, detail):
     response = client.get("/frameworks", headers=headers)
     assert response.status_code == 401
@@ -69,8 +72,7 @@ def test_token_signed_by_another_key_is_401(client, tmp_path):
 def test_token_without_org_is_401(client, keys):
     import jwt
 
-    claims = {"iss": "collective-local", "aud": "collective", "sub": "x", "scope": READ,
-              "exp": int(time.time()) + 60}
+    claims = {"iss": "collective-local", "aud": "collective", "sub": "x", "scope": READ, "exp": int(time.time()) + 60}
     token = jwt.encode(claims, keys.private_pem, algorithm="EdDSA")
     response = client.get("/frameworks", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401 and "org" in response.json()["detail"]
@@ -100,11 +102,17 @@ def test_drafts_are_invisible_to_other_organisations(client, keys):
     assert client.get(f"/versions/{draft_id}", headers=theirs).status_code == 404
     assert client.get(f"/versions/{draft_id}/tree", headers=theirs).status_code == 404
     assert client.get(f"/versions/{draft_id}/csv", headers=theirs).status_code == 404
-    assert client.post(f"/versions/{draft_id}/items", json={"code": "X", "type": "value", "statement": "x"},
-                       headers=theirs).status_code == 404
+    assert (
+        client.post(
+            f"/versions/{draft_id}/items", json={"code": "X", "type": "value", "statement": "x"}, headers=theirs
+        ).status_code
+        == 404
+    )
     listed = client.get("/frameworks", params={"limit": 500}, headers=theirs).json()["items"]
     assert created["id"] not in {f["id"] for f in listed}
-    assert created["id"] in {f["id"] for f in client.get("/frameworks", params={"limit": 500}, headers=mine).json()["items"]}
+    assert created["id"] in {
+        f["id"] for f in client.get("/frameworks", params={"limit": 500}, headers=mine).json()["items"]
+    }
 
 
 def test_published_framework_is_shared_but_only_its_owner_writes(client, keys, seeded):
@@ -118,8 +126,13 @@ def test_published_framework_is_shared_but_only_its_owner_writes(client, keys, s
 def test_unknown_ids_are_404_problems(client, keys, seeded):
     _, version = seeded
     h = keys.headers(READ)
-    for path in (f"/frameworks/{uuid.uuid4()}", f"/versions/{uuid.uuid4()}", f"/versions/{uuid.uuid4()}/tree",
-                 f"/versions/{version['id']}/items/{uuid.uuid4()}", f"/versions/{uuid.uuid4()}/diff?from={version['id']}"):
+    for path in (
+        f"/frameworks/{uuid.uuid4()}",
+        f"/versions/{uuid.uuid4()}",
+        f"/versions/{uuid.uuid4()}/tree",
+        f"/versions/{version['id']}/items/{uuid.uuid4()}",
+        f"/versions/{uuid.uuid4()}/diff?from={version['id']}",
+    ):
         response = client.get(path, headers=h)
         assert response.status_code == 404, path
         assert response.json()["type"].endswith("/not-found")
@@ -153,8 +166,12 @@ def test_search_by_text_type_and_audience_with_cursor_pages(client, keys, seeded
     url = f"/versions/{version['id']}/items"
     found = client.get(url, params={"q": "COMPASSION"}, headers=h).json()["items"]
     assert found and all("compassion" in (i["statement"] + (i["description"] or "") + i["code"]).lower() for i in found)
-    capabilities = client.get(url, params={"type": "capability", "audience": "team_leaders", "limit": 500}, headers=h).json()
-    assert capabilities["items"] and {(i["type"], i["audience"]) for i in capabilities["items"]} == {("capability", "team_leaders")}
+    capabilities = client.get(
+        url, params={"type": "capability", "audience": "team_leaders", "limit": 500}, headers=h
+    ).json()
+    assert capabilities["items"] and {(i["type"], i["audience"]) for i in capabilities["items"]} == {
+        ("capability", "team_leaders")
+    }
     assert all(i["parent"] for i in capabilities["items"])
 
     seen, page = [], client.get(url, params={"limit": 7}, headers=h).json()
@@ -175,7 +192,9 @@ def test_search_by_text_type_and_audience_with_cursor_pages(client, keys, seeded
 def test_item_page_has_descriptors_at_every_level_and_links(client, keys, seeded):
     _, version = seeded
     h = keys.headers(READ)
-    value = client.get(f"/versions/{version['id']}/items", params={"type": "value", "q": "compassion"}, headers=h).json()["items"][0]
+    value = client.get(
+        f"/versions/{version['id']}/items", params={"type": "value", "q": "compassion"}, headers=h
+    ).json()["items"][0]
     detail = client.get(f"/versions/{version['id']}/items/{value['identifier']}", headers=h).json()
     assert [d["level"] for d in detail["descriptors"]] == ["essential", "proficient", "strong", "exemplary"]
     assert [d["level"] for d in detail["descriptors"] if d["proficient_threshold"]] == ["proficient"]

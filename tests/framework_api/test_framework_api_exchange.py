@@ -44,8 +44,9 @@ def test_csv_export_then_import_into_a_draft_round_trips(client, keys, seeded):
     assert "attachment" in exported.headers["content-disposition"]
     draft, bso = _draft_copy_of_seed(client, keys, seeded)
 
-    imported = client.post(f"/versions/{draft['id']}/csv", content=exported.content,
-                           headers={**bso, "Content-Type": "text/csv"})
+    imported = client.post(
+        f"/versions/{draft['id']}/csv", content=exported.content, headers={**bso, "Content-Type": "text/csv"}
+    )
     assert imported.status_code == 200, imported.text
     tree_before = client.get(f"/versions/{version['id']}/tree", headers=bso).json()["items"]
     tree_after = client.get(f"/versions/{draft['id']}/tree", headers=bso).json()["items"]
@@ -60,12 +61,13 @@ def test_csv_import_with_bad_rows_names_each_row_and_changes_nothing(client, key
     before = client.get(f"/versions/{draft['id']}/tree", headers=bso).json()["items"]
     rows = list(csv.reader(io.StringIO(client.get(f"/versions/{version['id']}/csv", headers=bso).text)))
     header = rows[0]
-    rows[2][header.index("type")] = "vibe"          # row 3 of the file
-    rows[4][header.index("statement")] = ""         # row 5
+    rows[2][header.index("type")] = "vibe"  # row 3 of the file
+    rows[4][header.index("statement")] = ""  # row 5
     out = io.StringIO()
     csv.writer(out).writerows(rows)
-    refused = client.post(f"/versions/{draft['id']}/csv", content=out.getvalue().encode(),
-                          headers={**bso, "Content-Type": "text/csv"})
+    refused = client.post(
+        f"/versions/{draft['id']}/csv", content=out.getvalue().encode(), headers={**bso, "Content-Type": "text/csv"}
+    )
     assert refused.status_code == 422
     body = refused.json()
     assert body["type"].endswith("/csv-invalid")

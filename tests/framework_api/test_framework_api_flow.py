@@ -34,16 +34,27 @@ def add_item(client, keys, version_id, org="SHSCT", **fields):
 
 def describe_all_levels(client, keys, version_id, identifier, org="SHSCT", prefix="Shows it"):
     for level in ("essential", "proficient", "strong", "exemplary"):
-        response = client.put(f"/versions/{version_id}/items/{identifier}/descriptors/{level}",
-                              json={"description": f"{prefix} at {level}."}, headers=editor(keys, org))
+        response = client.put(
+            f"/versions/{version_id}/items/{identifier}/descriptors/{level}",
+            json={"description": f"{prefix} at {level}."},
+            headers=editor(keys, org),
+        )
         assert response.status_code == 200, response.text
 
 
 def publishable_framework(client, keys, org="SHSCT"):
     framework, draft = new_framework(client, keys, org)
     value = add_item(client, keys, draft["id"], org, code="V1", type="value", statement="Kindness")
-    behaviour = add_item(client, keys, draft["id"], org, code="V1.B.1", type="behaviour",
-                         statement="I notice when colleagues need help", parent=value["identifier"])
+    behaviour = add_item(
+        client,
+        keys,
+        draft["id"],
+        org,
+        code="V1.B.1",
+        type="behaviour",
+        statement="I notice when colleagues need help",
+        parent=value["identifier"],
+    )
     describe_all_levels(client, keys, draft["id"], value["identifier"], org)
     return framework, draft, value, behaviour
 
@@ -80,24 +91,42 @@ def test_publication_check_lists_every_reason_and_publish_refuses(client, keys):
 
 def test_publish_then_the_version_never_changes(client, keys):
     framework, draft, value, behaviour = publishable_framework(client, keys)
-    published = client.post(f"/versions/{draft['id']}/publish", json={"change_note": "First publication."},
-                             headers=editor(keys))
+    published = client.post(
+        f"/versions/{draft['id']}/publish", json={"change_note": "First publication."}, headers=editor(keys)
+    )
     assert published.status_code == 200, published.text
     body = published.json()
     assert body["status"] == "published" and body["published_at"] and len(body["content_hash"]) == 64
 
     vid = draft["id"]
     attempts = [
-        client.post(f"/versions/{vid}/items", json={"code": "X", "type": "value", "statement": "x"}, headers=editor(keys)),
-        client.patch(f"/versions/{vid}/items/{value['identifier']}", json={"statement": "Changed"}, headers=editor(keys)),
+        client.post(
+            f"/versions/{vid}/items", json={"code": "X", "type": "value", "statement": "x"}, headers=editor(keys)
+        ),
+        client.patch(
+            f"/versions/{vid}/items/{value['identifier']}", json={"statement": "Changed"}, headers=editor(keys)
+        ),
         client.delete(f"/versions/{vid}/items/{behaviour['identifier']}", headers=editor(keys)),
-        client.put(f"/versions/{vid}/items/{value['identifier']}/descriptors/strong", json={"description": "x"},
-                   headers=editor(keys)),
+        client.put(
+            f"/versions/{vid}/items/{value['identifier']}/descriptors/strong",
+            json={"description": "x"},
+            headers=editor(keys),
+        ),
         client.post(f"/versions/{vid}/publish", json={"change_note": "again"}, headers=editor(keys)),
-        client.put(f"/versions/{vid}/scale", json={"title": "t", "levels": [
-            {"code": "a", "position": 1, "title": "A", "proficient_threshold": True},
-            {"code": "b", "position": 2, "title": "B"}]}, headers=editor(keys)),
-        client.post(f"/versions/{vid}/csv", content="identifier,code\n", headers={**editor(keys), "Content-Type": "text/csv"}),
+        client.put(
+            f"/versions/{vid}/scale",
+            json={
+                "title": "t",
+                "levels": [
+                    {"code": "a", "position": 1, "title": "A", "proficient_threshold": True},
+                    {"code": "b", "position": 2, "title": "B"},
+                ],
+            },
+            headers=editor(keys),
+        ),
+        client.post(
+            f"/versions/{vid}/csv", content="identifier,code\n", headers={**editor(keys), "Content-Type": "text/csv"}
+        ),
     ]
     for response in attempts:
         assert response.status_code == 409, (response.request.method, response.request.url, response.text)
@@ -131,15 +160,20 @@ def test_new_version_copies_the_latest_published_and_diff_reports_changes(client
     assert new["item_count"] == 2
 
     nid = new["id"]
-    client.patch(f"/versions/{nid}/items/{value['identifier']}", json={"statement": "Kindness and care"},
-                 headers=editor(keys))
+    client.patch(
+        f"/versions/{nid}/items/{value['identifier']}", json={"statement": "Kindness and care"}, headers=editor(keys)
+    )
     other = add_item(client, keys, nid, code="V2", type="value", statement="Courage")
     describe_all_levels(client, keys, nid, other["identifier"])
-    moved = client.patch(f"/versions/{nid}/items/{behaviour['identifier']}", json={"parent": other["identifier"]},
-                         headers=editor(keys))
+    moved = client.patch(
+        f"/versions/{nid}/items/{behaviour['identifier']}", json={"parent": other["identifier"]}, headers=editor(keys)
+    )
     assert moved.status_code == 200 and moved.json()["parent"] == other["identifier"]
-    client.put(f"/versions/{nid}/items/{value['identifier']}/descriptors/strong",
-               json={"description": "Rewritten strong."}, headers=editor(keys))
+    client.put(
+        f"/versions/{nid}/items/{value['identifier']}/descriptors/strong",
+        json={"description": "Rewritten strong."},
+        headers=editor(keys),
+    )
 
     diff = client.get(f"/versions/{nid}/diff", params={"from": draft["id"]}, headers=editor(keys))
     assert diff.status_code == 200, diff.text
@@ -149,7 +183,8 @@ def test_new_version_copies_the_latest_published_and_diff_reports_changes(client
     assert d["removed"] == []
     assert [(r["item"]["code"], [c["field"] for c in r["changes"]]) for r in d["reworded"]] == [("V1", ["statement"])]
     assert [(mv["item"]["code"], mv["from_parent"]["code"], mv["to_parent"]["code"]) for mv in d["moved"]] == [
-        ("V1.B.1", "V1", "V2")]
+        ("V1.B.1", "V1", "V2")
+    ]
     changed = [(c["item"]["code"], c["level"], c["before"] is None) for c in d["descriptors"]]
     # The kept item's rewritten level, then the added item's new descriptors (no "before").
     assert changed[0] == ("V1", "strong", False)
@@ -197,35 +232,45 @@ def test_item_editing_refusals_name_the_problem(client, keys):
     parent = add_item(client, keys, vid, code="C1", type="component", statement="A component")
     child = add_item(client, keys, vid, code="C1.1", type="capability", statement="Cap", parent=parent["identifier"])
 
-    duplicate = client.post(f"/versions/{vid}/items", json={"code": "C1", "type": "component", "statement": "again"},
-                            headers=editor(keys))
+    duplicate = client.post(
+        f"/versions/{vid}/items", json={"code": "C1", "type": "component", "statement": "again"}, headers=editor(keys)
+    )
     assert duplicate.status_code == 409 and duplicate.json()["type"].endswith("/duplicate-code")
 
-    unknown_parent = client.post(f"/versions/{vid}/items", json={
-        "code": "C9", "type": "capability", "statement": "x", "parent": str(uuid.uuid4())}, headers=editor(keys))
+    unknown_parent = client.post(
+        f"/versions/{vid}/items",
+        json={"code": "C9", "type": "capability", "statement": "x", "parent": str(uuid.uuid4())},
+        headers=editor(keys),
+    )
     assert unknown_parent.status_code == 422 and unknown_parent.json()["errors"][0]["field"] == "body.parent"
 
-    cycle = client.patch(f"/versions/{vid}/items/{parent['identifier']}", json={"parent": child["identifier"]},
-                         headers=editor(keys))
+    cycle = client.patch(
+        f"/versions/{vid}/items/{parent['identifier']}", json={"parent": child["identifier"]}, headers=editor(keys)
+    )
     assert cycle.status_code == 422 and cycle.json()["type"].endswith("/cycle")
 
     has_children = client.delete(f"/versions/{vid}/items/{parent['identifier']}", headers=editor(keys))
     assert has_children.status_code == 409 and has_children.json()["type"].endswith("/item-has-children")
 
-    bad_level = client.put(f"/versions/{vid}/items/{child['identifier']}/descriptors/superb",
-                           json={"description": "x"}, headers=editor(keys))
+    bad_level = client.put(
+        f"/versions/{vid}/items/{child['identifier']}/descriptors/superb",
+        json={"description": "x"},
+        headers=editor(keys),
+    )
     assert bad_level.status_code == 404
 
     missing = client.post(f"/versions/{vid}/items", json={"code": "C2", "type": "component"}, headers=editor(keys))
     assert missing.status_code == 422
     assert [e["field"] for e in missing.json()["errors"]] == ["body.statement"]
 
-    bad_type = client.post(f"/versions/{vid}/items", json={"code": "C2", "type": "vibe", "statement": "x"},
-                           headers=editor(keys))
+    bad_type = client.post(
+        f"/versions/{vid}/items", json={"code": "C2", "type": "vibe", "statement": "x"}, headers=editor(keys)
+    )
     assert bad_type.status_code == 422 and bad_type.json()["errors"][0]["field"] == "body.type"
 
-    null_statement = client.patch(f"/versions/{vid}/items/{child['identifier']}", json={"statement": None},
-                                  headers=editor(keys))
+    null_statement = client.patch(
+        f"/versions/{vid}/items/{child['identifier']}", json={"statement": None}, headers=editor(keys)
+    )
     assert null_statement.status_code == 422 and null_statement.json()["errors"][0]["field"] == "body.statement"
 
     # Deleting a leaf removes it with its links.
@@ -239,17 +284,23 @@ def test_associations_link_items_and_show_on_both_ends(client, keys):
     vid = draft["id"]
     a = add_item(client, keys, vid, code="V1", type="value", statement="Kindness")
     b = add_item(client, keys, vid, code="CC1", type="cultural_characteristic", statement="Culture")
-    made = client.post(f"/versions/{vid}/associations",
-                       json={"type": "is_related_to", "origin": a["identifier"], "destination": b["identifier"]},
-                       headers=editor(keys))
+    made = client.post(
+        f"/versions/{vid}/associations",
+        json={"type": "is_related_to", "origin": a["identifier"], "destination": b["identifier"]},
+        headers=editor(keys),
+    )
     assert made.status_code == 201, made.text
-    again = client.post(f"/versions/{vid}/associations",
-                        json={"type": "is_related_to", "origin": a["identifier"], "destination": b["identifier"]},
-                        headers=editor(keys))
+    again = client.post(
+        f"/versions/{vid}/associations",
+        json={"type": "is_related_to", "origin": a["identifier"], "destination": b["identifier"]},
+        headers=editor(keys),
+    )
     assert again.status_code == 409
-    child_link = client.post(f"/versions/{vid}/associations",
-                             json={"type": "is_child_of", "origin": a["identifier"], "destination": b["identifier"]},
-                             headers=editor(keys))
+    child_link = client.post(
+        f"/versions/{vid}/associations",
+        json={"type": "is_child_of", "origin": a["identifier"], "destination": b["identifier"]},
+        headers=editor(keys),
+    )
     assert child_link.status_code == 422 and child_link.json()["errors"][0]["field"] == "body.type"
     incoming = client.get(f"/versions/{vid}/items/{b['identifier']}", headers=editor(keys)).json()["associations"]
     assert [(x["direction"], x["other"]["code"]) for x in incoming] == [("incoming", "V1")]
@@ -262,12 +313,18 @@ def test_if_match_guards_draft_edits(client, keys):
     _, draft = new_framework(client, keys)
     vid = draft["id"]
     etag = client.get(f"/versions/{vid}", headers=editor(keys)).headers["etag"]
-    ok = client.post(f"/versions/{vid}/items", json={"code": "V1", "type": "value", "statement": "x"},
-                     headers={**editor(keys), "If-Match": etag})
+    ok = client.post(
+        f"/versions/{vid}/items",
+        json={"code": "V1", "type": "value", "statement": "x"},
+        headers={**editor(keys), "If-Match": etag},
+    )
     assert ok.status_code == 201
     assert ok.headers["etag"] != etag
-    stale = client.post(f"/versions/{vid}/items", json={"code": "V2", "type": "value", "statement": "y"},
-                        headers={**editor(keys), "If-Match": etag})
+    stale = client.post(
+        f"/versions/{vid}/items",
+        json={"code": "V2", "type": "value", "statement": "y"},
+        headers={**editor(keys), "If-Match": etag},
+    )
     assert stale.status_code == 412
     assert stale.json()["type"].endswith("/precondition-failed")
     codes = [i["code"] for i in client.get(f"/versions/{vid}/items", headers=editor(keys)).json()["items"]]
@@ -277,14 +334,30 @@ def test_if_match_guards_draft_edits(client, keys):
 def test_scale_replacement_validates_and_drops_descriptors_of_removed_levels(client, keys):
     framework, draft, value, _ = publishable_framework(client, keys)
     vid = draft["id"]
-    two_thresholds = client.put(f"/versions/{vid}/scale", json={"title": "Two", "levels": [
-        {"code": "low", "position": 1, "title": "Low", "proficient_threshold": True},
-        {"code": "high", "position": 2, "title": "High", "proficient_threshold": True}]}, headers=editor(keys))
+    two_thresholds = client.put(
+        f"/versions/{vid}/scale",
+        json={
+            "title": "Two",
+            "levels": [
+                {"code": "low", "position": 1, "title": "Low", "proficient_threshold": True},
+                {"code": "high", "position": 2, "title": "High", "proficient_threshold": True},
+            ],
+        },
+        headers=editor(keys),
+    )
     assert two_thresholds.status_code == 422 and two_thresholds.json()["errors"][0]["field"] == "body.levels"
-    replaced = client.put(f"/versions/{vid}/scale", json={"title": "Three", "levels": [
-        {"code": "essential", "position": 1, "title": "Essential"},
-        {"code": "proficient", "position": 2, "title": "Proficient", "proficient_threshold": True},
-        {"code": "expert", "position": 3, "title": "Expert"}]}, headers=editor(keys))
+    replaced = client.put(
+        f"/versions/{vid}/scale",
+        json={
+            "title": "Three",
+            "levels": [
+                {"code": "essential", "position": 1, "title": "Essential"},
+                {"code": "proficient", "position": 2, "title": "Proficient", "proficient_threshold": True},
+                {"code": "expert", "position": 3, "title": "Expert"},
+            ],
+        },
+        headers=editor(keys),
+    )
     assert replaced.status_code == 200, replaced.text
     descriptors = client.get(f"/versions/{vid}/items/{value['identifier']}", headers=editor(keys)).json()["descriptors"]
     assert [d["level"] for d in descriptors] == ["essential", "proficient"]

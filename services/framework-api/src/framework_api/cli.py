@@ -32,7 +32,9 @@ def seed() -> None:
     with Session(engine) as session:
         version, created = load_seed(session)
         state = "seeded" if created else "already present"
-        typer.echo(f"framework-api: HSC Collective Leadership Framework {version.version} {state} (version id {version.uid})")
+        typer.echo(
+            f"framework-api: HSC Collective Leadership Framework {version.version} {state} (version id {version.uid})"
+        )
     engine.dispose()
 
 
@@ -43,5 +45,12 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve the API (migrations run first unless FRAMEWORK_API_MIGRATE_ON_STARTUP=false)."""
-    uvicorn.run("framework_api.main:create_app", factory=True, host=host, port=port, workers=workers,
-                access_log=False, proxy_headers=True)
+    uvicorn.run(
+        "framework_api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        proxy_headers=True,
+    )

@@ -91,6 +91,7 @@ async def _version_page(request: Request, client: FrameworkClient, version_id: u
     items = filter_by_audience(tree.items, audience) if tree else []
     context = {
         "page_title": _version_title(version),
+        "version_id": version_id,
         "version": version,
         "tree": tree,
         "items": items,
@@ -130,7 +131,7 @@ async def search_version(request: Request, version_id: uuid.UUID, client: Client
     if q:
         (results,), notice = await gather(client.search_items(version_id, q=q, limit=SEARCH_LIMIT))
     return render(request, "frameworks/version.html", {
-        "version": {"id": version_id},
+        "version_id": version_id,
         "q": q,
         "results": results.items if results else None,
         "more_results": bool(results and results.next),

@@ -166,11 +166,7 @@ def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> d
                 "lastChangeDateTime": last_change,
             }
         )
-    stored = [
-        assoc
-        for assoc in content.associations
-        if assoc.origin in items and assoc.destination in items
-    ]
+    stored = [assoc for assoc in content.associations if assoc.origin in items and assoc.destination in items]
     stored.sort(
         key=lambda a: (
             a.type != AssociationType.is_child_of,
@@ -218,9 +214,7 @@ def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> d
         levels = sorted(scale.levels, key=lambda level: (level.position, level.code))
         text = {(d.item, d.level): d.description for d in content.descriptors}
         criteria = []
-        for rank, item in enumerate(
-            (item for item in ordered if item.type in ASSESSABLE_TYPES), start=1
-        ):
+        for rank, item in enumerate((item for item in ordered if item.type in ASSESSABLE_TYPES), start=1):
             criterion_id = criterion_identifier(scale.identifier, item.identifier)
             criterion_uri = f"{rubric_uri}/criteria/{criterion_id}"
             criteria.append(
@@ -248,9 +242,7 @@ def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> d
                                 }
                             )
                             for level in levels
-                            for level_id in (
-                                criterion_level_identifier(item.identifier, level.code),
-                            )
+                            for level_id in (criterion_level_identifier(item.identifier, level.code),)
                         ],
                     }
                 )

@@ -46,9 +46,7 @@ ASSOCIATIONS_COLUMN = "associations"
 DESCRIPTOR_PREFIX = "descriptor:"
 ASSOCIATION_SEPARATOR = "; "
 # The association types the associations column may hold (parents go in parent_code).
-LINK_TYPES: tuple[AssociationType, ...] = tuple(
-    t for t in AssociationType if t != AssociationType.is_child_of
-)
+LINK_TYPES: tuple[AssociationType, ...] = tuple(t for t in AssociationType if t != AssociationType.is_child_of)
 
 
 @dataclass(frozen=True)
@@ -69,9 +67,7 @@ def child_association_id(child: uuid.UUID, parent: uuid.UUID) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"{child}:{parent}")
 
 
-def link_association_id(
-    kind: AssociationType | str, origin: uuid.UUID, destination: uuid.UUID
-) -> uuid.UUID:
+def link_association_id(kind: AssociationType | str, origin: uuid.UUID, destination: uuid.UUID) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"{kind}:{origin}:{destination}")
 
 
@@ -141,9 +137,7 @@ def export_csv(content: VersionContent) -> str:
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        [*REQUIRED_COLUMNS, ASSOCIATIONS_COLUMN, *(DESCRIPTOR_PREFIX + code for code in levels)]
-    )
+    writer.writerow([*REQUIRED_COLUMNS, ASSOCIATIONS_COLUMN, *(DESCRIPTOR_PREFIX + code for code in levels)])
     for item in tree_order(content):
         parent_link = parents.get(item.identifier)
         parent = items.get(parent_link.destination) if parent_link else None
@@ -209,11 +203,7 @@ def parse_csv(
     records = list(csv.reader(io.StringIO(text, newline="")))
     if not records or not any(cell.strip() for cell in records[0]):
         raise CsvImportError(
-            [
-                CsvRowError(
-                    1, None, f"The header row is missing: it needs {_allowed(REQUIRED_COLUMNS)}."
-                )
-            ]
+            [CsvRowError(1, None, f"The header row is missing: it needs {_allowed(REQUIRED_COLUMNS)}.")]
         )
 
     # Row 1: the header.
@@ -231,13 +221,8 @@ def parse_csv(
         if lowered.startswith(DESCRIPTOR_PREFIX):
             level = name[len(DESCRIPTOR_PREFIX) :].strip()
             if level not in levels:
-                message = (
-                    f"The column '{name}' is for level '{level}', which is not a level of the "
-                    + (
-                        f"scale; the levels are {_allowed(levels)}."
-                        if levels
-                        else "scale: there is no scale."
-                    )
+                message = f"The column '{name}' is for level '{level}', which is not a level of the " + (
+                    f"scale; the levels are {_allowed(levels)}." if levels else "scale: there is no scale."
                 )
                 errors.append(CsvRowError(1, name, message))
             elif any(level == existing for _, existing, _ in level_columns):
@@ -245,9 +230,7 @@ def parse_csv(
             else:
                 level_columns.append((name, level, index))
         elif lowered in columns:
-            errors.append(
-                CsvRowError(1, lowered, f"The column '{lowered}' appears more than once.")
-            )
+            errors.append(CsvRowError(1, lowered, f"The column '{lowered}' appears more than once."))
         else:
             columns[lowered] = index
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
@@ -288,9 +271,7 @@ def parse_csv(
         raw_type = cell(record, "type")
         item_type = ItemType(raw_type) if raw_type in _values(ItemType) else None
         if item_type is None:
-            problem = (
-                f"The type '{raw_type}' is not a known type" if raw_type else "The type is blank"
-            )
+            problem = f"The type '{raw_type}' is not a known type" if raw_type else "The type is blank"
             error("type", f"{problem}; use one of {_allowed(ItemType)}.")
 
         statement = cell(record, "statement")
@@ -304,8 +285,7 @@ def parse_csv(
             if audience is None:
                 error(
                     "audience",
-                    f"The audience '{raw_audience}' is not a known audience; use one of "
-                    f"{_allowed(Audience)}.",
+                    f"The audience '{raw_audience}' is not a known audience; use one of {_allowed(Audience)}.",
                 )
 
         sequence: int | None = None
@@ -325,15 +305,10 @@ def parse_csv(
             if not colon or not kind or not target:
                 error(
                     ASSOCIATIONS_COLUMN,
-                    f"The association '{part}' is not written as type:code "
-                    "(for example is_related_to:CC5).",
+                    f"The association '{part}' is not written as type:code (for example is_related_to:CC5).",
                 )
             elif kind not in {t.value for t in LINK_TYPES}:
-                hint = (
-                    " (put the parent's code in parent_code instead)"
-                    if kind == AssociationType.is_child_of
-                    else ""
-                )
+                hint = " (put the parent's code in parent_code instead)" if kind == AssociationType.is_child_of else ""
                 error(
                     ASSOCIATIONS_COLUMN,
                     f"The association type '{kind}' in '{part}' is not allowed here{hint}; "
@@ -345,11 +320,7 @@ def parse_csv(
         descriptors = [
             (level, value)
             for _, level, index in level_columns
-            if (
-                value := (record[index] if index < len(record) else "")
-                .replace("\r\n", "\n")
-                .strip()
-            )
+            if (value := (record[index] if index < len(record) else "").replace("\r\n", "\n").strip())
         ]
 
         rows.append(
@@ -404,17 +375,14 @@ def parse_csv(
                     )
                 )
             elif row.parent_code == row.code:
-                errors.append(
-                    CsvRowError(row.number, "parent_code", "An item cannot be its own parent.")
-                )
+                errors.append(CsvRowError(row.number, "parent_code", "An item cannot be its own parent."))
         for part, _, target in row.links:
             if target not in first_with_code:
                 errors.append(
                     CsvRowError(
                         row.number,
                         ASSOCIATIONS_COLUMN,
-                        f"The association '{part}' points to '{target}', which is not the code "
-                        "of any row.",
+                        f"The association '{part}' points to '{target}', which is not the code of any row.",
                     )
                 )
     if errors:
@@ -470,7 +438,6 @@ def parse_csv(
                 )
             )
         descriptors.extend(
-            DescriptorContent(item=row.identifier, level=level, description=text)
-            for level, text in row.descriptors
+            DescriptorContent(item=row.identifier, level=level, description=text) for level, text in row.descriptors
         )
     return tuple(items), (*child_links, *other_links), tuple(descriptors)

@@ -27,32 +27,54 @@ Writer = Annotated[Principal, Depends(RequireScopes("framework:write"))]
 CSV_MEDIA_TYPE = "text/csv"
 
 
-@router.get("/versions/{version_id}/diff", summary="What changed between two versions, by item identifier",
-            response_model=VersionDiffPublic, responses=problem_responses(404))
-def diff(version_id: uuid.UUID, session: SessionDep, principal: Reader,
-         from_: Annotated[uuid.UUID, Query(alias="from", description="The earlier version to compare against.")]) -> VersionDiffPublic:
+@router.get(
+    "/versions/{version_id}/diff",
+    summary="What changed between two versions, by item identifier",
+    response_model=VersionDiffPublic,
+    responses=problem_responses(404),
+)
+def diff(
+    version_id: uuid.UUID,
+    session: SessionDep,
+    principal: Reader,
+    from_: Annotated[uuid.UUID, Query(alias="from", description="The earlier version to compare against.")],
+) -> VersionDiffPublic:
     old = frameworks.get_version(session, principal, from_)
     new = frameworks.get_version(session, principal, version_id)
     return service.diff(session, old, new)
 
 
-@router.get("/versions/{version_id}/case", summary="Export as a 1EdTech CASE 1.1 CFPackage (JSON)",
-            responses={**problem_responses(404), 200: {"description": "A CASE 1.1 CFPackage",
-                                                        "content": {"application/json": {"schema": {"type": "object"}}}},
-                       304: {"description": "Not modified"}})
+@router.get(
+    "/versions/{version_id}/case",
+    summary="Export as a 1EdTech CASE 1.1 CFPackage (JSON)",
+    responses={
+        **problem_responses(404),
+        200: {"description": "A CASE 1.1 CFPackage", "content": {"application/json": {"schema": {"type": "object"}}}},
+        304: {"description": "Not modified"},
+    },
+)
 def export_case(request: Request, version_id: uuid.UUID, session: SessionDep, principal: Reader) -> Response:
     version, framework = frameworks.get_version(session, principal, version_id)
     base_url = request.app.state.settings.public_base_url.rstrip("/")
     return cached_json(request, service.case_package(session, version, framework, base_url), version, "case")
 
 
-@router.get("/versions/{version_id}/csv", summary="Export the version as CSV (one row per item)",
-            responses={**problem_responses(404), 200: {"description": "CSV", "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}}})
+@router.get(
+    "/versions/{version_id}/csv",
+    summary="Export the version as CSV (one row per item)",
+    responses={
+        **problem_responses(404),
+        200: {"description": "CSV", "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}},
+    },
+)
 def export_csv(version_id: uuid.UUID, session: SessionDep, principal: Reader) -> Response:
     version, framework = frameworks.get_version(session, principal, version_id)
     filename = f"framework-{version.version}.csv"
-    return Response(service.csv_export(session, version, framework), media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        service.csv_export(session, version, framework),
+        media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @router.post(
@@ -60,26 +82,44 @@ def export_csv(version_id: uuid.UUID, session: SessionDep, principal: Reader) ->
     summary="Import a CSV into a draft, replacing its items (all or nothing)",
     response_model=m.ImportResult,
     responses=problem_responses(404, 409, 412, 415),
-    openapi_extra={"requestBody": {"required": True, "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"},
-        "example": "identifier,code,type,statement,description,audience,parent_code,sequence,source,associations,"
-                   "descriptor:essential,descriptor:proficient,descriptor:strong,descriptor:exemplary\n"
-                   ",V9,value,Kindness,,all_staff,,0,Local values,,Rarely,Often,Usually,Always\n"}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                CSV_MEDIA_TYPE: {
+                    "schema": {"type": "string"},
+                    "example": "identifier,code,type,statement,description,audience,parent_code,sequence,source,"
+                    "associations,descriptor:essential,descriptor:proficient,descriptor:strong,descriptor:exemplary\n"
+                    ",V9,value,Kindness,,all_staff,,0,Local values,,Rarely,Often,Usually,Always\n",
+                }
+            },
+        }
+    },
 )
 async def import_csv(
-    request: Request, version_id: uuid.UUID, session: SessionDep, principal: Writer,
+    request: Request,
+    version_id: uuid.UUID,
+    session: SessionDep,
+    principal: Writer,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Response:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in (CSV_MEDIA_TYPE, "application/csv"):
-        raise ProblemError(415, "unsupported-media-type", "Send the CSV with Content-Type: text/csv.",
-                           title="Unsupported media type")
+        raise ProblemError(
+            415, "unsupported-media-type", "Send the CSV with Content-Type: text/csv.", title="Unsupported media type"
+        )
     raw = await request.body()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ProblemError(422, "csv-invalid", "The CSV must be UTF-8 encoded.", title="Request is not valid",
-                           errors=[{"row": None, "field": "body", "message": "not UTF-8"}]) from exc
+        raise ProblemError(
+            422,
+            "csv-invalid",
+            "The CSV must be UTF-8 encoded.",
+            title="Request is not valid",
+            errors=[{"row": None, "field": "body", "message": "not UTF-8"}],
+        ) from exc
     idem = Idempotency(session, principal, idempotency_key, f"POST /versions/{version_id}/csv", fingerprint(raw))
     if replayed := idem.replay():
         return replayed

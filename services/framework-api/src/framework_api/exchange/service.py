@@ -22,11 +22,13 @@ Located = tuple[m.FrameworkVersion, m.Framework]
 def diff(session: Session, old: Located, new: Located) -> VersionDiffPublic:
     result = diff_versions(frameworks.load_content(session, *old), frameworks.load_content(session, *new))
     uids = frameworks.uid_map(session, [old[0].supersedes_id, new[0].supersedes_id])
-    return VersionDiffPublic.model_validate({
-        "from": frameworks.version_summary(old[0], old[1], uids),
-        "to": frameworks.version_summary(new[0], new[1], uids),
-        **asdict(result),
-    })
+    return VersionDiffPublic.model_validate(
+        {
+            "from": frameworks.version_summary(old[0], old[1], uids),
+            "to": frameworks.version_summary(new[0], new[1], uids),
+            **asdict(result),
+        }
+    )
 
 
 def case_package(session: Session, version: m.FrameworkVersion, framework: m.Framework, base_url: str) -> dict:
@@ -38,8 +40,9 @@ def csv_export(session: Session, version: m.FrameworkVersion, framework: m.Frame
     return export_csv(frameworks.load_content(session, version, framework))
 
 
-def csv_import(session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework,
-               text: str) -> m.ImportResult:
+def csv_import(
+    session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework, text: str
+) -> m.ImportResult:
     content = frameworks.load_content(session, version, framework)
     known = {item.code: item.identifier for item in content.items}
     try:
@@ -47,7 +50,8 @@ def csv_import(session: Session, principal: Principal, version: m.FrameworkVersi
     except CsvImportError as exc:
         errors = [{"row": e.row, "field": e.field, "message": e.message} for e in exc.errors]
         raise ProblemError(
-            422, "csv-invalid",
+            422,
+            "csv-invalid",
             f"The CSV has {len(errors)} error(s); nothing was imported. Each error names its row "
             "(row 1 is the header).",
             title="Request is not valid",
@@ -56,8 +60,7 @@ def csv_import(session: Session, principal: Principal, version: m.FrameworkVersi
     frameworks.replace_content(session, principal, version, framework, items, associations, descriptors)
     return m.ImportResult(
         version=frameworks.version_summary(version, framework, frameworks.uid_map(session, [version.supersedes_id])),
-        items=len(items), associations=len(associations), descriptors=len(descriptors),
+        items=len(items),
+        associations=len(associations),
+        descriptors=len(descriptors),
     )
-
-
-

@@ -116,12 +116,8 @@ def diff_versions(old: VersionContent, new: VersionContent) -> VersionDiff:
         item = first.get(identifier) or second.get(identifier)
         return item_ref(item) if item is not None else _missing_ref(identifier)
 
-    added = sorted(
-        (item_ref(item) for key, item in new_items.items() if key not in old_items), key=_ref_key
-    )
-    removed = sorted(
-        (item_ref(item) for key, item in old_items.items() if key not in new_items), key=_ref_key
-    )
+    added = sorted((item_ref(item) for key, item in new_items.items() if key not in old_items), key=_ref_key)
+    removed = sorted((item_ref(item) for key, item in old_items.items() if key not in new_items), key=_ref_key)
 
     kept = [key for key in new_items if key in old_items]
     reworded: list[Reworded] = []
@@ -184,9 +180,7 @@ def diff_versions(old: VersionContent, new: VersionContent) -> VersionDiff:
         AssociationChange(kind, ref(origin), ref(destination), "added")
         for kind, origin, destination in new_links - old_links
     ] + [
-        AssociationChange(
-            kind, ref(origin, prefer_new=False), ref(destination, prefer_new=False), "removed"
-        )
+        AssociationChange(kind, ref(origin, prefer_new=False), ref(destination, prefer_new=False), "removed")
         for kind, origin, destination in old_links - new_links
     ]
     associations.sort(

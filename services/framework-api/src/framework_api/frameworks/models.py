@@ -11,11 +11,12 @@ import re
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field as PydField, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import Field as PydField
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from framework_api.frameworks.content import Audience, AssociationType, ItemType, VersionStatus
+from framework_api.frameworks.content import AssociationType, Audience, ItemType, VersionStatus
 from servicekit.audit import utcnow
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
@@ -220,8 +221,9 @@ class DescriptorPublic(Schema):
 class AssociationPublic(Schema):
     id: uuid.UUID
     type: AssociationType
-    direction: str = PydField(description="outgoing: this item is the origin; incoming: it is the destination",
-                              examples=["outgoing"])
+    direction: str = PydField(
+        description="outgoing: this item is the origin; incoming: it is the destination", examples=["outgoing"]
+    )
     other: ItemRef
 
 
@@ -263,12 +265,16 @@ def _semver(value: str) -> str:
 class FrameworkCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{
-            "title": "Southern Trust Leadership Framework",
-            "description": "Local capabilities that extend the regional framework.",
-            "publisher": "Southern HSC Trust",
-            "version": "0.1.0",
-        }]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Southern Trust Leadership Framework",
+                    "description": "Local capabilities that extend the regional framework.",
+                    "publisher": "Southern HSC Trust",
+                    "version": "0.1.0",
+                }
+            ]
+        },
     )
 
     title: str = PydField(min_length=1, max_length=300)
@@ -298,11 +304,18 @@ class VersionCreate(BaseModel):
 class ItemCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{
-            "code": "C2.TL.4", "type": "capability", "statement": "Reviews how the team works with other teams",
-            "audience": "team_leaders", "parent": "5f0c7c9e-8a8e-4b8f-9d55-3f7f0b1e2a10",
-            "source": "Our Approach: Shared leadership in and across teams",
-        }]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "C2.TL.4",
+                    "type": "capability",
+                    "statement": "Reviews how the team works with other teams",
+                    "audience": "team_leaders",
+                    "parent": "5f0c7c9e-8a8e-4b8f-9d55-3f7f0b1e2a10",
+                    "source": "Our Approach: Shared leadership in and across teams",
+                }
+            ]
+        },
     )
 
     code: str = PydField(min_length=1, max_length=50, pattern=r"^\S+$")
@@ -310,7 +323,9 @@ class ItemCreate(BaseModel):
     statement: str = PydField(min_length=1, max_length=5000)
     description: str | None = PydField(default=None, max_length=10000)
     audience: Audience = Audience.all_staff
-    sequence: int | None = PydField(default=None, ge=0, le=100000, description="Position among siblings; last if omitted.")
+    sequence: int | None = PydField(
+        default=None, ge=0, le=100000, description="Position among siblings; last if omitted."
+    )
     source: str | None = PydField(default=None, max_length=500)
     parent: uuid.UUID | None = PydField(default=None, description="Identifier of the parent item (is_child_of).")
     identifier: uuid.UUID | None = PydField(
@@ -337,11 +352,15 @@ class ItemUpdate(BaseModel):
 class AssociationCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{
-            "type": "is_related_to",
-            "origin": "5f0c7c9e-8a8e-4b8f-9d55-3f7f0b1e2a10",
-            "destination": "0b8f6a51-7a55-4c34-a2c4-0c8f0f4b9d21",
-        }]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "is_related_to",
+                    "origin": "5f0c7c9e-8a8e-4b8f-9d55-3f7f0b1e2a10",
+                    "destination": "0b8f6a51-7a55-4c34-a2c4-0c8f0f4b9d21",
+                }
+            ]
+        },
     )
 
     type: AssociationType
@@ -352,7 +371,9 @@ class AssociationCreate(BaseModel):
 class DescriptorWrite(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"description": "Consistently listens with intent and acts on what is heard."}]},
+        json_schema_extra={
+            "examples": [{"description": "Consistently listens with intent and acts on what is heard."}]
+        },
     )
 
     description: str = PydField(min_length=1, max_length=10000)
@@ -371,15 +392,19 @@ class LevelWrite(BaseModel):
 class ScaleWrite(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{
-            "title": "Proficiency",
-            "levels": [
-                {"code": "essential", "position": 1, "title": "Essential"},
-                {"code": "proficient", "position": 2, "title": "Proficient", "proficient_threshold": True},
-                {"code": "strong", "position": 3, "title": "Strong"},
-                {"code": "exemplary", "position": 4, "title": "Exemplary"},
-            ],
-        }]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Proficiency",
+                    "levels": [
+                        {"code": "essential", "position": 1, "title": "Essential"},
+                        {"code": "proficient", "position": 2, "title": "Proficient", "proficient_threshold": True},
+                        {"code": "strong", "position": 3, "title": "Strong"},
+                        {"code": "exemplary", "position": 4, "title": "Exemplary"},
+                    ],
+                }
+            ]
+        },
     )
 
     title: str = PydField(min_length=1, max_length=300)

@@ -64,9 +64,7 @@ def _by_code(items: Iterable[ItemContent]) -> list[ItemContent]:
     return sorted(items, key=lambda item: (item.code, str(item.identifier)))
 
 
-def publication_problems(
-    content: VersionContent, change_note: str | None
-) -> list[PublicationProblem]:
+def publication_problems(content: VersionContent, change_note: str | None) -> list[PublicationProblem]:
     """Every reason `content` cannot be published with `change_note`; empty when it can.
 
     Listed by rule (in `PROBLEM_CODES` order), then by item code, then by level position.
@@ -89,9 +87,7 @@ def publication_problems(
     level_codes: list[str] = []
     if scale is None:
         problems.append(
-            PublicationProblem(
-                "missing-scale", "The version has no rating scale: add a scale with its levels."
-            )
+            PublicationProblem("missing-scale", "The version has no rating scale: add a scale with its levels.")
         )
     else:
         levels = sorted(scale.levels, key=lambda level: (level.position, level.code))
@@ -129,8 +125,7 @@ def publication_problems(
             problems.append(
                 PublicationProblem(
                     "threshold-level",
-                    f"The scale '{scale.title}' has no level marked as the proficient threshold; "
-                    "mark exactly one.",
+                    f"The scale '{scale.title}' has no level marked as the proficient threshold; mark exactly one.",
                 )
             )
         elif len(thresholds) > 1:
@@ -241,8 +236,7 @@ def publication_problems(
                 (known.code if known else "", str(assoc.identifier)),
                 PublicationProblem(
                     "dangling-association",
-                    f"{subject} a '{assoc.type}' association whose "
-                    f"{' and '.join(missing)} is not in this version.",
+                    f"{subject} a '{assoc.type}' association whose {' and '.join(missing)} is not in this version.",
                     item=known.identifier if known else None,
                 ),
             )
@@ -267,8 +261,7 @@ def publication_problems(
         else:
             codes = ", ".join(member.code for member in members)
             message = (
-                f"{describe_item(first)} is its own ancestor: the items {codes} are "
-                "parents of each other in a loop."
+                f"{describe_item(first)} is its own ancestor: the items {codes} are parents of each other in a loop."
             )
         problems.append(PublicationProblem("cycle", message, item=first.identifier))
 

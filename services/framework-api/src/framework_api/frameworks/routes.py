@@ -24,9 +24,17 @@ Reader = Annotated[Principal, Depends(RequireScopes("framework:read"))]
 Writer = Annotated[Principal, Depends(RequireScopes("framework:write"))]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
 Cursor = Annotated[str | None, Query(max_length=500, description="From the `next` link of the previous page.")]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                               description="Repeat a create safely: same key and body replay the first response.")]
-IfMatch = Annotated[str | None, Header(alias="If-Match", description="ETag of the draft you last read; 412 if it changed.")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Repeat a create safely: same key and body replay the first response.",
+    ),
+]
+IfMatch = Annotated[
+    str | None, Header(alias="If-Match", description="ETag of the draft you last read; 412 if it changed.")
+]
 
 # Published content never changes, so clients and caches may keep it.
 IMMUTABLE = "private, max-age=86400, immutable"
@@ -55,10 +63,10 @@ def draft_etag(version: m.FrameworkVersion) -> str:
 # --- frameworks -----------------------------------------------------------------------------
 
 
-@router.get("/frameworks", tags=["frameworks"], summary="List frameworks",
-            response_model=Page[m.FrameworkPublic])
-def list_frameworks(request: Request, session: SessionDep, principal: Reader,
-                    limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[m.FrameworkPublic]:
+@router.get("/frameworks", tags=["frameworks"], summary="List frameworks", response_model=Page[m.FrameworkPublic])
+def list_frameworks(
+    request: Request, session: SessionDep, principal: Reader, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> Page[m.FrameworkPublic]:
     """Frameworks with a published version, and the caller's organisation's own drafts."""
     rows = service.list_frameworks(session, principal, limit, decode_cursor(cursor))
     position = service.framework_cursor(rows[limit - 1]) if len(rows) > limit else None
@@ -66,10 +74,17 @@ def list_frameworks(request: Request, session: SessionDep, principal: Reader,
     return Page[m.FrameworkPublic](items=items, next=next_link(request.url, position))
 
 
-@router.post("/frameworks", tags=["frameworks"], status_code=201, summary="Create a framework with a first draft",
-             response_model=m.FrameworkPublic, responses=problem_responses(409))
-def create_framework(session: SessionDep, principal: Writer, body: m.FrameworkCreate,
-                     idempotency_key: IdempotencyKey = None) -> Response:
+@router.post(
+    "/frameworks",
+    tags=["frameworks"],
+    status_code=201,
+    summary="Create a framework with a first draft",
+    response_model=m.FrameworkPublic,
+    responses=problem_responses(409),
+)
+def create_framework(
+    session: SessionDep, principal: Writer, body: m.FrameworkCreate, idempotency_key: IdempotencyKey = None
+) -> Response:
     idem = Idempotency(session, principal, idempotency_key, "POST /frameworks", body.model_dump(mode="json"))
     if replayed := idem.replay():
         return replayed
@@ -81,23 +96,45 @@ def create_framework(session: SessionDep, principal: Writer, body: m.FrameworkCr
     return JSONResponse(payload, status_code=201, headers=location)
 
 
-@router.get("/frameworks/{framework_id}", tags=["frameworks"], summary="Read a framework and its versions",
-            response_model=m.FrameworkPublic, responses=problem_responses(404))
+@router.get(
+    "/frameworks/{framework_id}",
+    tags=["frameworks"],
+    summary="Read a framework and its versions",
+    response_model=m.FrameworkPublic,
+    responses=problem_responses(404),
+)
 def read_framework(framework_id: uuid.UUID, session: SessionDep, principal: Reader) -> m.FrameworkPublic:
     return service.framework_public(session, principal, service.get_framework(session, principal, framework_id))
 
 
-@router.get("/frameworks/{framework_id}/versions", tags=["frameworks"], summary="List a framework's versions",
-            response_model=list[m.VersionSummary], responses=problem_responses(404))
+@router.get(
+    "/frameworks/{framework_id}/versions",
+    tags=["frameworks"],
+    summary="List a framework's versions",
+    response_model=list[m.VersionSummary],
+    responses=problem_responses(404),
+)
 def list_versions(framework_id: uuid.UUID, session: SessionDep, principal: Reader) -> list[m.VersionSummary]:
-    return service.framework_public(session, principal, service.get_framework(session, principal, framework_id)).versions
+    return service.framework_public(
+        session, principal, service.get_framework(session, principal, framework_id)
+    ).versions
 
 
-@router.post("/frameworks/{framework_id}/versions", tags=["frameworks"], status_code=201,
-             summary="Start a new draft version, copied from the latest published one",
-             response_model=m.VersionPublic, responses=problem_responses(404, 409))
-def create_version(framework_id: uuid.UUID, session: SessionDep, principal: Writer, body: m.VersionCreate,
-                   idempotency_key: IdempotencyKey = None) -> Response:
+@router.post(
+    "/frameworks/{framework_id}/versions",
+    tags=["frameworks"],
+    status_code=201,
+    summary="Start a new draft version, copied from the latest published one",
+    response_model=m.VersionPublic,
+    responses=problem_responses(404, 409),
+)
+def create_version(
+    framework_id: uuid.UUID,
+    session: SessionDep,
+    principal: Writer,
+    body: m.VersionCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     operation = f"POST /frameworks/{framework_id}/versions"
     idem = Idempotency(session, principal, idempotency_key, operation, body.model_dump(mode="json"))
     if replayed := idem.replay():
@@ -114,51 +151,86 @@ def create_version(framework_id: uuid.UUID, session: SessionDep, principal: Writ
 # --- versions -------------------------------------------------------------------------------
 
 
-@router.get("/versions/{version_id}", tags=["frameworks"], summary="Read a version",
-            response_model=m.VersionPublic, responses={**problem_responses(404), 304: {"description": "Not modified"}})
+@router.get(
+    "/versions/{version_id}",
+    tags=["frameworks"],
+    summary="Read a version",
+    response_model=m.VersionPublic,
+    responses={**problem_responses(404), 304: {"description": "Not modified"}},
+)
 def read_version(request: Request, version_id: uuid.UUID, session: SessionDep, principal: Reader) -> Response:
     version, framework = service.get_version(session, principal, version_id)
-    return cached_json(request, service.version_public(session, version, framework).model_dump(mode="json"),
-                       version, "version")
+    return cached_json(
+        request, service.version_public(session, version, framework).model_dump(mode="json"), version, "version"
+    )
 
 
-@router.delete("/versions/{version_id}", tags=["frameworks"], status_code=204, summary="Discard a draft version",
-               responses=problem_responses(404, 409, 412))
-def discard_draft(request: Request, version_id: uuid.UUID, session: SessionDep, principal: Writer,
-                  if_match: IfMatch = None) -> Response:
+@router.delete(
+    "/versions/{version_id}",
+    tags=["frameworks"],
+    status_code=204,
+    summary="Discard a draft version",
+    responses=problem_responses(404, 409, 412),
+)
+def discard_draft(
+    request: Request, version_id: uuid.UUID, session: SessionDep, principal: Writer, if_match: IfMatch = None
+) -> Response:
     version, framework = _draft_for_write(session, principal, version_id, request)
     service.discard_draft(session, principal, version, framework)
     session.commit()
     return Response(status_code=204)
 
 
-@router.get("/versions/{version_id}/tree", tags=["items"], summary="The version's items as a tree",
-            response_model=m.VersionTree, responses={**problem_responses(404), 304: {"description": "Not modified"}})
+@router.get(
+    "/versions/{version_id}/tree",
+    tags=["items"],
+    summary="The version's items as a tree",
+    response_model=m.VersionTree,
+    responses={**problem_responses(404), 304: {"description": "Not modified"}},
+)
 def read_tree(request: Request, version_id: uuid.UUID, session: SessionDep, principal: Reader) -> Response:
     version, framework = service.get_version(session, principal, version_id)
     return cached_json(request, service.tree_json(session, version, framework), version, "tree")
 
 
-@router.get("/versions/{version_id}/items", tags=["items"], summary="Search the items of a version",
-            response_model=Page[m.ItemPublic], responses=problem_responses(404))
+@router.get(
+    "/versions/{version_id}/items",
+    tags=["items"],
+    summary="Search the items of a version",
+    response_model=Page[m.ItemPublic],
+    responses=problem_responses(404),
+)
 def search_items(
-    request: Request, version_id: uuid.UUID, session: SessionDep, principal: Reader,
+    request: Request,
+    version_id: uuid.UUID,
+    session: SessionDep,
+    principal: Reader,
     q: Annotated[str | None, Query(max_length=200, description="Text in the code, statement or description.")] = None,
-    type: Annotated[list[ItemType] | None, Query(description="Item types; repeat for several.")] = None,  # noqa: A002
+    type: Annotated[list[ItemType] | None, Query(description="Item types; repeat for several.")] = None,
     audience: Annotated[Audience | None, Query()] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[m.ItemPublic]:
     version, _ = service.get_version(session, principal, version_id)
     items, position = service.search_items(
-        session, version, text=q, types=[t.value for t in type] if type else None,
-        audience=audience.value if audience else None, limit=limit, after=decode_cursor(cursor),
+        session,
+        version,
+        text=q,
+        types=[t.value for t in type] if type else None,
+        audience=audience.value if audience else None,
+        limit=limit,
+        after=decode_cursor(cursor),
     )
     return Page[m.ItemPublic](items=items, next=next_link(request.url, position))
 
 
-@router.get("/versions/{version_id}/items/{identifier}", tags=["items"], summary="Read an item with its descriptors and links",
-            response_model=m.ItemDetail, responses=problem_responses(404))
+@router.get(
+    "/versions/{version_id}/items/{identifier}",
+    tags=["items"],
+    summary="Read an item with its descriptors and links",
+    response_model=m.ItemDetail,
+    responses=problem_responses(404),
+)
 def read_item(version_id: uuid.UUID, identifier: uuid.UUID, session: SessionDep, principal: Reader) -> m.ItemDetail:
     version, _ = service.get_version(session, principal, version_id)
     return service.item_detail(session, version, service.get_item(session, version, identifier))
@@ -182,106 +254,223 @@ def _written(session, version: m.FrameworkVersion, payload, status: int = 200) -
 WRITE_PROBLEMS = problem_responses(404, 409, 412)
 
 
-@router.post("/versions/{version_id}/items", tags=["items"], status_code=201, summary="Add an item to a draft",
-             response_model=m.ItemDetail, responses=WRITE_PROBLEMS)
-def add_item(request: Request, version_id: uuid.UUID, body: m.ItemCreate, session: SessionDep, principal: Writer,
-             if_match: IfMatch = None) -> Response:
+@router.post(
+    "/versions/{version_id}/items",
+    tags=["items"],
+    status_code=201,
+    summary="Add an item to a draft",
+    response_model=m.ItemDetail,
+    responses=WRITE_PROBLEMS,
+)
+def add_item(
+    request: Request,
+    version_id: uuid.UUID,
+    body: m.ItemCreate,
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+) -> Response:
     version, framework = _draft_for_write(session, principal, version_id, request)
     item = service.add_item(session, principal, version, framework, body)
     return _written(session, version, service.item_detail(session, version, item).model_dump(mode="json"), 201)
 
 
-@router.patch("/versions/{version_id}/items/{identifier}", tags=["items"], summary="Change an item in a draft",
-              response_model=m.ItemDetail, responses=WRITE_PROBLEMS)
-def update_item(request: Request, version_id: uuid.UUID, identifier: uuid.UUID, body: m.ItemUpdate,
-                session: SessionDep, principal: Writer, if_match: IfMatch = None) -> Response:
+@router.patch(
+    "/versions/{version_id}/items/{identifier}",
+    tags=["items"],
+    summary="Change an item in a draft",
+    response_model=m.ItemDetail,
+    responses=WRITE_PROBLEMS,
+)
+def update_item(
+    request: Request,
+    version_id: uuid.UUID,
+    identifier: uuid.UUID,
+    body: m.ItemUpdate,
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+) -> Response:
     version, framework = _draft_for_write(session, principal, version_id, request)
-    item = service.update_item(session, principal, version, framework, service.get_item(session, version, identifier), body)
+    item = service.update_item(
+        session, principal, version, framework, service.get_item(session, version, identifier), body
+    )
     return _written(session, version, service.item_detail(session, version, item).model_dump(mode="json"))
 
 
-@router.delete("/versions/{version_id}/items/{identifier}", tags=["items"], status_code=204,
-               summary="Remove an item from a draft", responses=WRITE_PROBLEMS)
-def delete_item(request: Request, version_id: uuid.UUID, identifier: uuid.UUID, session: SessionDep,
-                principal: Writer, if_match: IfMatch = None) -> Response:
+@router.delete(
+    "/versions/{version_id}/items/{identifier}",
+    tags=["items"],
+    status_code=204,
+    summary="Remove an item from a draft",
+    responses=WRITE_PROBLEMS,
+)
+def delete_item(
+    request: Request,
+    version_id: uuid.UUID,
+    identifier: uuid.UUID,
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+) -> Response:
     version, framework = _draft_for_write(session, principal, version_id, request)
     service.delete_item(session, principal, version, framework, service.get_item(session, version, identifier))
     return _written(session, version, None)
 
 
-@router.post("/versions/{version_id}/associations", tags=["items"], status_code=201,
-             summary="Link two items of a draft (exact match, related, replaced by)",
-             response_model=m.AssociationPublic, responses=WRITE_PROBLEMS)
-def add_association(request: Request, version_id: uuid.UUID, body: m.AssociationCreate, session: SessionDep,
-                    principal: Writer, if_match: IfMatch = None) -> Response:
+@router.post(
+    "/versions/{version_id}/associations",
+    tags=["items"],
+    status_code=201,
+    summary="Link two items of a draft (exact match, related, replaced by)",
+    response_model=m.AssociationPublic,
+    responses=WRITE_PROBLEMS,
+)
+def add_association(
+    request: Request,
+    version_id: uuid.UUID,
+    body: m.AssociationCreate,
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+) -> Response:
     version, framework = _draft_for_write(session, principal, version_id, request)
     assoc = service.add_association(session, principal, version, framework, body)
     destination = service.get_item(session, version, assoc.destination)
-    public = m.AssociationPublic(id=assoc.identifier, type=assoc.type, direction="outgoing",
-                                 other=m.ItemRef.model_validate(destination))
+    public = m.AssociationPublic(
+        id=assoc.identifier, type=assoc.type, direction="outgoing", other=m.ItemRef.model_validate(destination)
+    )
     return _written(session, version, public.model_dump(mode="json"), 201)
 
 
-@router.delete("/versions/{version_id}/associations/{association_id}", tags=["items"], status_code=204,
-               summary="Remove a link from a draft", responses=WRITE_PROBLEMS)
-def delete_association(request: Request, version_id: uuid.UUID, association_id: uuid.UUID, session: SessionDep,
-                       principal: Writer, if_match: IfMatch = None) -> Response:
+@router.delete(
+    "/versions/{version_id}/associations/{association_id}",
+    tags=["items"],
+    status_code=204,
+    summary="Remove a link from a draft",
+    responses=WRITE_PROBLEMS,
+)
+def delete_association(
+    request: Request,
+    version_id: uuid.UUID,
+    association_id: uuid.UUID,
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+) -> Response:
     version, framework = _draft_for_write(session, principal, version_id, request)
-    service.delete_association(session, principal, version, framework,
-                               service.get_association(session, version, association_id))
+    service.delete_association(
+        session, principal, version, framework, service.get_association(session, version, association_id)
+    )
     return _written(session, version, None)
 
 
-@router.put("/versions/{version_id}/items/{identifier}/descriptors/{level}", tags=["items"],
-            summary="Set an item's descriptor at one level of the scale", response_model=m.ItemDetail,
-            responses=WRITE_PROBLEMS)
-def put_descriptor(request: Request, version_id: uuid.UUID, identifier: uuid.UUID,
-                   level: Annotated[str, Path(max_length=50)], body: m.DescriptorWrite,
-                   session: SessionDep, principal: Writer, if_match: IfMatch = None) -> Response:
+@router.put(
+    "/versions/{version_id}/items/{identifier}/descriptors/{level}",
+    tags=["items"],
+    summary="Set an item's descriptor at one level of the scale",
+    response_model=m.ItemDetail,
+    responses=WRITE_PROBLEMS,
+)
+def put_descriptor(
+    request: Request,
+    version_id: uuid.UUID,
+    identifier: uuid.UUID,
+    level: Annotated[str, Path(max_length=50)],
+    body: m.DescriptorWrite,
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+) -> Response:
     version, framework = _draft_for_write(session, principal, version_id, request)
     item = service.get_item(session, version, identifier)
     service.put_descriptor(session, principal, version, framework, item, level, body.description)
     return _written(session, version, service.item_detail(session, version, item).model_dump(mode="json"))
 
 
-@router.delete("/versions/{version_id}/items/{identifier}/descriptors/{level}", tags=["items"], status_code=204,
-               summary="Remove an item's descriptor at one level", responses=WRITE_PROBLEMS)
-def delete_descriptor(request: Request, version_id: uuid.UUID, identifier: uuid.UUID, level: Annotated[str, Path(max_length=50)],
-                      session: SessionDep, principal: Writer, if_match: IfMatch = None) -> Response:
+@router.delete(
+    "/versions/{version_id}/items/{identifier}/descriptors/{level}",
+    tags=["items"],
+    status_code=204,
+    summary="Remove an item's descriptor at one level",
+    responses=WRITE_PROBLEMS,
+)
+def delete_descriptor(
+    request: Request,
+    version_id: uuid.UUID,
+    identifier: uuid.UUID,
+    level: Annotated[str, Path(max_length=50)],
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+) -> Response:
     version, framework = _draft_for_write(session, principal, version_id, request)
-    service.delete_descriptor(session, principal, version, framework, service.get_item(session, version, identifier), level)
+    service.delete_descriptor(
+        session, principal, version, framework, service.get_item(session, version, identifier), level
+    )
     return _written(session, version, None)
 
 
-@router.put("/versions/{version_id}/scale", tags=["items"], summary="Replace a draft's scale and its levels",
-            response_model=m.VersionPublic, responses=WRITE_PROBLEMS)
-def put_scale(request: Request, version_id: uuid.UUID, body: m.ScaleWrite, session: SessionDep, principal: Writer,
-              if_match: IfMatch = None) -> Response:
+@router.put(
+    "/versions/{version_id}/scale",
+    tags=["items"],
+    summary="Replace a draft's scale and its levels",
+    response_model=m.VersionPublic,
+    responses=WRITE_PROBLEMS,
+)
+def put_scale(
+    request: Request,
+    version_id: uuid.UUID,
+    body: m.ScaleWrite,
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+) -> Response:
     version, framework = _draft_for_write(session, principal, version_id, request)
     service.put_scale(session, principal, version, framework, body)
     return _written(session, version, service.version_public(session, version, framework).model_dump(mode="json"))
 
 
-@router.get("/versions/{version_id}/publication-check", tags=["frameworks"],
-            summary="Every reason the draft cannot be published yet", response_model=m.PublicationCheck,
-            responses=problem_responses(404))
+@router.get(
+    "/versions/{version_id}/publication-check",
+    tags=["frameworks"],
+    summary="Every reason the draft cannot be published yet",
+    response_model=m.PublicationCheck,
+    responses=problem_responses(404),
+)
 def publication_check(version_id: uuid.UUID, session: SessionDep, principal: Reader) -> m.PublicationCheck:
     version, framework = service.get_version(session, principal, version_id)
     return service.publication_check(session, version, framework)
 
 
-@router.post("/versions/{version_id}/publish", tags=["frameworks"], summary="Publish a draft (it never changes again)",
-             response_model=m.VersionPublic, responses=problem_responses(404, 409, 412))
-def publish(request: Request, version_id: uuid.UUID, body: m.PublishRequest, session: SessionDep, principal: Writer,
-            if_match: IfMatch = None) -> Response:
+@router.post(
+    "/versions/{version_id}/publish",
+    tags=["frameworks"],
+    summary="Publish a draft (it never changes again)",
+    response_model=m.VersionPublic,
+    responses=problem_responses(404, 409, 412),
+)
+def publish(
+    request: Request,
+    version_id: uuid.UUID,
+    body: m.PublishRequest,
+    session: SessionDep,
+    principal: Writer,
+    if_match: IfMatch = None,
+) -> Response:
     version, framework = _draft_for_write(session, principal, version_id, request)
     service.publish(session, principal, version, framework, body.change_note)
     session.commit()
     return JSONResponse(service.version_public(session, version, framework).model_dump(mode="json"))
 
 
-@router.post("/versions/{version_id}/deprecate", tags=["frameworks"], summary="Deprecate a published version",
-             response_model=m.VersionPublic, responses=problem_responses(404, 409))
+@router.post(
+    "/versions/{version_id}/deprecate",
+    tags=["frameworks"],
+    summary="Deprecate a published version",
+    response_model=m.VersionPublic,
+    responses=problem_responses(404, 409),
+)
 def deprecate(version_id: uuid.UUID, session: SessionDep, principal: Writer) -> m.VersionPublic:
     version, framework = service.get_version(session, principal, version_id)
     service.deprecate(session, principal, version, framework)

@@ -51,13 +51,9 @@ def _visible_to(principal: Principal):
     return or_(m.Framework.owner_org == principal.org, m.FrameworkVersion.status != VersionStatus.draft)
 
 
-def list_frameworks(
-    session: Session, principal: Principal, limit: int, after: dict | None
-) -> list[m.Framework]:
+def list_frameworks(session: Session, principal: Principal, limit: int, after: dict | None) -> list[m.Framework]:
     visible = select(m.FrameworkVersion.framework_id).join(m.Framework).where(_visible_to(principal))
-    query = select(m.Framework).where(
-        or_(m.Framework.owner_org == principal.org, col(m.Framework.id).in_(visible))
-    )
+    query = select(m.Framework).where(or_(m.Framework.owner_org == principal.org, col(m.Framework.id).in_(visible)))
     if after:
         query = query.where(
             or_(
@@ -82,18 +78,23 @@ def get_framework(session: Session, principal: Principal, uid: uuid.UUID) -> m.F
 
 
 def _has_public_version(session: Session, framework: m.Framework) -> bool:
-    return session.exec(
-        select(m.FrameworkVersion.id).where(
-            m.FrameworkVersion.framework_id == framework.id, m.FrameworkVersion.status != VersionStatus.draft
-        )
-    ).first() is not None
+    return (
+        session.exec(
+            select(m.FrameworkVersion.id).where(
+                m.FrameworkVersion.framework_id == framework.id, m.FrameworkVersion.status != VersionStatus.draft
+            )
+        ).first()
+        is not None
+    )
 
 
 def versions_of(session: Session, principal: Principal, framework: m.Framework) -> list[m.FrameworkVersion]:
     query = select(m.FrameworkVersion).where(m.FrameworkVersion.framework_id == framework.id)
     if framework.owner_org != principal.org:
         query = query.where(m.FrameworkVersion.status != VersionStatus.draft)
-    return list(session.exec(query.order_by(m.FrameworkVersion.major, m.FrameworkVersion.minor, m.FrameworkVersion.patch)))
+    return list(
+        session.exec(query.order_by(m.FrameworkVersion.major, m.FrameworkVersion.minor, m.FrameworkVersion.patch))
+    )
 
 
 def get_version(session: Session, principal: Principal, uid: uuid.UUID) -> tuple[m.FrameworkVersion, m.Framework]:
@@ -111,11 +112,15 @@ def uid_map(session: Session, ids: Iterable[int | None]) -> dict[int, uuid.UUID]
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    rows = session.exec(select(m.FrameworkVersion.id, m.FrameworkVersion.uid).where(col(m.FrameworkVersion.id).in_(wanted)))
+    rows = session.exec(
+        select(m.FrameworkVersion.id, m.FrameworkVersion.uid).where(col(m.FrameworkVersion.id).in_(wanted))
+    )
     return dict(rows.all())
 
 
-def version_summary(version: m.FrameworkVersion, framework: m.Framework, uids: dict[int, uuid.UUID]) -> m.VersionSummary:
+def version_summary(
+    version: m.FrameworkVersion, framework: m.Framework, uids: dict[int, uuid.UUID]
+) -> m.VersionSummary:
     return m.VersionSummary(
         id=version.uid,
         framework_id=framework.uid,
@@ -205,8 +210,14 @@ def tree(session: Session, version: m.FrameworkVersion, framework: m.Framework) 
         ordered = sorted(children.get(parent, []), key=lambda i: (i.sequence, i.code))
         return [
             m.ItemNode(
-                identifier=i.identifier, type=i.type, code=i.code, statement=i.statement,
-                description=i.description, audience=i.audience, sequence=i.sequence, source=i.source,
+                identifier=i.identifier,
+                type=i.type,
+                code=i.code,
+                statement=i.statement,
+                description=i.description,
+                audience=i.audience,
+                sequence=i.sequence,
+                source=i.source,
                 children=build(i.identifier),
             )
             for i in ordered
@@ -241,9 +252,16 @@ def tree_json(session: Session, version: m.FrameworkVersion, framework: m.Framew
 
 def _item_public(item: m.Item, version: m.FrameworkVersion, parent: uuid.UUID | None) -> m.ItemPublic:
     return m.ItemPublic(
-        identifier=item.identifier, version_id=version.uid, type=item.type, code=item.code,
-        statement=item.statement, description=item.description, audience=item.audience,
-        sequence=item.sequence, source=item.source, parent=parent,
+        identifier=item.identifier,
+        version_id=version.uid,
+        type=item.type,
+        code=item.code,
+        statement=item.statement,
+        description=item.description,
+        audience=item.audience,
+        sequence=item.sequence,
+        source=item.source,
+        parent=parent,
     )
 
 
@@ -280,7 +298,9 @@ def search_items(
     return [_item_public(r, version, parents.get(r.identifier)) for r in rows], position
 
 
-def _parents_of(session: Session, version: m.FrameworkVersion, identifiers: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+def _parents_of(
+    session: Session, version: m.FrameworkVersion, identifiers: list[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
     if not identifiers:
         return {}
     rows = session.exec(
@@ -294,9 +314,7 @@ def _parents_of(session: Session, version: m.FrameworkVersion, identifiers: list
 
 
 def get_item(session: Session, version: m.FrameworkVersion, identifier: uuid.UUID) -> m.Item:
-    item = session.exec(
-        select(m.Item).where(m.Item.version_id == version.id, m.Item.identifier == identifier)
-    ).first()
+    item = session.exec(select(m.Item).where(m.Item.version_id == version.id, m.Item.identifier == identifier)).first()
     if item is None:
         raise not_found("item in this version")
     return item
@@ -312,19 +330,30 @@ def item_detail(session: Session, version: m.FrameworkVersion, item: m.Item) -> 
         )
     )
     others = {a.destination if a.origin == item.identifier else a.origin for a in links}
-    refs = {
-        i.identifier: i
-        for i in session.exec(select(m.Item).where(m.Item.version_id == version.id, col(m.Item.identifier).in_(others)))
-    } if others else {}
+    refs = (
+        {
+            i.identifier: i
+            for i in session.exec(
+                select(m.Item).where(m.Item.version_id == version.id, col(m.Item.identifier).in_(others))
+            )
+        }
+        if others
+        else {}
+    )
 
     def ref(identifier: uuid.UUID) -> m.ItemRef | None:
         other = refs.get(identifier)
         return m.ItemRef.model_validate(other) if other else None
 
-    parent = next((a.destination for a in links if a.type == AssociationType.is_child_of and a.origin == item.identifier), None)
+    parent = next(
+        (a.destination for a in links if a.type == AssociationType.is_child_of and a.origin == item.identifier), None
+    )
     children = sorted(
-        (refs[a.origin] for a in links
-         if a.type == AssociationType.is_child_of and a.destination == item.identifier and a.origin in refs),
+        (
+            refs[a.origin]
+            for a in links
+            if a.type == AssociationType.is_child_of and a.destination == item.identifier and a.origin in refs
+        ),
         key=lambda i: (i.sequence, i.code),
     )
     related = []
@@ -334,19 +363,30 @@ def item_detail(session: Session, version: m.FrameworkVersion, item: m.Item) -> 
         outgoing = a.origin == item.identifier
         other = ref(a.destination if outgoing else a.origin)
         if other is not None:
-            related.append(m.AssociationPublic(id=a.identifier, type=a.type,
-                                               direction="outgoing" if outgoing else "incoming", other=other))
+            related.append(
+                m.AssociationPublic(
+                    id=a.identifier, type=a.type, direction="outgoing" if outgoing else "incoming", other=other
+                )
+            )
     _, levels = _scale(session, version)
     texts = {
         d.level: d.description
         for d in session.exec(
-            select(m.LevelDescriptor).where(m.LevelDescriptor.version_id == version.id, m.LevelDescriptor.item == item.identifier)
+            select(m.LevelDescriptor).where(
+                m.LevelDescriptor.version_id == version.id, m.LevelDescriptor.item == item.identifier
+            )
         )
     }
     descriptors = [
-        m.DescriptorPublic(level=lv.code, level_title=lv.title, position=lv.position,
-                           proficient_threshold=lv.proficient_threshold, description=texts[lv.code])
-        for lv in levels if lv.code in texts
+        m.DescriptorPublic(
+            level=lv.code,
+            level_title=lv.title,
+            position=lv.position,
+            proficient_threshold=lv.proficient_threshold,
+            description=texts[lv.code],
+        )
+        for lv in levels
+        if lv.code in texts
     ]
     public = _item_public(item, version, parent)
     return m.ItemDetail(
@@ -377,21 +417,38 @@ def load_content(session: Session, version: m.FrameworkVersion, framework: m.Fra
         published_at=version.published_at.isoformat() if version.published_at else None,
         supersedes=supersedes,
         items=tuple(
-            ItemContent(i.identifier, ItemType(i.type), i.code, i.statement, i.description, Audience(i.audience),
-                        i.sequence, i.source)
+            ItemContent(
+                i.identifier,
+                ItemType(i.type),
+                i.code,
+                i.statement,
+                i.description,
+                Audience(i.audience),
+                i.sequence,
+                i.source,
+            )
             for i in sorted(items, key=lambda i: i.code)
         ),
         associations=tuple(
             AssociationContent(
-                a.identifier, AssociationType(a.type), a.origin, a.destination,
+                a.identifier,
+                AssociationType(a.type),
+                a.origin,
+                a.destination,
                 sequence.get(a.origin) if a.type == AssociationType.is_child_of else None,
             )
             for a in _associations(session, version)
         ),
         scale=ScaleContent(
-            scale.identifier, scale.title, scale.description,
-            tuple(LevelContent(lv.code, lv.position, lv.title, lv.description, lv.proficient_threshold) for lv in levels),
-        ) if scale else None,
+            scale.identifier,
+            scale.title,
+            scale.description,
+            tuple(
+                LevelContent(lv.code, lv.position, lv.title, lv.description, lv.proficient_threshold) for lv in levels
+            ),
+        )
+        if scale
+        else None,
         descriptors=tuple(
             DescriptorContent(d.item, d.level, d.description)
             for d in session.exec(select(m.LevelDescriptor).where(m.LevelDescriptor.version_id == version.id))
@@ -405,7 +462,8 @@ def load_content(session: Session, version: m.FrameworkVersion, framework: m.Fra
 def _require_owner(principal: Principal, framework: m.Framework) -> None:
     if framework.owner_org != principal.org:
         raise ProblemError(
-            403, "not-framework-owner",
+            403,
+            "not-framework-owner",
             f"Only the owning organisation ({framework.owner_org}) can change this framework.",
             title="Forbidden",
         )
@@ -432,8 +490,15 @@ def _semver_parts(text: str) -> tuple[int, int, int]:
 
 def _new_version_row(framework: m.Framework, version: str, principal: Principal, **extra) -> m.FrameworkVersion:
     major, minor, patch = _semver_parts(version)
-    return m.FrameworkVersion(framework_id=framework.id, version=version, major=major, minor=minor, patch=patch,
-                              created_by=principal.subject, **extra)
+    return m.FrameworkVersion(
+        framework_id=framework.id,
+        version=version,
+        major=major,
+        minor=minor,
+        patch=patch,
+        created_by=principal.subject,
+        **extra,
+    )
 
 
 def create_framework(session: Session, principal: Principal, data: m.FrameworkCreate) -> m.Framework:
@@ -444,36 +509,63 @@ def create_framework(session: Session, principal: Principal, data: m.FrameworkCr
     session.add(version)
     session.flush()
     _write_scale(session, version, "Proficiency", None, DEFAULT_LEVELS)
-    audit.record(session, principal, "framework.create", "framework", framework.uid,
-                 after={**data.model_dump(mode="json"), "draft_version": str(version.uid)})
+    audit.record(
+        session,
+        principal,
+        "framework.create",
+        "framework",
+        framework.uid,
+        after={**data.model_dump(mode="json"), "draft_version": str(version.uid)},
+    )
     return framework
 
 
-def create_version(session: Session, principal: Principal, framework: m.Framework, data: m.VersionCreate) -> m.FrameworkVersion:
+def create_version(
+    session: Session, principal: Principal, framework: m.Framework, data: m.VersionCreate
+) -> m.FrameworkVersion:
     """A new draft, copied from the latest published version."""
     _require_owner(principal, framework)
     existing = list(session.exec(select(m.FrameworkVersion).where(m.FrameworkVersion.framework_id == framework.id)))
     if any(v.status == VersionStatus.draft for v in existing):
         draft = next(v for v in existing if v.status == VersionStatus.draft)
-        raise conflict("draft-exists", f"Version {draft.version} is already a draft; publish or edit it instead.",
-                       draft_id=str(draft.uid))
-    published = sorted((v for v in existing if v.status == VersionStatus.published), key=lambda v: (v.major, v.minor, v.patch))
+        raise conflict(
+            "draft-exists",
+            f"Version {draft.version} is already a draft; publish or edit it instead.",
+            draft_id=str(draft.uid),
+        )
+    published = sorted(
+        (v for v in existing if v.status == VersionStatus.published), key=lambda v: (v.major, v.minor, v.patch)
+    )
     if not published:
         raise conflict("no-published-version", "There is no published version to copy from.")
     highest = max((v.major, v.minor, v.patch) for v in existing)
     if _semver_parts(data.version) <= highest:
         raise ProblemError(
-            422, "version-not-greater", f"Version {data.version} must be greater than {'.'.join(map(str, highest))}.",
+            422,
+            "version-not-greater",
+            f"Version {data.version} must be greater than {'.'.join(map(str, highest))}.",
             title="Request is not valid",
-            errors=[{"field": "body.version", "message": "must be greater than every existing version", "type": "value_error"}],
+            errors=[
+                {
+                    "field": "body.version",
+                    "message": "must be greater than every existing version",
+                    "type": "value_error",
+                }
+            ],
         )
     source = published[-1]
     draft = _new_version_row(framework, data.version, principal, supersedes_id=source.id, change_note=data.change_note)
     session.add(draft)
     session.flush()
     _copy_content(session, source, draft)
-    audit.record(session, principal, "version.create", "framework_version", draft.uid,
-                 after={"version": draft.version, "copied_from": str(source.uid)})
+    audit.record(
+        session,
+        principal,
+        "version.create",
+        "framework_version",
+        draft.uid,
+        after={"version": draft.version, "copied_from": str(source.uid)},
+    )
     return draft
 
 
@@ -486,13 +578,24 @@ def _copy_content(session: Session, source: m.FrameworkVersion, target: m.Framew
         session.add(m.LevelDescriptor(**descriptor.model_dump(exclude={"id", "version_id"}), version_id=target.id))
     scale, levels = _scale(session, source)
     if scale is not None:
-        _write_scale(session, target, scale.title, scale.description,
-                     [LevelContent(lv.code, lv.position, lv.title, lv.description, lv.proficient_threshold) for lv in levels],
-                     identifier=scale.identifier)
+        _write_scale(
+            session,
+            target,
+            scale.title,
+            scale.description,
+            [LevelContent(lv.code, lv.position, lv.title, lv.description, lv.proficient_threshold) for lv in levels],
+            identifier=scale.identifier,
+        )
 
 
-def _write_scale(session: Session, version: m.FrameworkVersion, title: str, description: str | None,
-                 levels: Iterable[LevelContent], identifier: uuid.UUID | None = None) -> m.Scale:
+def _write_scale(
+    session: Session,
+    version: m.FrameworkVersion,
+    title: str,
+    description: str | None,
+    levels: Iterable[LevelContent],
+    identifier: uuid.UUID | None = None,
+) -> m.Scale:
     scale = m.Scale(version_id=version.id, title=title, description=description, identifier=identifier or uuid.uuid4())
     session.add(scale)
     session.flush()
@@ -502,11 +605,18 @@ def _write_scale(session: Session, version: m.FrameworkVersion, title: str, desc
 
 
 def _check_parent(session: Session, version: m.FrameworkVersion, parent: uuid.UUID | None, field: str) -> None:
-    if parent is not None and session.exec(
-        select(m.Item.id).where(m.Item.version_id == version.id, m.Item.identifier == parent)
-    ).first() is None:
-        raise ProblemError(422, "unknown-item", "The parent item is not in this version.", title="Request is not valid",
-                           errors=[{"field": field, "message": "no such item in this version", "type": "unknown_item"}])
+    if (
+        parent is not None
+        and session.exec(select(m.Item.id).where(m.Item.version_id == version.id, m.Item.identifier == parent)).first()
+        is None
+    ):
+        raise ProblemError(
+            422,
+            "unknown-item",
+            "The parent item is not in this version.",
+            title="Request is not valid",
+            errors=[{"field": field, "message": "no such item in this version", "type": "unknown_item"}],
+        )
 
 
 def _check_code_free(session: Session, version: m.FrameworkVersion, code: str, except_id: int | None = None) -> None:
@@ -516,16 +626,25 @@ def _check_code_free(session: Session, version: m.FrameworkVersion, code: str, e
 
 
 def _set_parent(session: Session, version: m.FrameworkVersion, child: uuid.UUID, parent: uuid.UUID | None) -> None:
-    session.exec(delete(m.Association).where(
-        m.Association.version_id == version.id, m.Association.type == AssociationType.is_child_of,
-        m.Association.origin == child,
-    ))
+    session.exec(
+        delete(m.Association).where(
+            m.Association.version_id == version.id,
+            m.Association.type == AssociationType.is_child_of,
+            m.Association.origin == child,
+        )
+    )
     if parent is not None:
         if parent == child or parent in _descendants(session, version, child):
-            raise ProblemError(422, "cycle", "An item cannot be moved under itself or its descendants.",
-                               title="Request is not valid",
-                               errors=[{"field": "body.parent", "message": "would create a cycle", "type": "cycle"}])
-        session.add(m.Association(version_id=version.id, type=AssociationType.is_child_of, origin=child, destination=parent))
+            raise ProblemError(
+                422,
+                "cycle",
+                "An item cannot be moved under itself or its descendants.",
+                title="Request is not valid",
+                errors=[{"field": "body.parent", "message": "would create a cycle", "type": "cycle"}],
+            )
+        session.add(
+            m.Association(version_id=version.id, type=AssociationType.is_child_of, origin=child, destination=parent)
+        )
 
 
 def _descendants(session: Session, version: m.FrameworkVersion, root: uuid.UUID) -> set[uuid.UUID]:
@@ -552,8 +671,9 @@ def _item_snapshot(item: m.Item, parent: uuid.UUID | None = None) -> dict:
     return {**item.model_dump(mode="json", exclude={"id", "version_id"}), "parent": str(parent) if parent else None}
 
 
-def add_item(session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework,
-             data: m.ItemCreate) -> m.Item:
+def add_item(
+    session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework, data: m.ItemCreate
+) -> m.Item:
     require_draft(principal, version, framework)
     _check_code_free(session, version, data.code)
     _check_parent(session, version, data.parent, "body.parent")
@@ -561,8 +681,12 @@ def add_item(session: Session, principal: Principal, version: m.FrameworkVersion
     if session.exec(select(m.Item.id).where(m.Item.version_id == version.id, m.Item.identifier == identifier)).first():
         raise conflict("duplicate-identifier", "An item with this identifier is already in this version.")
     sequence = data.sequence if data.sequence is not None else _next_sequence(session, version, data.parent)
-    item = m.Item(version_id=version.id, identifier=identifier, sequence=sequence,
-                  **data.model_dump(exclude={"parent", "sequence", "identifier"}))
+    item = m.Item(
+        version_id=version.id,
+        identifier=identifier,
+        sequence=sequence,
+        **data.model_dump(exclude={"parent", "sequence", "identifier"}),
+    )
     session.add(item)
     session.flush()
     _set_parent(session, version, item.identifier, data.parent)
@@ -571,8 +695,14 @@ def add_item(session: Session, principal: Principal, version: m.FrameworkVersion
     return item
 
 
-def update_item(session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework,
-                item: m.Item, data: m.ItemUpdate) -> m.Item:
+def update_item(
+    session: Session,
+    principal: Principal,
+    version: m.FrameworkVersion,
+    framework: m.Framework,
+    item: m.Item,
+    data: m.ItemUpdate,
+) -> m.Item:
     require_draft(principal, version, framework)
     parent_before = _parents_of(session, version, [item.identifier]).get(item.identifier)
     before = _item_snapshot(item, parent_before)
@@ -581,8 +711,13 @@ def update_item(session: Session, principal: Principal, version: m.FrameworkVers
         _check_code_free(session, version, changes["code"], except_id=item.id)
     for name in ("statement", "type", "audience"):
         if name in changes and changes[name] is None:
-            raise ProblemError(422, "validation-error", f"{name} cannot be null.", title="Request is not valid",
-                               errors=[{"field": f"body.{name}", "message": "cannot be null", "type": "null"}])
+            raise ProblemError(
+                422,
+                "validation-error",
+                f"{name} cannot be null.",
+                title="Request is not valid",
+                errors=[{"field": f"body.{name}", "message": "cannot be null", "type": "null"}],
+            )
     if "parent" in changes:
         _check_parent(session, version, changes["parent"], "body.parent")
         _set_parent(session, version, item.identifier, changes.pop("parent"))
@@ -590,70 +725,114 @@ def update_item(session: Session, principal: Principal, version: m.FrameworkVers
         setattr(item, name, value)
     session.add(item)
     _touch(version)
-    after_parent = _parents_of(session, version, [item.identifier]).get(item.identifier) if "parent" in data.model_fields_set else parent_before
-    audit.record(session, principal, "item.update", "item", item.identifier, before=before,
-                 after=_item_snapshot(item, after_parent))
+    after_parent = (
+        _parents_of(session, version, [item.identifier]).get(item.identifier)
+        if "parent" in data.model_fields_set
+        else parent_before
+    )
+    audit.record(
+        session,
+        principal,
+        "item.update",
+        "item",
+        item.identifier,
+        before=before,
+        after=_item_snapshot(item, after_parent),
+    )
     return item
 
 
-def delete_item(session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework,
-                item: m.Item) -> None:
+def delete_item(
+    session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework, item: m.Item
+) -> None:
     require_draft(principal, version, framework)
-    has_children = session.exec(select(m.Association.id).where(
-        m.Association.version_id == version.id, m.Association.type == AssociationType.is_child_of,
-        m.Association.destination == item.identifier,
-    )).first()
+    has_children = session.exec(
+        select(m.Association.id).where(
+            m.Association.version_id == version.id,
+            m.Association.type == AssociationType.is_child_of,
+            m.Association.destination == item.identifier,
+        )
+    ).first()
     if has_children:
         raise conflict("item-has-children", f"Item {item.code} has child items; move or delete them first.")
     before = _item_snapshot(item, _parents_of(session, version, [item.identifier]).get(item.identifier))
-    session.exec(delete(m.Association).where(
-        m.Association.version_id == version.id,
-        or_(m.Association.origin == item.identifier, m.Association.destination == item.identifier),
-    ))
-    session.exec(delete(m.LevelDescriptor).where(
-        m.LevelDescriptor.version_id == version.id, m.LevelDescriptor.item == item.identifier))
+    session.exec(
+        delete(m.Association).where(
+            m.Association.version_id == version.id,
+            or_(m.Association.origin == item.identifier, m.Association.destination == item.identifier),
+        )
+    )
+    session.exec(
+        delete(m.LevelDescriptor).where(
+            m.LevelDescriptor.version_id == version.id, m.LevelDescriptor.item == item.identifier
+        )
+    )
     session.delete(item)
     _touch(version)
     audit.record(session, principal, "item.delete", "item", item.identifier, before=before)
 
 
-def add_association(session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework,
-                    data: m.AssociationCreate) -> m.Association:
+def add_association(
+    session: Session,
+    principal: Principal,
+    version: m.FrameworkVersion,
+    framework: m.Framework,
+    data: m.AssociationCreate,
+) -> m.Association:
     require_draft(principal, version, framework)
     for end in ("origin", "destination"):
         _check_parent(session, version, getattr(data, end), f"body.{end}")
     if data.origin == data.destination:
-        raise ProblemError(422, "validation-error", "An item cannot be associated with itself.", title="Request is not valid",
-                           errors=[{"field": "body.destination", "message": "same as origin", "type": "value_error"}])
+        raise ProblemError(
+            422,
+            "validation-error",
+            "An item cannot be associated with itself.",
+            title="Request is not valid",
+            errors=[{"field": "body.destination", "message": "same as origin", "type": "value_error"}],
+        )
     if data.type == AssociationType.is_child_of:
         # Hierarchy changes go through the item's parent, which keeps one parent per item.
-        raise ProblemError(422, "validation-error", "Set an item's parent with PATCH on the item, not as an association.",
-                           title="Request is not valid",
-                           errors=[{"field": "body.type", "message": "is_child_of is set through the item's parent", "type": "value_error"}])
-    exists = session.exec(select(m.Association.id).where(
-        m.Association.version_id == version.id, m.Association.type == data.type,
-        m.Association.origin == data.origin, m.Association.destination == data.destination,
-    )).first()
+        raise ProblemError(
+            422,
+            "validation-error",
+            "Set an item's parent with PATCH on the item, not as an association.",
+            title="Request is not valid",
+            errors=[
+                {"field": "body.type", "message": "is_child_of is set through the item's parent", "type": "value_error"}
+            ],
+        )
+    exists = session.exec(
+        select(m.Association.id).where(
+            m.Association.version_id == version.id,
+            m.Association.type == data.type,
+            m.Association.origin == data.origin,
+            m.Association.destination == data.destination,
+        )
+    ).first()
     if exists:
         raise conflict("duplicate-association", "This association already exists.")
     assoc = m.Association(version_id=version.id, **data.model_dump())
     session.add(assoc)
     session.flush()
     _touch(version)
-    audit.record(session, principal, "association.create", "association", assoc.identifier, after=data.model_dump(mode="json"))
+    audit.record(
+        session, principal, "association.create", "association", assoc.identifier, after=data.model_dump(mode="json")
+    )
     return assoc
 
 
 def get_association(session: Session, version: m.FrameworkVersion, identifier: uuid.UUID) -> m.Association:
-    assoc = session.exec(select(m.Association).where(
-        m.Association.version_id == version.id, m.Association.identifier == identifier)).first()
+    assoc = session.exec(
+        select(m.Association).where(m.Association.version_id == version.id, m.Association.identifier == identifier)
+    ).first()
     if assoc is None or assoc.type == AssociationType.is_child_of:
         raise not_found("association in this version")
     return assoc
 
 
-def delete_association(session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework,
-                       assoc: m.Association) -> None:
+def delete_association(
+    session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework, assoc: m.Association
+) -> None:
     require_draft(principal, version, framework)
     before = assoc.model_dump(mode="json", exclude={"id", "version_id"})
     session.delete(assoc)
@@ -665,15 +844,26 @@ def _level_codes(session: Session, version: m.FrameworkVersion) -> list[str]:
     return [lv.code for lv in _scale(session, version)[1]]
 
 
-def put_descriptor(session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework,
-                   item: m.Item, level: str, text: str) -> m.LevelDescriptor:
+def put_descriptor(
+    session: Session,
+    principal: Principal,
+    version: m.FrameworkVersion,
+    framework: m.Framework,
+    item: m.Item,
+    level: str,
+    text: str,
+) -> m.LevelDescriptor:
     require_draft(principal, version, framework)
     codes = _level_codes(session, version)
     if level not in codes:
         raise not_found(f"level '{level}' on this version's scale (levels: {', '.join(codes)})")
-    row = session.exec(select(m.LevelDescriptor).where(
-        m.LevelDescriptor.version_id == version.id, m.LevelDescriptor.item == item.identifier,
-        m.LevelDescriptor.level == level)).first()
+    row = session.exec(
+        select(m.LevelDescriptor).where(
+            m.LevelDescriptor.version_id == version.id,
+            m.LevelDescriptor.item == item.identifier,
+            m.LevelDescriptor.level == level,
+        )
+    ).first()
     before = {"description": row.description} if row else None
     if row is None:
         row = m.LevelDescriptor(version_id=version.id, item=item.identifier, level=level, description=text)
@@ -681,27 +871,51 @@ def put_descriptor(session: Session, principal: Principal, version: m.FrameworkV
         row.description = text
     session.add(row)
     _touch(version)
-    audit.record(session, principal, "descriptor.put", "item", item.identifier, before=before,
-                 after={"level": level, "description": text})
+    audit.record(
+        session,
+        principal,
+        "descriptor.put",
+        "item",
+        item.identifier,
+        before=before,
+        after={"level": level, "description": text},
+    )
     return row
 
 
-def delete_descriptor(session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework,
-                      item: m.Item, level: str) -> None:
+def delete_descriptor(
+    session: Session,
+    principal: Principal,
+    version: m.FrameworkVersion,
+    framework: m.Framework,
+    item: m.Item,
+    level: str,
+) -> None:
     require_draft(principal, version, framework)
-    row = session.exec(select(m.LevelDescriptor).where(
-        m.LevelDescriptor.version_id == version.id, m.LevelDescriptor.item == item.identifier,
-        m.LevelDescriptor.level == level)).first()
+    row = session.exec(
+        select(m.LevelDescriptor).where(
+            m.LevelDescriptor.version_id == version.id,
+            m.LevelDescriptor.item == item.identifier,
+            m.LevelDescriptor.level == level,
+        )
+    ).first()
     if row is None:
         raise not_found("descriptor for that level")
     session.delete(row)
     _touch(version)
-    audit.record(session, principal, "descriptor.delete", "item", item.identifier,
-                 before={"level": level, "description": row.description})
+    audit.record(
+        session,
+        principal,
+        "descriptor.delete",
+        "item",
+        item.identifier,
+        before={"level": level, "description": row.description},
+    )
 
 
-def put_scale(session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework,
-              data: m.ScaleWrite) -> None:
+def put_scale(
+    session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework, data: m.ScaleWrite
+) -> None:
     require_draft(principal, version, framework)
     codes = [lv.code for lv in data.levels]
     positions = [lv.position for lv in data.levels]
@@ -711,10 +925,17 @@ def put_scale(session: Session, principal: Principal, version: m.FrameworkVersio
     if len(set(positions)) != len(positions):
         errors.append({"field": "body.levels", "message": "level positions must be unique", "type": "value_error"})
     if sum(lv.proficient_threshold for lv in data.levels) != 1:
-        errors.append({"field": "body.levels", "message": "exactly one level must be the proficient threshold",
-                       "type": "value_error"})
+        errors.append(
+            {
+                "field": "body.levels",
+                "message": "exactly one level must be the proficient threshold",
+                "type": "value_error",
+            }
+        )
     if errors:
-        raise ProblemError(422, "validation-error", "The scale is not valid.", title="Request is not valid", errors=errors)
+        raise ProblemError(
+            422, "validation-error", "The scale is not valid.", title="Request is not valid", errors=errors
+        )
     scale, levels = _scale(session, version)
     before = {"title": scale.title, "levels": [lv.code for lv in levels]} if scale else None
     identifier = scale.identifier if scale else None
@@ -722,34 +943,54 @@ def put_scale(session: Session, principal: Principal, version: m.FrameworkVersio
         session.exec(delete(m.ScaleLevel).where(m.ScaleLevel.scale_id == scale.id))
         session.delete(scale)
         session.flush()
-    session.exec(delete(m.LevelDescriptor).where(
-        m.LevelDescriptor.version_id == version.id, col(m.LevelDescriptor.level).not_in(codes)))
-    _write_scale(session, version, data.title, data.description,
-                 [LevelContent(**lv.model_dump()) for lv in sorted(data.levels, key=lambda lv: lv.position)],
-                 identifier=identifier)
+    session.exec(
+        delete(m.LevelDescriptor).where(
+            m.LevelDescriptor.version_id == version.id, col(m.LevelDescriptor.level).not_in(codes)
+        )
+    )
+    _write_scale(
+        session,
+        version,
+        data.title,
+        data.description,
+        [LevelContent(**lv.model_dump()) for lv in sorted(data.levels, key=lambda lv: lv.position)],
+        identifier=identifier,
+    )
     _touch(version)
-    audit.record(session, principal, "scale.put", "framework_version", version.uid, before=before,
-                 after=data.model_dump(mode="json"))
+    audit.record(
+        session,
+        principal,
+        "scale.put",
+        "framework_version",
+        version.uid,
+        before=before,
+        after=data.model_dump(mode="json"),
+    )
 
 
-def publication_check(session: Session, version: m.FrameworkVersion, framework: m.Framework,
-                      change_note: str | None = None) -> m.PublicationCheck:
+def publication_check(
+    session: Session, version: m.FrameworkVersion, framework: m.Framework, change_note: str | None = None
+) -> m.PublicationCheck:
     content = load_content(session, version, framework)
     problems = publication_problems(content, change_note or version.change_note)
     return m.PublicationCheck(
         publishable=not problems,
-        problems=[m.PublicationProblemPublic(code=p.code, message=p.message, item=p.item, level=p.level) for p in problems],
+        problems=[
+            m.PublicationProblemPublic(code=p.code, message=p.message, item=p.item, level=p.level) for p in problems
+        ],
     )
 
 
-def publish(session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework,
-            change_note: str | None) -> m.FrameworkVersion:
+def publish(
+    session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework, change_note: str | None
+) -> m.FrameworkVersion:
     require_draft(principal, version, framework)
     note = (change_note or version.change_note or "").strip() or None
     check = publication_check(session, version, framework, note)
     if not check.publishable:
         raise ProblemError(
-            422, "publication-refused",
+            422,
+            "publication-refused",
             f"The draft cannot be published yet: {len(check.problems)} problem(s) to fix.",
             title="Publication refused",
             problems=[p.model_dump(mode="json") for p in check.problems],
@@ -760,13 +1001,21 @@ def publish(session: Session, principal: Principal, version: m.FrameworkVersion,
     version.published_at = utcnow()
     _touch(version)
     session.add(version)
-    audit.record(session, principal, "version.publish", "framework_version", version.uid,
-                 before={"status": "draft"}, after={"status": "published", "content_hash": version.content_hash,
-                                                    "change_note": note})
+    audit.record(
+        session,
+        principal,
+        "version.publish",
+        "framework_version",
+        version.uid,
+        before={"status": "draft"},
+        after={"status": "published", "content_hash": version.content_hash, "change_note": note},
+    )
     return version
 
 
-def deprecate(session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework) -> m.FrameworkVersion:
+def deprecate(
+    session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework
+) -> m.FrameworkVersion:
     _require_owner(principal, framework)
     if version.status != VersionStatus.published:
         raise conflict("not-published", f"Only a published version can be deprecated; this one is {version.status}.")
@@ -774,8 +1023,15 @@ def deprecate(session: Session, principal: Principal, version: m.FrameworkVersio
     version.deprecated_at = utcnow()
     _touch(version)
     session.add(version)
-    audit.record(session, principal, "version.deprecate", "framework_version", version.uid,
-                 before={"status": "published"}, after={"status": "deprecated"})
+    audit.record(
+        session,
+        principal,
+        "version.deprecate",
+        "framework_version",
+        version.uid,
+        before={"status": "published"},
+        after={"status": "deprecated"},
+    )
     return version
 
 
@@ -789,29 +1045,55 @@ def discard_draft(session: Session, principal: Principal, version: m.FrameworkVe
     for table in (m.Association, m.LevelDescriptor, m.Item):
         session.exec(delete(table).where(table.version_id == version.id))
     session.delete(version)
-    audit.record(session, principal, "version.discard", "framework_version", version.uid,
-                 before={"version": version.version, "status": version.status})
+    audit.record(
+        session,
+        principal,
+        "version.discard",
+        "framework_version",
+        version.uid,
+        before={"version": version.version, "status": version.status},
+    )
 
 
-def replace_content(session: Session, principal: Principal, version: m.FrameworkVersion, framework: m.Framework,
-                    items: Iterable[ItemContent], associations: Iterable[AssociationContent],
-                    descriptors: Iterable[DescriptorContent], action: str = "version.import") -> None:
+def replace_content(
+    session: Session,
+    principal: Principal,
+    version: m.FrameworkVersion,
+    framework: m.Framework,
+    items: Iterable[ItemContent],
+    associations: Iterable[AssociationContent],
+    descriptors: Iterable[DescriptorContent],
+    action: str = "version.import",
+) -> None:
     """Swap a draft's items, links and descriptors for new ones (CSV import); the scale stays."""
     require_draft(principal, version, framework)
-    before = {"items": session.exec(select(func.count()).select_from(m.Item).where(m.Item.version_id == version.id)).one()}
+    before = {
+        "items": session.exec(select(func.count()).select_from(m.Item).where(m.Item.version_id == version.id)).one()
+    }
     for table in (m.Association, m.LevelDescriptor, m.Item):
         session.exec(delete(table).where(table.version_id == version.id))
     items = list(items)
     session.add_all(m.Item(version_id=version.id, **asdict(i)) for i in items)
     associations = list(associations)
     session.add_all(
-        m.Association(version_id=version.id, identifier=a.identifier, type=a.type, origin=a.origin, destination=a.destination)
+        m.Association(
+            version_id=version.id, identifier=a.identifier, type=a.type, origin=a.origin, destination=a.destination
+        )
         for a in associations
     )
     descriptors = list(descriptors)
-    session.add_all(m.LevelDescriptor(version_id=version.id, item=d.item, level=d.level, description=d.description)
-                    for d in descriptors)
+    session.add_all(
+        m.LevelDescriptor(version_id=version.id, item=d.item, level=d.level, description=d.description)
+        for d in descriptors
+    )
     session.flush()
     _touch(version)
-    audit.record(session, principal, action, "framework_version", version.uid, before=before,
-                 after={"items": len(items), "associations": len(associations), "descriptors": len(descriptors)})
+    audit.record(
+        session,
+        principal,
+        action,
+        "framework_version",
+        version.uid,
+        before=before,
+        after={"items": len(items), "associations": len(associations), "descriptors": len(descriptors)},
+    )

@@ -1,11 +1,12 @@
 """Alembic environment of framework-api: its own tables plus servicekit's audit and idempotency."""
 
-import framework_api.frameworks.models  # noqa: F401  (registers the tables)
-import servicekit.audit
-import servicekit.idempotency  # noqa: F401
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
+
+import framework_api.frameworks.models  # noqa: F401  (registers the tables)
+import servicekit.audit
+import servicekit.idempotency  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -29,9 +30,7 @@ def run_migrations_online() -> None:
         poolclass=pool.NullPool,
     )
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True
-        )
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
 

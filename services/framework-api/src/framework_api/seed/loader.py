@@ -41,18 +41,38 @@ def stable_id(*parts: str) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, ":".join(parts))
 
 
-def _walk(nodes: list[dict[str, Any]], parent: uuid.UUID | None, framework_key: str,
-          items: list[ItemContent], links: list[AssociationContent], descriptors: list[DescriptorContent]) -> None:
+def _walk(
+    nodes: list[dict[str, Any]],
+    parent: uuid.UUID | None,
+    framework_key: str,
+    items: list[ItemContent],
+    links: list[AssociationContent],
+    descriptors: list[DescriptorContent],
+) -> None:
     for sequence, node in enumerate(nodes):
         identifier = stable_id(framework_key, "item", node["code"])
-        items.append(ItemContent(
-            identifier=identifier, type=ItemType(node["type"]), code=node["code"],
-            statement=node["statement"].strip(), description=(node.get("description") or "").strip() or None,
-            audience=Audience(node.get("audience", "all_staff")), sequence=sequence, source=node.get("source"),
-        ))
+        items.append(
+            ItemContent(
+                identifier=identifier,
+                type=ItemType(node["type"]),
+                code=node["code"],
+                statement=node["statement"].strip(),
+                description=(node.get("description") or "").strip() or None,
+                audience=Audience(node.get("audience", "all_staff")),
+                sequence=sequence,
+                source=node.get("source"),
+            )
+        )
         if parent is not None:
-            links.append(AssociationContent(stable_id(framework_key, "child", node["code"]),
-                                            AssociationType.is_child_of, identifier, parent, sequence))
+            links.append(
+                AssociationContent(
+                    stable_id(framework_key, "child", node["code"]),
+                    AssociationType.is_child_of,
+                    identifier,
+                    parent,
+                    sequence,
+                )
+            )
         for level, text in (node.get("descriptors") or {}).items():
             descriptors.append(DescriptorContent(identifier, level, text.strip()))
         _walk(node.get("children") or [], identifier, framework_key, items, links, descriptors)
@@ -76,26 +96,59 @@ def seed(session: Session, path: Path = SEED_FILE) -> tuple[m.FrameworkVersion, 
     codes = {item.code: item.identifier for item in items}
     for link in data.get("associations") or []:
         origin, destination = codes[link["from"]], codes[link["to"]]
-        links.append(AssociationContent(stable_id(key, link["type"], link["from"], link["to"]),
-                                         AssociationType(link["type"]), origin, destination))
-    levels = [LevelContent(lv["code"], lv["position"], lv["title"], (lv.get("description") or "").strip() or None,
-                           bool(lv.get("proficient_threshold"))) for lv in data["scale"]["levels"]]
+        links.append(
+            AssociationContent(
+                stable_id(key, link["type"], link["from"], link["to"]),
+                AssociationType(link["type"]),
+                origin,
+                destination,
+            )
+        )
+    levels = [
+        LevelContent(
+            lv["code"],
+            lv["position"],
+            lv["title"],
+            (lv.get("description") or "").strip() or None,
+            bool(lv.get("proficient_threshold")),
+        )
+        for lv in data["scale"]["levels"]
+    ]
 
     framework = session.exec(select(m.Framework).where(m.Framework.uid == framework_uid)).first()
     if framework is None:
-        framework = m.Framework(uid=framework_uid, owner_org=OWNER_ORG, title=meta["title"],
-                                description=meta.get("description"), publisher=meta.get("publisher"),
-                                subject=meta.get("subject"), language=meta.get("language", "en"))
+        framework = m.Framework(
+            uid=framework_uid,
+            owner_org=OWNER_ORG,
+            title=meta["title"],
+            description=meta.get("description"),
+            publisher=meta.get("publisher"),
+            subject=meta.get("subject"),
+            language=meta.get("language", "en"),
+        )
         session.add(framework)
         session.flush()
     major, minor, patch = (int(p) for p in str(meta["version"]).split("."))
-    version = m.FrameworkVersion(uid=version_uid, framework_id=framework.id, version=str(meta["version"]),
-                                 major=major, minor=minor, patch=patch, change_note=meta.get("change_note"),
-                                 created_by=SEEDER.subject)
+    version = m.FrameworkVersion(
+        uid=version_uid,
+        framework_id=framework.id,
+        version=str(meta["version"]),
+        major=major,
+        minor=minor,
+        patch=patch,
+        change_note=meta.get("change_note"),
+        created_by=SEEDER.subject,
+    )
     session.add(version)
     session.flush()
-    service._write_scale(session, version, data["scale"]["title"], data["scale"].get("description"), levels,
-                         identifier=stable_id(key, "scale", str(meta["version"])))
+    service._write_scale(
+        session,
+        version,
+        data["scale"]["title"],
+        data["scale"].get("description"),
+        levels,
+        identifier=stable_id(key, "scale", str(meta["version"])),
+    )
     service.replace_content(session, SEEDER, version, framework, items, links, descriptors, action="version.seed")
 
     content = service.load_content(session, version, framework)
@@ -106,7 +159,13 @@ def seed(session: Session, path: Path = SEED_FILE) -> tuple[m.FrameworkVersion, 
     version.status = VersionStatus.published
     version.published_at = utcnow()
     session.add(version)
-    audit.record(session, SEEDER, "version.publish", "framework_version", version.uid,
-                 after={"status": "published", "content_hash": version.content_hash})
+    audit.record(
+        session,
+        SEEDER,
+        "version.publish",
+        "framework_version",
+        version.uid,
+        after={"status": "published", "content_hash": version.content_hash},
+    )
     session.commit()
     return version, True

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+
 from servicekit.audit import create_append_only_guard, drop_append_only_guard
 
 revision: str = "0001"
@@ -102,9 +103,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("uid"),
     )
     with op.batch_alter_table("framework_version", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_framework_version_framework_id"), ["framework_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_framework_version_framework_id"), ["framework_id"], unique=False)
 
     op.create_table(
         "association",
@@ -120,14 +119,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("version_id", "identifier", name="uq_association_identifier"),
-        sa.UniqueConstraint(
-            "version_id", "type", "origin", "destination", name="uq_association_link"
-        ),
+        sa.UniqueConstraint("version_id", "type", "origin", "destination", name="uq_association_link"),
     )
     with op.batch_alter_table("association", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_association_destination"), ["destination"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_association_destination"), ["destination"], unique=False)
         batch_op.create_index(batch_op.f("ix_association_origin"), ["origin"], unique=False)
         batch_op.create_index(batch_op.f("ix_association_version_id"), ["version_id"], unique=False)
 
@@ -172,9 +167,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("level_descriptor", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_level_descriptor_item"), ["item"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_level_descriptor_version_id"), ["version_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_level_descriptor_version_id"), ["version_id"], unique=False)
 
     op.create_table(
         "scale",
