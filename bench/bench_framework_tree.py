@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
 from servicekit.keys import ensure_keys, issue_token
 
 HOST = "127.0.0.1"  # loopback only
@@ -74,18 +75,14 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> None:
         check=False,
     )
     if result.returncode != 0:
-        raise SystemExit(
-            f"framework-api {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-        )
+        raise SystemExit(f"framework-api {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
 
 
 def wait_ready(base: str, server: subprocess.Popen, log: Path, deadline: float) -> None:
     with httpx.Client(base_url=base, trust_env=False, timeout=2) as client:
         while time.monotonic() < deadline:
             if server.poll() is not None:
-                raise SystemExit(
-                    f"framework-api exited with {server.returncode}:\n{log.read_text()}"
-                )
+                raise SystemExit(f"framework-api exited with {server.returncode}:\n{log.read_text()}")
             try:
                 if client.get("/readyz").status_code == 200:
                     return
@@ -108,9 +105,7 @@ def published_version(client: httpx.Client) -> tuple[str, str]:
     raise SystemExit(f"no published framework version after `framework-api seed`: {body}")
 
 
-def timed(
-    client: httpx.Client, path: str, sample: Sample, lock: threading.Lock | None = None
-) -> None:
+def timed(client: httpx.Client, path: str, sample: Sample, lock: threading.Lock | None = None) -> None:
     started = time.perf_counter()
     try:
         response = client.get(path)
@@ -144,9 +139,7 @@ def concurrent(clients: list[httpx.Client], path: str, count: int, sample: Sampl
         for _ in range(share):
             timed(client, path, sample, lock)
 
-    threads = [
-        threading.Thread(target=worker, args=pair) for pair in zip(clients, shares, strict=True)
-    ]
+    threads = [threading.Thread(target=worker, args=pair) for pair in zip(clients, shares, strict=True)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -190,18 +183,10 @@ def client_for(base: str, token: str) -> httpx.Client:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--requests", type=int, default=300, help="measured requests per endpoint and mode"
-    )
-    parser.add_argument(
-        "--warmup", type=int, default=30, help="unmeasured requests per endpoint first"
-    )
-    parser.add_argument(
-        "--budget", type=float, default=60.0, help="seconds of measuring (split between the modes)"
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=300, help="measured requests per endpoint and mode")
+    parser.add_argument("--warmup", type=int, default=30, help="unmeasured requests per endpoint first")
+    parser.add_argument("--budget", type=float, default=60.0, help="seconds of measuring (split between the modes)")
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-framework-") as folder:
@@ -298,9 +283,7 @@ def measure(base: str, token: str, options: argparse.Namespace) -> int:
         f"framework-api: GET /versions/{{id}}/tree of {label.strip()} "
         f"({len(tree.content):,} bytes) against GET /livez, same process, same run"
     )
-    print(
-        f"{'mode':<12} {'endpoint':<8} {'requests':>8} {'req/s':>9} {'median ms':>10} {'p95 ms':>8}"
-    )
+    print(f"{'mode':<12} {'endpoint':<8} {'requests':>8} {'req/s':>9} {'median ms':>10} {'p95 ms':>8}")
     failures = 0
     for mode, samples in results.items():
         for name, sample in samples.items():
@@ -316,10 +299,7 @@ def measure(base: str, token: str, options: argparse.Namespace) -> int:
         slower = tree_sample.median_ms / livez_sample.median_ms if livez_sample.latencies else nan
         p95 = tree_sample.p95_ms / livez_sample.p95_ms if livez_sample.latencies else nan
         fewer = livez_sample.rate / tree_sample.rate if tree_sample.rate else nan
-        print(
-            f"  {mode:<12} median latency x{slower:.2f}, p95 latency x{p95:.2f}, "
-            f"throughput livez/tree x{fewer:.2f}"
-        )
+        print(f"  {mode:<12} median latency x{slower:.2f}, p95 latency x{p95:.2f}, throughput livez/tree x{fewer:.2f}")
     if not complete:
         print(f"(stopped at the {options.budget:.0f} s budget: fewer requests than asked)")
     if failures:

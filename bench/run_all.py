@@ -38,9 +38,7 @@ def main(selected: list[str]) -> int:
         except subprocess.TimeoutExpired:
             print(f"{bench.name}: stopped after {TIME_LIMIT_SECONDS} s", flush=True)
             code = -1
-        print(
-            f"== {bench.name}: exit {code} after {time.monotonic() - started:.0f} s\n", flush=True
-        )
+        print(f"== {bench.name}: exit {code} after {time.monotonic() - started:.0f} s\n", flush=True)
         if code != 0:
             failed.append(bench.name)
     if failed:

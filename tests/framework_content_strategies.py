@@ -13,6 +13,8 @@ import dataclasses
 import itertools
 import uuid
 
+from hypothesis import strategies as st
+
 from framework_api.frameworks.content import (
     ASSESSABLE_TYPES,
     ROOT_TYPES,
@@ -27,7 +29,6 @@ from framework_api.frameworks.content import (
     VersionContent,
     VersionStatus,
 )
-from hypothesis import strategies as st
 
 ROOT_TYPE_LIST = sorted(ROOT_TYPES)
 CHILD_TYPE_LIST = sorted(set(ItemType) - ROOT_TYPES)
@@ -50,9 +51,7 @@ level_codes = st.from_regex(r"[a-z][a-z_]{0,9}", fullmatch=True)
 @st.composite
 def scales(draw, levels: int = 4) -> ScaleContent:
     codes = draw(st.lists(level_codes, min_size=levels, max_size=levels, unique=True))
-    positions = sorted(
-        draw(st.lists(st.integers(0, 20), min_size=levels, max_size=levels, unique=True))
-    )
+    positions = sorted(draw(st.lists(st.integers(0, 20), min_size=levels, max_size=levels, unique=True)))
     threshold = draw(st.integers(0, levels - 1))
     return ScaleContent(
         identifier=draw(st.uuids(version=4)),
@@ -160,7 +159,8 @@ def version_contents(draw, max_items: int = 16, max_depth: int = 3) -> VersionCo
     )
 
 
-def replace(content: VersionContent, **changes) -> VersionContent:
+def replace(content, **changes):
+    """A copy of a content dataclass (a version, item, level...) with some fields changed."""
     return dataclasses.replace(content, **changes)
 
 

@@ -7,6 +7,9 @@ import io
 import uuid
 
 import pytest
+from framework_content_strategies import version_contents
+from hypothesis import given
+
 from framework_api.exchange.csv_format import (
     REQUIRED_COLUMNS,
     CsvImportError,
@@ -18,14 +21,14 @@ from framework_api.exchange.csv_format import (
     tree_order,
 )
 from framework_api.frameworks.content import (
+    AssociationContent,
     AssociationType,
     Audience,
     ItemType,
     LevelContent,
     ScaleContent,
+    VersionContent,
 )
-from framework_content_strategies import version_contents
-from hypothesis import given
 
 
 def link_keys(associations):
@@ -106,9 +109,7 @@ def row(**cells) -> list[str]:
         "descriptor:essential": "",
         "descriptor:proficient": "",
     }
-    values.update(
-        {key.replace("descriptor_", "descriptor:"): value for key, value in cells.items()}
-    )
+    values.update({key.replace("descriptor_", "descriptor:"): value for key, value in cells.items()})
     return [values.get(column, "") for column in HEADER]
 
 
@@ -160,9 +161,7 @@ def test_good_sheet_parses():
         (AssociationType.is_related_to, cap.identifier, v1.identifier, None),
     ]
     assert associations[0].identifier == child_association_id(cap.identifier, c1.identifier)
-    assert associations[1].identifier == link_association_id(
-        "is_related_to", cap.identifier, v1.identifier
-    )
+    assert associations[1].identifier == link_association_id("is_related_to", cap.identifier, v1.identifier)
     assert [(d.level, d.description) for d in descriptors] == [
         ("essential", "Sometimes"),
         ("proficient", "Consistently"),
@@ -285,8 +284,37 @@ def test_all_errors_are_reported_at_once_in_row_order():
 
 def test_repeated_association_is_imported_once():
     rows = good_rows()
-    rows[1] = row(
-        code="C1.AS.1", parent_code="C1", associations="is_related_to:V1;is_related_to:V1"
-    )
+    rows[1] = row(code="C1.AS.1", parent_code="C1", associations="is_related_to:V1;is_related_to:V1")
     _, associations, _ = parse_csv(sheet(*rows), SCALE)
     assert len([a for a in associations if a.type == AssociationType.is_related_to]) == 1
+
+
+def test_descriptor_columns_need_a_scale():
+    errors = errors_of_without_scale(sheet(*good_rows()))
+    assert where(errors) == [(1, "descriptor:essential"), (1, "descriptor:proficient")]
+    assert "no scale" in errors[0].message
+
+
+def errors_of_without_scale(text: str) -> list[CsvRowError]:
+    with pytest.raises(CsvImportError) as caught:
+        parse_csv(text, None)
+    return caught.value.errors
+
+
+def test_export_of_a_broken_draft_keeps_every_item():
+    items, associations, _ = parse_csv(sheet(*good_rows()), SCALE)
+    cap = items[1]
+    stray = AssociationContent(uuid.uuid4(), AssociationType.is_child_of, items[2].identifier, uuid.uuid4())
+    loop = AssociationContent(uuid.uuid4(), AssociationType.is_child_of, items[0].identifier, cap.identifier)
+    content = VersionContent(
+        framework_identifier=uuid.uuid4(),
+        title="Broken",
+        version="0.1.0",
+        items=items,
+        associations=(*associations, stray, loop),
+        scale=SCALE,
+    )
+    rows = list(csv.reader(io.StringIO(export_csv(content), newline="")))
+    assert sorted(r[1] for r in rows[1:]) == ["C1", "C1.AS.1", "V1"]
+    parents = {r[1]: r[6] for r in rows[1:]}
+    assert parents == {"C1": "C1.AS.1", "C1.AS.1": "C1", "V1": ""}

@@ -5,6 +5,10 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
+from framework_content_strategies import descendants, parent_of, replace, version_contents
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
 from framework_api.frameworks.content import (
     ROOT_TYPES,
     AssociationContent,
@@ -25,9 +29,6 @@ from framework_api.frameworks.diffing import (
     diff_versions,
     item_ref,
 )
-from framework_content_strategies import descendants, parent_of, replace, version_contents
-from hypothesis import assume, given
-from hypothesis import strategies as st
 
 
 def subset(content: VersionContent, keep: set[uuid.UUID]) -> VersionContent:
@@ -35,9 +36,7 @@ def subset(content: VersionContent, keep: set[uuid.UUID]) -> VersionContent:
     return replace(
         content,
         items=tuple(i for i in content.items if i.identifier in keep),
-        associations=tuple(
-            a for a in content.associations if a.origin in keep and a.destination in keep
-        ),
+        associations=tuple(a for a in content.associations if a.origin in keep and a.destination in keep),
         descriptors=tuple(d for d in content.descriptors if d.item in keep),
     )
 
@@ -95,11 +94,7 @@ def test_moving_one_item_gives_exactly_one_moved(content, data):
     targets = [i for i in content.items if i.identifier not in below and i.identifier != old_parent]
     assume(targets)
     new_parent = data.draw(st.sampled_from(targets))
-    siblings = [
-        i.sequence
-        for i in content.items
-        if parent_of(content, i.identifier) == new_parent.identifier
-    ]
+    siblings = [i.sequence for i in content.items if parent_of(content, i.identifier) == new_parent.identifier]
     sequence = max(siblings, default=0) + 1
     moved_item = dataclasses.replace(mover, sequence=sequence)
     associations = tuple(
@@ -207,38 +202,24 @@ def test_descriptor_changes_are_sorted_by_code_then_level():
 
 def test_association_changes_ignore_parents_and_identifiers():
     c, a, b = make("C", ItemType.component), make("A"), make("B")
-    parent = AssociationContent(
-        uuid.uuid4(), AssociationType.is_child_of, a.identifier, c.identifier
-    )
-    related = AssociationContent(
-        uuid.uuid4(), AssociationType.is_related_to, a.identifier, b.identifier
-    )
+    parent = AssociationContent(uuid.uuid4(), AssociationType.is_child_of, a.identifier, c.identifier)
+    related = AssociationContent(uuid.uuid4(), AssociationType.is_related_to, a.identifier, b.identifier)
     same_again = dataclasses.replace(related, identifier=uuid.uuid4())
-    replaced = AssociationContent(
-        uuid.uuid4(), AssociationType.replaced_by, b.identifier, a.identifier
-    )
+    replaced = AssociationContent(uuid.uuid4(), AssociationType.replaced_by, b.identifier, a.identifier)
     old = version([c, a, b], [parent, related])
-    new = version(
-        [c, a, b], [dataclasses.replace(parent, identifier=uuid.uuid4()), same_again, replaced]
-    )
+    new = version([c, a, b], [dataclasses.replace(parent, identifier=uuid.uuid4()), same_again, replaced])
     diff = diff_versions(old, new)
-    assert diff.associations == (
-        AssociationChange("replaced_by", item_ref(b), item_ref(a), "added"),
-    )
+    assert diff.associations == (AssociationChange("replaced_by", item_ref(b), item_ref(a), "added"),)
     assert dataclasses.replace(diff, associations=()).is_empty()
 
 
 def test_removed_item_takes_its_links_and_descriptors_along():
     c, a = make("C", ItemType.component), make("A")
-    link = AssociationContent(
-        uuid.uuid4(), AssociationType.exact_match_of, a.identifier, c.identifier
-    )
+    link = AssociationContent(uuid.uuid4(), AssociationType.exact_match_of, a.identifier, c.identifier)
     old = version([c, a], [link], [DescriptorContent(a.identifier, "strong", "text")])
     diff = diff_versions(old, version([c]))
     assert diff.removed == (item_ref(a),)
-    assert diff.associations == (
-        AssociationChange("exact_match_of", item_ref(a), item_ref(c), "removed"),
-    )
+    assert diff.associations == (AssociationChange("exact_match_of", item_ref(a), item_ref(c), "removed"),)
     assert diff.descriptors == (DescriptorChange(item_ref(a), "strong", "text", None),)
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from framework_content_strategies import replace, version_contents
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
 from framework_api.frameworks.content import (
     ASSESSABLE_TYPES,
     ROOT_TYPES,
@@ -17,9 +21,6 @@ from framework_api.frameworks.content import (
     VersionContent,
 )
 from framework_api.frameworks.publishing import PROBLEM_CODES, publication_problems
-from framework_content_strategies import replace, version_contents
-from hypothesis import assume, given
-from hypothesis import strategies as st
 
 NOTE = "First publication."
 
@@ -48,9 +49,7 @@ def test_removing_a_descriptor_names_that_item_and_level(content, data):
     if blank:  # a blank descriptor counts as missing
         kept.append(DescriptorContent(gone.item, gone.level, "  "))
     problems = publication_problems(replace(content, descriptors=tuple(kept)), NOTE)
-    assert [(p.code, p.item, p.level) for p in problems] == [
-        ("missing-descriptor", gone.item, gone.level)
-    ]
+    assert [(p.code, p.item, p.level) for p in problems] == [("missing-descriptor", gone.item, gone.level)]
     item = content.item_by_id()[gone.item]
     assert item.code in problems[0].message
     assert f"'{gone.level}'" in problems[0].message
@@ -62,9 +61,7 @@ def test_removing_a_parent_makes_exactly_that_item_an_orphan(content, data):
     assume(children)
     child = data.draw(st.sampled_from(children))
     associations = tuple(
-        a
-        for a in content.associations
-        if not (a.type == AssociationType.is_child_of and a.origin == child.identifier)
+        a for a in content.associations if not (a.type == AssociationType.is_child_of and a.origin == child.identifier)
     )
     problems = publication_problems(replace(content, associations=associations), NOTE)
     assert [(p.code, p.item) for p in problems] == [("orphaned-item", child.identifier)]
@@ -77,8 +74,7 @@ def test_a_scale_without_exactly_one_threshold_is_the_only_problem(content, data
     marked = data.draw(st.sets(st.integers(0, len(content.scale.levels) - 1)))
     assume(len(marked) != 1)
     levels = tuple(
-        replace_level(level, proficient_threshold=index in marked)
-        for index, level in enumerate(content.scale.levels)
+        replace(level, proficient_threshold=index in marked) for index, level in enumerate(content.scale.levels)
     )
     scale = ScaleContent(content.scale.identifier, content.scale.title, None, levels)
     problems = publication_problems(replace(content, scale=scale), NOTE)
@@ -89,9 +85,7 @@ def test_a_scale_without_exactly_one_threshold_is_the_only_problem(content, data
 def test_problems_come_in_rule_order_then_code_order(content):
     # Break everything at once: no note, no threshold, no descriptors, no parents.
     assert content.scale is not None
-    levels = tuple(
-        replace_level(level, proficient_threshold=False) for level in content.scale.levels
-    )
+    levels = tuple(replace(level, proficient_threshold=False) for level in content.scale.levels)
     broken = replace(
         content,
         scale=ScaleContent(content.scale.identifier, content.scale.title, None, levels),
@@ -108,12 +102,6 @@ def test_problems_come_in_rule_order_then_code_order(content):
     assessable = sum(1 for i in content.items if i.type in ASSESSABLE_TYPES)
     assert sum(p.code == "missing-descriptor" for p in problems) == assessable * len(levels)
     assert publication_problems(broken, None) == problems  # stable
-
-
-def replace_level(level: LevelContent, **changes) -> LevelContent:
-    import dataclasses
-
-    return dataclasses.replace(level, **changes)
 
 
 # --- examples ----------------------------------------------------------------------------------
@@ -135,9 +123,7 @@ def item(code: str, item_type: ItemType, statement: str = "A statement", sequenc
 
 
 def child_of(child: ItemContent, parent: ItemContent) -> AssociationContent:
-    return AssociationContent(
-        uuid.uuid4(), AssociationType.is_child_of, child.identifier, parent.identifier, 1
-    )
+    return AssociationContent(uuid.uuid4(), AssociationType.is_child_of, child.identifier, parent.identifier, 1)
 
 
 def all_descriptors(*items: ItemContent) -> tuple[DescriptorContent, ...]:
@@ -175,9 +161,7 @@ def test_small_framework_is_publishable():
 def test_missing_descriptor_message_names_item_and_level():
     content = small_framework()
     cap = by_code(content)["C1.AS.1"]
-    descriptors = tuple(
-        d for d in content.descriptors if not (d.item == cap.identifier and d.level == "strong")
-    )
+    descriptors = tuple(d for d in content.descriptors if not (d.item == cap.identifier and d.level == "strong"))
     [problem] = publication_problems(replace(content, descriptors=descriptors), NOTE)
     assert problem.code == "missing-descriptor"
     assert problem.message == "Capability C1.AS.1 has no descriptor for level 'strong'."
@@ -208,7 +192,7 @@ def test_scale_with_one_level_or_duplicate_levels_is_not_usable():
 
 
 def test_two_thresholds():
-    levels = tuple(replace_level(lv, proficient_threshold=lv.position >= 2) for lv in SCALE.levels)
+    levels = tuple(replace(lv, proficient_threshold=lv.position >= 2) for lv in SCALE.levels)
     scale = ScaleContent(SCALE.identifier, "Proficiency", levels=levels)
     [problem] = publication_problems(small_framework(scale=scale), NOTE)
     assert problem.code == "threshold-level"
@@ -246,12 +230,8 @@ def test_orphan_whose_parent_is_missing_also_has_a_dangling_association():
 def test_dangling_related_association():
     content = small_framework()
     v1 = by_code(content)["V1"]
-    link = AssociationContent(
-        uuid.uuid4(), AssociationType.is_related_to, v1.identifier, uuid.uuid4()
-    )
-    [problem] = publication_problems(
-        replace(content, associations=(*content.associations, link)), NOTE
-    )
+    link = AssociationContent(uuid.uuid4(), AssociationType.is_related_to, v1.identifier, uuid.uuid4())
+    [problem] = publication_problems(replace(content, associations=(*content.associations, link)), NOTE)
     assert (problem.code, problem.item) == ("dangling-association", v1.identifier)
     assert "V1" in problem.message and "is_related_to" in problem.message
 

@@ -79,9 +79,7 @@ def _public(row: Any) -> dict[str, Any]:
 
 
 def _load(session: Session, principal: Principal, uid: uuid.UUID) -> Any:
-    row = session.execute(
-        sa.select(things).where(things.c.uid == str(uid), things.c.org == principal.org)
-    ).first()
+    row = session.execute(sa.select(things).where(things.c.uid == str(uid), things.c.org == principal.org)).first()
     if row is None:
         raise not_found("thing")
     return row
@@ -115,9 +113,7 @@ def create_thing(
     if hook is not None:
         hook(idempotency)
     uid = str(uuid.uuid4())
-    session.execute(
-        things.insert().values(uid=uid, org=principal.org, name=body.name, size=body.size)
-    )
+    session.execute(things.insert().values(uid=uid, org=principal.org, name=body.name, size=body.size))
     public = {"id": uid, "name": body.name, "size": body.size}
     audit.record(session, principal, "thing.create", "thing", uid, after=public)
     headers = {"Location": f"/things/{uid}", "ETag": strong_etag(public)}
@@ -145,9 +141,7 @@ def list_things(
         .limit(limit + 1)
     ).all()
     page, following = paginate(list(rows), limit, lambda row: {"after": row.id})
-    return Page[ThingOut](
-        items=[ThingOut(**_public(row)) for row in page], next=next_link(request.url, following)
-    )
+    return Page[ThingOut](items=[ThingOut(**_public(row)) for row in page], next=next_link(request.url, following))
 
 
 @router.get("/{uid}", summary="Read a thing")
@@ -195,9 +189,7 @@ def boom() -> None:
 
 @misc.get("/locked")
 def locked() -> None:
-    raise ProblemError(
-        409, "thing-locked", "The thing is locked.", locked_by="someone", headers={"X-Why": "lock"}
-    )
+    raise ProblemError(409, "thing-locked", "The thing is locked.", locked_by="someone", headers={"X-Why": "lock"})
 
 
 @misc.get("/plain-http-error")
@@ -238,9 +230,7 @@ def build_app(database_url: str, public_key_path, **overrides: Any):
         **overrides,
     )
     engine = make_engine(settings.database_url)
-    SQLModel.metadata.create_all(
-        engine, tables=[AuditRecord.__table__, IdempotencyRecord.__table__]
-    )
+    SQLModel.metadata.create_all(engine, tables=[AuditRecord.__table__, IdempotencyRecord.__table__])
     thing_metadata.create_all(engine)
     return create_service_app(
         title="servicekit-test",
@@ -284,9 +274,7 @@ def count(sk_engine) -> Callable[..., int]:
     def _count(table: Any, *where: Any) -> int:
         table = getattr(table, "__table__", table)
         with sk_engine.connect() as connection:
-            return connection.execute(
-                sa.select(sa.func.count()).select_from(table).where(*where)
-            ).scalar_one()
+            return connection.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one()
 
     return _count
 

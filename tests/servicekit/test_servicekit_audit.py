@@ -24,9 +24,7 @@ PRINCIPAL = Principal(subject="auditor", org="BHSCT", scopes=frozenset())
 def records_for(engine, target_id: str) -> list[AuditRecord]:
     with Session(engine) as session:
         return list(
-            session.exec(
-                select(AuditRecord).where(AuditRecord.target_id == target_id).order_by(AuditRecord.id)
-            )
+            session.exec(select(AuditRecord).where(AuditRecord.target_id == target_id).order_by(AuditRecord.id))
         )
 
 
@@ -49,13 +47,18 @@ def test_create_and_update_append_audit_records(sk_client, sk_engine, keys):
 
     first, second = records_for(sk_engine, thing["id"])
     assert (first.actor, first.org, first.action, first.target_type) == (
-        "alice", "SHSCT", "thing.create", "thing",
+        "alice",
+        "SHSCT",
+        "thing.create",
+        "thing",
     )
     assert first.before is None
     assert first.after == thing
     assert first.request_id == "1" * 32
     assert (second.action, second.before, second.after) == (
-        "thing.update", thing, {**thing, "size": 2},
+        "thing.update",
+        thing,
+        {**thing, "size": 2},
     )
     assert second.request_id == updated.headers["x-request-id"]
     assert isinstance(first.uid, uuid.UUID)
@@ -66,9 +69,7 @@ def test_create_and_update_append_audit_records(sk_client, sk_engine, keys):
 def test_refused_write_appends_nothing(sk_client, sk_engine, keys, make_thing):
     thing = make_thing()
     writer = keys.headers("things:read", "things:write")
-    refused = sk_client.patch(
-        f"/things/{thing['id']}", json={"size": 5}, headers={**writer, "If-Match": '"stale"'}
-    )
+    refused = sk_client.patch(f"/things/{thing['id']}", json={"size": 5}, headers={**writer, "If-Match": '"stale"'})
     assert refused.status_code == 412
     assert [record.action for record in records_for(sk_engine, thing["id"])] == ["thing.create"]
 

@@ -129,9 +129,7 @@ def test_missing_required_claim_is_401(sk_client, keys, missing):
     assert_unauthorized(sk_client.get("/things", headers=bearer(token)), missing)
 
 
-@pytest.mark.parametrize(
-    ("claim", "value"), [("iss", "someone-else"), ("aud", "another-audience")]
-)
+@pytest.mark.parametrize(("claim", "value"), [("iss", "someone-else"), ("aud", "another-audience")])
 def test_wrong_issuer_or_audience_is_401(sk_client, keys, claim, value):
     assert_unauthorized(sk_client.get("/things", headers=bearer(sign(keys, **{claim: value}))))
 
@@ -189,9 +187,7 @@ def test_403_does_not_happen_before_401(sk_client):
 
 
 def test_principal_carries_subject_org_scopes_and_name(sk_client, keys):
-    token = issue_token(
-        keys.private_pem, subject="hr-1", org="WHSCT", scopes=["b", "a", "a"], name="HR system"
-    )
+    token = issue_token(keys.private_pem, subject="hr-1", org="WHSCT", scopes=["b", "a", "a"], name="HR system")
     response = sk_client.get("/whoami", headers=bearer(token))
     assert response.status_code == 200
     assert response.json() == {"subject": "hr-1", "org": "WHSCT", "scopes": ["a", "b"], "name": "HR system"}
@@ -371,9 +367,7 @@ def test_jwks_refuses_a_symmetric_key_and_hs256(jwks_app, jwks_server):
     from fastapi.testclient import TestClient
 
     secret = b"s" * 32
-    jwks_server.document = {
-        "keys": [{"kty": "oct", "kid": "hmac", "k": jwt.utils.base64url_encode(secret).decode()}]
-    }
+    jwks_server.document = {"keys": [{"kty": "oct", "kid": "hmac", "k": jwt.utils.base64url_encode(secret).decode()}]}
     token = jwt.encode(claims(), secret, algorithm="HS256", headers={"kid": "hmac"})
     with TestClient(jwks_app, raise_server_exceptions=False) as client:
         assert_unauthorized(client.get("/things", headers=bearer(token)))
@@ -402,9 +396,7 @@ def test_jwks_unreachable_is_503_not_401(keys):
 
 def test_jwks_verifier_via_monkeypatched_client(monkeypatch, keys):
     """The JWKS path also works when PyJWKClient is replaced (no network at all)."""
-    jwk = OKPAlgorithm.to_jwk(
-        serialization.load_pem_public_key(keys.public_path.read_bytes()), as_dict=True
-    )
+    jwk = OKPAlgorithm.to_jwk(serialization.load_pem_public_key(keys.public_path.read_bytes()), as_dict=True)
     jwk["kid"] = "local"
     monkeypatch.setattr(jwt.PyJWKClient, "fetch_data", lambda self: {"keys": [jwk]})
     verifier = TokenVerifier(issuer="collective-local", audience="collective", jwks_url="https://idp.invalid/jwks")

@@ -57,9 +57,7 @@ def test_strong_etag_of_rich_values_uses_their_text():
     from datetime import date
 
     ref = uuid.uuid4()
-    assert strong_etag({"id": ref, "on": date(2025, 1, 1)}) == strong_etag(
-        {"id": str(ref), "on": "2025-01-01"}
-    )
+    assert strong_etag({"id": ref, "on": date(2025, 1, 1)}) == strong_etag({"id": str(ref), "on": "2025-01-01"})
 
 
 # --- the helpers on their own ---------------------------------------------------------------
@@ -147,16 +145,12 @@ def test_edit_without_if_match_is_428(sk_client, writer, make_thing, count):
 def test_edit_with_stale_if_match_is_412_and_changes_nothing(sk_client, reader, writer, make_thing):
     thing = make_thing(size=1)
     etag = sk_client.get(f"/things/{thing['id']}", headers=reader).headers["etag"]
-    changed = sk_client.patch(
-        f"/things/{thing['id']}", json={"size": 2}, headers={**writer, "If-Match": etag}
-    )
+    changed = sk_client.patch(f"/things/{thing['id']}", json={"size": 2}, headers={**writer, "If-Match": etag})
     assert changed.status_code == 200
     new_etag = changed.headers["etag"]
     assert new_etag != etag
 
-    stale = sk_client.patch(
-        f"/things/{thing['id']}", json={"size": 3}, headers={**writer, "If-Match": etag}
-    )
+    stale = sk_client.patch(f"/things/{thing['id']}", json={"size": 3}, headers={**writer, "If-Match": etag})
     assert stale.status_code == 412
     assert stale.json()["type"] == problem_type("precondition-failed")
     assert stale.json()["current_etag"] == new_etag
@@ -167,8 +161,6 @@ def test_edit_with_stale_if_match_is_412_and_changes_nothing(sk_client, reader, 
 
 def test_edit_with_if_match_star_passes(sk_client, writer, make_thing):
     thing = make_thing()
-    response = sk_client.patch(
-        f"/things/{thing['id']}", json={"name": "starred"}, headers={**writer, "If-Match": "*"}
-    )
+    response = sk_client.patch(f"/things/{thing['id']}", json={"name": "starred"}, headers={**writer, "If-Match": "*"})
     assert response.status_code == 200
     assert response.json()["name"] == "starred"

@@ -90,9 +90,7 @@ def test_keys_belong_to_their_client(sk_client, keys, count):
     """The same key from another subject or organisation is a different key."""
     key, body = new_key(), {"name": "d", "size": 1}
     mine = post(sk_client, keys.headers("things:read", "things:write"), body, key)
-    other_subject = post(
-        sk_client, keys.headers("things:read", "things:write", subject="someone-else"), body, key
-    )
+    other_subject = post(sk_client, keys.headers("things:read", "things:write", subject="someone-else"), body, key)
     other_org = post(sk_client, keys.headers("things:read", "things:write", org="SEHSCT"), body, key)
     assert {mine.status_code, other_subject.status_code, other_org.status_code} == {201}
     assert "idempotent-replayed" not in other_subject.headers
@@ -244,7 +242,7 @@ def test_fingerprint_of_models_dataclasses_and_rich_types():
 
     ref, at = uuid.uuid4(), datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
     model = Body(name="x", at=at, ref=ref)
-    assert fingerprint(model) == fingerprint({"ref": str(ref), "name": "x", "at": at.isoformat().replace("+00:00", "Z")})
+    assert fingerprint(model) == fingerprint({"ref": str(ref), "name": "x", "at": "2025-01-02T03:04:05Z"})
     assert fingerprint(model) != fingerprint(Body(name="y", at=at, ref=ref))
     assert fingerprint(Plain(name="x")) == fingerprint({"name": "x"})
     assert fingerprint(b"raw bytes") == fingerprint(b"raw bytes")

@@ -91,9 +91,7 @@ def test_get_without_body_is_unaffected(sk_client, reader):
 
 
 def test_limit_for_uses_full_match_of_the_first_matching_override():
-    middleware = BodySizeLimitMiddleware(
-        app=None, max_bytes=10, overrides={r"/a/.*": 100, r"/a/b": 1000}
-    )
+    middleware = BodySizeLimitMiddleware(app=None, max_bytes=10, overrides={r"/a/.*": 100, r"/a/b": 1000})
     assert middleware.limit_for("/a/b") == 100
     assert middleware.limit_for("/a") == 10
     assert middleware.limit_for("/x/a/b") == 10

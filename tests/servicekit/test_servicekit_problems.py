@@ -49,15 +49,11 @@ def test_422_from_a_pydantic_body_names_the_field(sk_client, writer):
 
 def test_422_for_a_missing_field(sk_client):
     body = assert_problem(sk_client.post("/echo-json", json={"size": 3}), 422, "validation-error")
-    assert body["errors"] == [
-        {"field": "body.name", "message": "Field required", "type": "missing"}
-    ]
+    assert body["errors"] == [{"field": "body.name", "message": "Field required", "type": "missing"}]
 
 
 def test_422_for_a_body_that_is_not_json(sk_client):
-    response = sk_client.post(
-        "/echo-json", content=b"{not json", headers={"content-type": "application/json"}
-    )
+    response = sk_client.post("/echo-json", content=b"{not json", headers={"content-type": "application/json"})
     body = assert_problem(response, 422, "validation-error")
     assert body["errors"][0]["field"].startswith("body")
     assert body["errors"][0]["type"] == "json_invalid"
@@ -164,8 +160,7 @@ def test_problem_response_leaves_out_empty_members():
     response = problem_response(None, 503, "not-ready", "Service unavailable")
     assert response.media_type == PROBLEM_MEDIA_TYPE
     assert response.body == (
-        b'{"type":"https://collective.hscni.net/problems/not-ready",'
-        b'"title":"Service unavailable","status":503}'
+        b'{"type":"https://collective.hscni.net/problems/not-ready","title":"Service unavailable","status":503}'
     )
 
 

@@ -45,7 +45,7 @@ def create_admin(
     password = os.environ.get(PASSWORD_ENV) or None
     engine = make_engine(settings.database_url)
     try:
-        with Session(engine) as session:
+        with Session(engine, expire_on_commit=False) as session:
             user, generated = service.ensure_admin(session, username=username, org=org,
                                                    display_name=display_name, password=password)
     except service.InvalidInput as exc:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 import httpx
-import structlog
 from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.staticfiles import StaticFiles
 
 from servicekit.db import make_engine
 from servicekit.keys import PRIVATE_NAME, ensure_keys
@@ -21,6 +19,7 @@ from servicekit.observability import (
 )
 from web import db
 from web.accounts.auth import csrf_protect
+from web.assets import mount_assets
 from web.accounts.routes import router as accounts_router
 from web.clients.base import TokenSigner
 from web.config import Settings
@@ -28,11 +27,6 @@ from web.errors import install_error_pages
 from web.frameworks.routes import router as frameworks_router
 from web.home import router as home_router
 from web.security import SecurityHeadersMiddleware
-
-STATIC_DIR = db.MIGRATIONS.parent / "static"
-
-log = structlog.get_logger("web")
-
 
 def load_signing_key(settings: Settings) -> bytes:
     """The Ed25519 key the web signs its users' tokens with; made on first run outside production."""
@@ -43,21 +37,6 @@ def load_signing_key(settings: Settings) -> bytes:
     else:
         ensure_keys(settings.keys_dir)
     return path.read_bytes()
-
-
-def _mount_static(app: FastAPI, settings: Settings) -> None:
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    modules = settings.node_modules_dir
-    vendor = {
-        "/assets": modules / "nhsuk-frontend" / "dist" / "nhsuk" / "assets",  # the CSS refers to /assets/...
-        "/vendor/nhsuk": modules / "nhsuk-frontend" / "dist" / "nhsuk",
-        "/vendor/htmx": modules / "htmx.org" / "dist",
-    }
-    for path, directory in vendor.items():
-        if directory.is_dir():
-            app.mount(path, StaticFiles(directory=directory), name=path.strip("/").replace("/", "-"))
-        else:
-            log.warning("front_end_packages_missing", path=str(directory), fix="cd web && npm ci")
 
 
 def create_app(settings: Settings | None = None,
@@ -97,7 +76,7 @@ def create_app(settings: Settings | None = None,
     app.include_router(home_router)
     app.include_router(accounts_router)
     app.include_router(frameworks_router)
-    _mount_static(app, settings)
+    mount_assets(app, settings.node_modules_dir)
     install_metrics(app)
     # Outermost last: request id first, so the access log carries it.
     app.add_middleware(GZipMiddleware, minimum_size=2048)

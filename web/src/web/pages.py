@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from jinja2.runtime import Macro
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from web.accounts.organisations import ORGANISATIONS, organisation_name
@@ -73,6 +74,11 @@ templates.env.filters.update(
     audience=lambda value: AUDIENCES.get(value or "", _humanise(value)),
     date=lambda value: value.strftime("%-d %B %Y") if value else "",
 )
+
+# The shared macros (error summary, notices, tags) are globals, so a block rendered on its own as
+# an htmx fragment has them too (top-level imports of a template do not run for a lone block).
+_macros = templates.env.get_template("macros.html").make_module()
+templates.env.globals.update({name: value for name, value in vars(_macros).items() if isinstance(value, Macro)})
 
 
 def render(

@@ -37,11 +37,14 @@ def ensure_keys(directory: Path) -> tuple[Path, Path]:
         )
         staged = _write_staged(directory, pem, 0o600)
         try:
-            os.link(staged, private_path)  # fails if another process got there first
+            os.link(staged, private_path)  # atomic; fails if another process got there first
         except FileExistsError:
             pass
+        except OSError:  # a filesystem without hard links
+            if not private_path.exists():
+                os.replace(staged, private_path)
         finally:
-            staged.unlink()
+            staged.unlink(missing_ok=True)
     if not public_path.exists():
         staged = _write_staged(directory, public_key_pem(private_path.read_bytes()), 0o644)
         os.replace(staged, public_path)

@@ -256,6 +256,10 @@ def create_user(db: Session, actor: Principal, org: str, new: NewUser) -> tuple[
     username = normalise_username(new.username)
     display_name = new.display_name.strip()
     errors: dict[str, str] = {}
+    if not display_name:
+        errors["display_name"] = "Enter the person's name"
+    elif len(display_name) > 100:
+        errors["display_name"] = "Name must be 100 characters or fewer"
     if not username:
         errors["username"] = "Enter a username"
     elif not USERNAME_PATTERN.match(username):
@@ -263,10 +267,6 @@ def create_user(db: Session, actor: Principal, org: str, new: NewUser) -> tuple[
                               "hyphens, underscores or @, starting with a letter or number")
     elif db.exec(select(User).where(User.username == username)).first() is not None:
         errors["username"] = "A user with this username already exists"
-    if not display_name:
-        errors["display_name"] = "Enter the person's name"
-    elif len(display_name) > 100:
-        errors["display_name"] = "Name must be 100 characters or fewer"
     unknown = set(new.roles) - {role.value for role in Role}
     roles = _role_values(new.roles)
     if unknown:

@@ -1,0 +1,206 @@
+"""HTTP routes for candidates: create, bulk import, blind and admin views, withdrawal, SJT scores."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from recruitment_api.candidates import models as m
+from recruitment_api.candidates import service
+from recruitment_api.db import SessionDep
+from recruitment_api.deps import ADMIN, Admin, Cursor, IdempotencyKey, Limit, Reader
+from recruitment_api.vacancies import service as vacancies
+from servicekit.idempotency import Idempotency, fingerprint
+from servicekit.pagination import DEFAULT_LIMIT, Page, decode_cursor, next_link
+from servicekit.problems import ProblemError, problem_responses
+
+router = APIRouter(tags=["candidates"])
+
+# Imports above this size answer with a count; the candidates are paged through afterwards.
+INLINE_RESULT_LIMIT = 200
+
+
+@router.post(
+    "/vacancies/{vacancy_id}/candidates",
+    status_code=201,
+    summary="Add one candidate",
+    response_model=m.CandidateAdmin,
+    responses=problem_responses(404, 409),
+)
+def create_candidate(
+    vacancy_id: uuid.UUID,
+    body: m.CandidateCreate,
+    session: SessionDep,
+    principal: Admin,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    operation = f"POST /vacancies/{vacancy_id}/candidates"
+    idem = Idempotency(session, principal, idempotency_key, operation, body.model_dump(mode="json"))
+    if replayed := idem.replay():
+        return replayed
+    vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
+    [candidate] = service.import_candidates(session, principal, vacancy, [body.model_dump()])
+    payload = service.views(session, [candidate], admin=True)[0].model_dump(mode="json")
+    headers = {"Location": f"/vacancies/{vacancy_id}/candidates/{candidate.uid}"}
+    idem.remember(201, payload, headers)
+    idem.commit()
+    return JSONResponse(payload, status_code=201, headers=headers)
+
+
+@router.post(
+    "/vacancies/{vacancy_id}/candidates/import",
+    summary="Import candidates in bulk (JSON or CSV), all or nothing, errors numbered by row",
+    response_model=m.ImportResult,
+    responses=problem_responses(404, 409, 415),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/CandidateImport"}},
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": "name,email,external_ref,evidence:Working together\n"
+                    "Aoife Byrne,aoife@example.org,ATS-1,We set up a shared huddle with pharmacy...\n",
+                },
+            },
+        }
+    },
+)
+async def import_candidates(
+    request: Request,
+    vacancy_id: uuid.UUID,
+    session: SessionDep,
+    principal: Admin,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    raw = await request.body()
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "text/csv":
+        try:
+            rows, first_row = service.parse_csv(raw.decode("utf-8")), 2  # row 1 is the header
+        except UnicodeDecodeError as exc:
+            raise ProblemError(
+                422,
+                "csv-invalid",
+                "The CSV must be UTF-8 encoded.",
+                title="Request is not valid",
+                errors=[{"row": None, "field": "body", "message": "not UTF-8"}],
+            ) from exc
+    elif media_type == "application/json":
+        try:
+            data = m.CandidateImport.model_validate(json.loads(raw))
+        except json.JSONDecodeError as exc:
+            raise ProblemError(
+                422,
+                "validation-error",
+                "The body is not valid JSON.",
+                title="Request is not valid",
+                errors=[{"field": "body", "message": str(exc)}],
+            ) from exc
+        except ValidationError as exc:
+            errors = [
+                {
+                    "row": e["loc"][1] + 1 if len(e["loc"]) > 1 and isinstance(e["loc"][1], int) else None,
+                    "field": "body." + ".".join(str(p) for p in e["loc"]),
+                    "message": e["msg"],
+                }
+                for e in exc.errors()
+            ]
+            raise ProblemError(
+                422,
+                "import-invalid",
+                f"{len(errors)} error(s) in the import; nothing was imported.",
+                title="Request is not valid",
+                errors=errors[:1000],
+            ) from exc
+        rows, first_row = [c.model_dump() for c in data.candidates], 1
+    else:
+        raise ProblemError(
+            415, "unsupported-media-type", "Send application/json or text/csv.", title="Unsupported media type"
+        )
+    idem = Idempotency(
+        session, principal, idempotency_key, f"POST /vacancies/{vacancy_id}/candidates/import", fingerprint(raw)
+    )
+    if replayed := idem.replay():
+        return replayed
+    vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
+    candidates = service.import_candidates(session, principal, vacancy, rows, first_row)
+    result = m.ImportResult(imported=len(candidates))
+    if len(candidates) <= INLINE_RESULT_LIMIT:
+        result.candidates = service.views(session, candidates, admin=True)
+    payload = result.model_dump(mode="json")
+    idem.remember(201, payload)
+    idem.commit()
+    return JSONResponse(payload, status_code=201)
+
+
+@router.get(
+    "/vacancies/{vacancy_id}/candidates",
+    summary="Candidates: blind for assessors, identified for admins",
+    response_model=Page[m.CandidateAdmin | m.CandidateBlind],
+    responses=problem_responses(404),
+)
+def list_candidates(
+    request: Request,
+    vacancy_id: uuid.UUID,
+    session: SessionDep,
+    principal: Reader,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Response:
+    vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
+    rows, position = service.list_candidates(session, vacancy, limit, decode_cursor(cursor))
+    items = service.views(session, rows, admin=principal.has(ADMIN))
+    return JSONResponse({"items": [i.model_dump(mode="json") for i in items], "next": next_link(request.url, position)})
+
+
+@router.get(
+    "/vacancies/{vacancy_id}/candidates/{candidate_id}",
+    summary="One candidate",
+    response_model=m.CandidateAdmin | m.CandidateBlind,
+    responses=problem_responses(404),
+)
+def read_candidate(vacancy_id: uuid.UUID, candidate_id: uuid.UUID, session: SessionDep, principal: Reader) -> Response:
+    vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
+    candidate = service.get_candidate(session, vacancy, candidate_id)
+    return JSONResponse(service.views(session, [candidate], admin=principal.has(ADMIN))[0].model_dump(mode="json"))
+
+
+@router.post(
+    "/vacancies/{vacancy_id}/candidates/{candidate_id}/withdraw",
+    summary="Record that a candidate withdrew",
+    response_model=m.CandidateAdmin,
+    responses=problem_responses(404, 409),
+)
+def withdraw(vacancy_id: uuid.UUID, candidate_id: uuid.UUID, session: SessionDep, principal: Admin) -> Response:
+    vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
+    candidate = service.withdraw(session, principal, vacancy, service.get_candidate(session, vacancy, candidate_id))
+    session.commit()
+    return JSONResponse(service.views(session, [candidate], admin=True)[0].model_dump(mode="json"))
+
+
+@router.post(
+    "/vacancies/{vacancy_id}/stages/{stage_id}/sjt-scores",
+    summary="Import situational judgement scores",
+    responses={
+        **problem_responses(404, 409),
+        200: {
+            "description": "How many scores were stored",
+            "content": {
+                "application/json": {"schema": {"type": "object", "properties": {"imported": {"type": "integer"}}}}
+            },
+        },
+    },
+)
+def import_sjt(
+    vacancy_id: uuid.UUID, stage_id: uuid.UUID, body: m.SjtImport, session: SessionDep, principal: Admin
+) -> dict[str, int]:
+    vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
+    stage = vacancies.get_stage(session, vacancy, stage_id)
+    count = service.import_sjt_scores(session, principal, vacancy, stage, body)
+    session.commit()
+    return {"imported": count}

@@ -1,0 +1,243 @@
+"""Candidates: creation, bulk import (all or nothing), blind and admin views, SJT scores."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+import uuid
+from collections.abc import Iterable
+
+from pydantic import ValidationError
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
+
+from recruitment_api.candidates import models as m
+from recruitment_api.vacancies.models import Stage, StageKind, Vacancy, VacancyStatus
+from servicekit import audit
+from servicekit.auth import Principal
+from servicekit.problems import ProblemError, conflict, not_found
+
+# Codes avoid letters and digits that are easily confused when read aloud on a panel day.
+CODE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"
+CODE_LENGTH = 6
+
+
+def new_codes(count: int, taken: set[str]) -> list[str]:
+    codes: list[str] = []
+    while len(codes) < count:
+        code = "C-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if code not in taken:
+            taken.add(code)
+            codes.append(code)
+    return codes
+
+
+def get_candidate(session: Session, vacancy: Vacancy, uid: uuid.UUID) -> m.Candidate:
+    candidate = session.exec(
+        select(m.Candidate).where(m.Candidate.vacancy_id == vacancy.id, m.Candidate.uid == uid)
+    ).first()
+    if candidate is None:
+        raise not_found("candidate of this vacancy")
+    return candidate
+
+
+def _require_accepting(vacancy: Vacancy) -> None:
+    if vacancy.status in (VacancyStatus.decided, VacancyStatus.closed):
+        raise conflict("vacancy-decided", f"The vacancy is {vacancy.status}; no more candidates can be added.")
+
+
+def _validate_rows(rows: Iterable[dict], first_row: int) -> tuple[list[m.CandidateCreate], list[dict]]:
+    valid, errors = [], []
+    for number, row in enumerate(rows, start=first_row):
+        try:
+            valid.append(m.CandidateCreate.model_validate(row))
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = ".".join(str(p) for p in err["loc"]) or None
+                errors.append({"row": number, "field": field, "message": err["msg"]})
+    return valid, errors
+
+
+def parse_csv(text: str) -> list[dict]:
+    """Columns name, email, phone, external_ref; any column `evidence:<title>` is an answer."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if reader.fieldnames is None or "name" not in reader.fieldnames:
+        raise ProblemError(
+            422,
+            "csv-invalid",
+            "The CSV needs a header row with at least a 'name' column.",
+            title="Request is not valid",
+            errors=[{"row": 1, "field": "name", "message": "missing column"}],
+        )
+    unknown = [
+        f
+        for f in reader.fieldnames
+        if f not in ("name", "email", "phone", "external_ref") and not f.startswith("evidence:")
+    ]
+    if unknown:
+        raise ProblemError(
+            422,
+            "csv-invalid",
+            "Unknown columns: " + ", ".join(unknown),
+            title="Request is not valid",
+            errors=[{"row": 1, "field": f, "message": "unknown column"} for f in unknown],
+        )
+    rows = []
+    for record in reader:
+        row = {k: (v.strip() or None) for k, v in record.items() if k in ("name", "email", "phone", "external_ref")}
+        row["evidence"] = [
+            {"title": k.removeprefix("evidence:"), "text": v}
+            for k, v in record.items()
+            if k and k.startswith("evidence:") and v and v.strip()
+        ]
+        rows.append(row)
+    return rows
+
+
+def import_candidates(
+    session: Session, principal: Principal, vacancy: Vacancy, rows: list[dict], first_row: int = 1
+) -> list[m.Candidate]:
+    """All or nothing: every row is checked first and every error reported by row number."""
+    _require_accepting(vacancy)
+    valid, errors = _validate_rows(rows, first_row)
+    seen: dict[str, int] = {}
+    existing = set(
+        session.exec(
+            select(m.Candidate.external_ref).where(
+                m.Candidate.vacancy_id == vacancy.id, col(m.Candidate.external_ref).is_not(None)
+            )
+        )
+    )
+    for number, data in enumerate(valid, start=first_row):
+        ref = data.external_ref
+        if ref is None:
+            continue
+        if ref in seen or ref in existing:
+            where = f"row {seen[ref]}" if ref in seen else "an existing candidate"
+            errors.append({"row": number, "field": "external_ref", "message": f"duplicate of {where}"})
+        seen.setdefault(ref, number)
+    if errors:
+        errors.sort(key=lambda e: (e["row"], e["field"] or ""))
+        raise ProblemError(
+            422,
+            "import-invalid",
+            f"{len(errors)} error(s) in the import; nothing was imported.",
+            title="Request is not valid",
+            errors=errors[:1000],
+            error_count=len(errors),
+        )
+    taken = set(session.exec(select(m.Candidate.code).where(m.Candidate.vacancy_id == vacancy.id)))
+    codes = new_codes(len(valid), taken)
+    candidates = [
+        m.Candidate(uid=uuid.uuid4(), vacancy_id=vacancy.id, code=code, external_ref=data.external_ref)
+        for code, data in zip(codes, valid, strict=True)
+    ]
+    # Bulk statements: ten thousand candidates in one request stays quick and small.
+    session.execute(insert(m.Candidate), [c.model_dump(exclude={"id"}) for c in candidates])
+    ids = dict(session.exec(select(m.Candidate.uid, m.Candidate.id).where(m.Candidate.vacancy_id == vacancy.id)).all())
+    personal, evidence = [], []
+    for candidate, data in zip(candidates, valid, strict=True):
+        candidate.id = ids[candidate.uid]
+        personal.append({"candidate_id": candidate.id, "name": data.name, "email": data.email, "phone": data.phone})
+        evidence += [
+            {"candidate_id": candidate.id, "title": e.title, "text": e.text, "sequence": i}
+            for i, e in enumerate(data.evidence)
+        ]
+    session.execute(insert(m.CandidatePersonal), personal)
+    if evidence:
+        session.execute(insert(m.Evidence), evidence)
+    audit.record(
+        session,
+        principal,
+        "candidates.import",
+        "vacancy",
+        vacancy.uid,
+        after={"imported": len(candidates), "codes": [c.code for c in candidates[:50]]},
+    )
+    return candidates
+
+
+def list_candidates(
+    session: Session,
+    vacancy: Vacancy,
+    limit: int,
+    after: dict | None,
+) -> tuple[list[m.Candidate], dict | None]:
+    query = select(m.Candidate).where(m.Candidate.vacancy_id == vacancy.id)
+    if after:
+        query = query.where(m.Candidate.id > int(after["after"]))
+    rows = list(session.exec(query.order_by(m.Candidate.id).limit(limit + 1)))
+    position = {"after": rows[limit - 1].id} if len(rows) > limit else None
+    return rows[:limit], position
+
+
+def views(session: Session, candidates: list[m.Candidate], admin: bool) -> list[m.CandidateBlind]:
+    """Blind views for assessors; admin views (with identity) only when `admin` is true."""
+    ids = [c.id for c in candidates]
+    evidence: dict[int, list[m.EvidencePublic]] = {i: [] for i in ids}
+    for row in session.exec(
+        select(m.Evidence).where(col(m.Evidence.candidate_id).in_(ids)).order_by(m.Evidence.sequence)
+    ):
+        evidence[row.candidate_id].append(m.EvidencePublic(title=row.title, text=row.text))
+    if not admin:
+        return [
+            m.CandidateBlind(id=c.uid, code=c.code, withdrawn=c.withdrawn, evidence=evidence[c.id]) for c in candidates
+        ]
+    personal = {
+        p.candidate_id: p
+        for p in session.exec(select(m.CandidatePersonal).where(col(m.CandidatePersonal.candidate_id).in_(ids)))
+    }
+    return [
+        m.CandidateAdmin(
+            id=c.uid,
+            code=c.code,
+            withdrawn=c.withdrawn,
+            evidence=evidence[c.id],
+            external_ref=c.external_ref,
+            personal=m.PersonalDetails(name=personal[c.id].name, email=personal[c.id].email, phone=personal[c.id].phone)
+            if c.id in personal
+            else None,
+            erased=c.erased_at is not None,
+            created_at=c.created_at,
+        )
+        for c in candidates
+    ]
+
+
+def withdraw(session: Session, principal: Principal, vacancy: Vacancy, candidate: m.Candidate) -> m.Candidate:
+    if candidate.withdrawn:
+        raise conflict("already-withdrawn", f"Candidate {candidate.code} has already withdrawn.")
+    candidate.withdrawn = True
+    session.add(candidate)
+    audit.record(session, principal, "candidate.withdraw", "candidate", candidate.uid, after={"withdrawn": True})
+    return candidate
+
+
+def import_sjt_scores(session: Session, principal: Principal, vacancy: Vacancy, stage: Stage, data: m.SjtImport) -> int:
+    if stage.kind != StageKind.sjt:
+        raise conflict("not-an-sjt-stage", f"Stage {stage.name} is scored by the panel, not imported.")
+    known = dict(
+        session.exec(select(m.Candidate.uid, m.Candidate.id).where(m.Candidate.vacancy_id == vacancy.id)).all()
+    )
+    errors = [
+        {"row": i + 1, "field": f"body.scores.{i}.candidate_id", "message": "no such candidate in this vacancy"}
+        for i, s in enumerate(data.scores)
+        if s.candidate_id not in known
+    ]
+    if errors:
+        raise ProblemError(
+            422,
+            "import-invalid",
+            f"{len(errors)} score(s) name unknown candidates; nothing imported.",
+            title="Request is not valid",
+            errors=errors[:1000],
+        )
+    existing = {s.candidate_id: s for s in session.exec(select(m.SjtScore).where(m.SjtScore.stage_id == stage.id))}
+    for given in data.scores:
+        candidate_id = known[given.candidate_id]
+        row = existing.get(candidate_id) or m.SjtScore(stage_id=stage.id, candidate_id=candidate_id, score=given.score)
+        row.score = given.score
+        session.add(row)
+    audit.record(session, principal, "sjt.import", "stage", stage.uid, after={"scores": len(data.scores)})
+    return len(data.scores)

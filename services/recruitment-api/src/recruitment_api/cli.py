@@ -1,0 +1,69 @@
+"""`recruitment-api`: migrate, demo seed, retention purge and serve."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+from sqlmodel import Session
+
+from recruitment_api import db
+from recruitment_api.config import Settings
+from recruitment_api.privacy.service import purge_expired
+from recruitment_api.seed.demo import seed_demo
+from servicekit.auth import Principal
+from servicekit.db import make_engine
+
+app = typer.Typer(help="Collective recruitment-api: values-based recruitment.", no_args_is_help=True)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations (alembic upgrade head)."""
+    db.upgrade(Settings().database_url)
+    typer.echo("recruitment-api: database is at the latest migration")
+
+
+@app.command("seed-demo")
+def seed_demo_command(
+    org: Annotated[str, typer.Option(help="Organisation the demo vacancy belongs to.")] = "BSO",
+    assessor: Annotated[list[str], typer.Option(help="Token subject of a demo assessor; repeat. First is lead.")] = [],  # noqa: B006
+) -> None:
+    """Create a demo vacancy with candidates and a panel, if it is not there yet."""
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        vacancy, created = seed_demo(session, org, assessor)
+        typer.echo(f"recruitment-api: demo vacancy '{vacancy.title}' {'created' if created else 'already present'}")
+    engine.dispose()
+
+
+@app.command()
+def purge() -> None:
+    """Erase candidates of closed vacancies whose retention period has ended."""
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        erased = purge_expired(session, Principal(subject="retention-purge", org="*", scopes=frozenset()))
+        session.commit()
+    engine.dispose()
+    typer.echo(f"recruitment-api: erased personal data of {erased} candidate(s) past retention")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8002,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API (migrations run first unless RECRUITMENT_API_MIGRATE_ON_STARTUP=false)."""
+    uvicorn.run(
+        "recruitment_api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        proxy_headers=True,
+    )

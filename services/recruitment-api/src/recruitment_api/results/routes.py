@@ -1,0 +1,101 @@
+"""HTTP routes for results, reliability, decisions, CSV export and candidate feedback (admins)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from recruitment_api.candidates.service import get_candidate
+from recruitment_api.db import SessionDep
+from recruitment_api.deps import Admin
+from recruitment_api.results import models as m
+from recruitment_api.results import service
+from recruitment_api.vacancies import service as vacancies
+from servicekit.problems import problem_responses
+
+router = APIRouter(tags=["results"])
+
+StagePath = "/vacancies/{vacancy_id}/stages/{stage_id}"
+
+
+def _located(session, principal, vacancy_id: uuid.UUID, stage_id: uuid.UUID):
+    vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
+    return vacancy, vacancies.get_stage(session, vacancy, stage_id)
+
+
+@router.get(
+    StagePath + "/results",
+    summary="Per candidate: means, spread, weighted score, appointability, rank",
+    response_model=m.StageResultsPublic,
+    responses=problem_responses(404),
+)
+def results(vacancy_id: uuid.UUID, stage_id: uuid.UUID, session: SessionDep, principal: Admin) -> m.StageResultsPublic:
+    return service.results_public(session, *_located(session, principal, vacancy_id, stage_id))
+
+
+@router.get(
+    StagePath + "/results.csv",
+    summary="Results as CSV",
+    responses={
+        **problem_responses(404),
+        200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
+    },
+)
+def results_csv(vacancy_id: uuid.UUID, stage_id: uuid.UUID, session: SessionDep, principal: Admin) -> Response:
+    vacancy, stage = _located(session, principal, vacancy_id, stage_id)
+    filename = f"results-{stage.name.lower().replace(' ', '-')}.csv"
+    return Response(
+        service.results_csv(session, vacancy, stage),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get(
+    StagePath + "/reliability",
+    summary="Inter-rater reliability and assessor leniency",
+    response_model=m.ReliabilityPublic,
+    responses=problem_responses(404),
+)
+def reliability(
+    vacancy_id: uuid.UUID, stage_id: uuid.UUID, session: SessionDep, principal: Admin
+) -> m.ReliabilityPublic:
+    return service.reliability_public(session, *_located(session, principal, vacancy_id, stage_id))
+
+
+@router.post(
+    StagePath + "/decisions",
+    status_code=201,
+    summary="Record a progression decision, with who and why",
+    response_model=m.DecisionPublic,
+    responses=problem_responses(404, 409),
+)
+def decide(
+    vacancy_id: uuid.UUID, stage_id: uuid.UUID, body: m.DecisionWrite, session: SessionDep, principal: Admin
+) -> m.DecisionPublic:
+    vacancy, stage = _located(session, principal, vacancy_id, stage_id)
+    candidate = get_candidate(session, vacancy, body.candidate_id)
+    decision = service.record_decision(session, principal, vacancy, stage, candidate, body)
+    session.commit()
+    return service.decision_public(decision, stage, candidate)
+
+
+@router.get(
+    "/vacancies/{vacancy_id}/candidates/{candidate_id}/feedback",
+    summary="A candidate's scores per value beside the cohort's",
+    response_model=m.CandidateFeedback,
+    responses=problem_responses(404),
+)
+def feedback(
+    request: Request,
+    vacancy_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    stage: Annotated[uuid.UUID, Query(description="The stage to report.")],
+    session: SessionDep,
+    principal: Admin,
+) -> m.CandidateFeedback:
+    vacancy, stage_row = _located(session, principal, vacancy_id, stage)
+    candidate = get_candidate(session, vacancy, candidate_id)
+    return service.feedback(session, vacancy, stage_row, candidate, request.app.state.settings.min_feedback_cohort)

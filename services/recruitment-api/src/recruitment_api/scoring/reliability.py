@@ -1,0 +1,330 @@
+"""Inter-rater reliability of a panel's scores, and each assessor's leniency or severity.
+
+Pure computation on plain data (no I/O). Which coefficient fits depends on the design:
+
+- fully crossed (every assessor rated every candidate): ICC(2,1), the reliability of one
+  assessor's score, and ICC(2,k), the reliability of the panel mean that is used; both
+  two-way random effects, absolute agreement (Shrout & Fleiss 1979; McGraw & Wong 1996
+  ICC(A,1) and ICC(A,k));
+- one way (every candidate rated by the same number k of assessors, not the same people):
+  ICC(1,k), one-way random effects, the reliability of the mean of k assessors;
+- ragged or missing ratings: Krippendorff's alpha at ordinal level only.
+
+Krippendorff's alpha (ordinal) is reported for every design. Interpretation follows Koo & Li
+(2016) for ICCs and Krippendorff (2004) for alpha.
+
+The low-level functions take matrices and return ``math.nan`` when a coefficient is undefined
+(no variance to share out); `reliability` turns that into ``value=None`` and ``band=None``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+ICC_2_1 = "ICC(2,1)"
+ICC_2_K = "ICC(2,k)"
+ICC_1_K = "ICC(1,k)"
+ALPHA_ORDINAL = "alpha (ordinal)"
+
+FULLY_CROSSED = "fully_crossed"
+ONE_WAY = "one_way"
+RAGGED = "ragged"
+
+# A mean square this small, relative to the overall variance of the scores, is rounding noise:
+# the coefficient is treated as undefined rather than as a huge number from dividing by it.
+_RELATIVE_TOLERANCE = 1e-12
+
+
+@dataclass(frozen=True)
+class Rating:
+    """One assessor's score for one candidate (aggregated over criteria by the caller, or one criterion)."""
+
+    candidate: str
+    assessor: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    name: str  # ICC_2_1, ICC_2_K, ICC_1_K or ALPHA_ORDINAL
+    value: float | None  # None when it cannot be computed (too few candidates or assessors, no variance)
+    band: str | None  # None exactly when value is None
+    n_candidates: int
+    n_assessors: int  # distinct assessors whose ratings went into the coefficient
+
+
+@dataclass(frozen=True)
+class ReliabilityReport:
+    design: str  # FULLY_CROSSED, ONE_WAY or RAGGED
+    coefficients: tuple[Coefficient, ...]
+
+
+@dataclass(frozen=True)
+class Leniency:
+    assessor: str
+    mean: float
+    z: float | None  # (assessor mean - overall mean) / overall population sd; None when every score is equal
+    n: int
+
+
+# --- Intraclass correlation -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _MeanSquares:
+    n: int  # targets (candidates)
+    k: int  # ratings per target
+    msr: float  # between targets
+    msc: float  # between raters (columns)
+    mse: float  # residual (two-way)
+    msw: float  # within targets (one-way)
+    scale: float  # overall variance of the scores, to judge what counts as zero
+
+
+def _as_matrix(matrix: np.ndarray) -> np.ndarray:
+    m = np.asarray(matrix, dtype=float)
+    if m.ndim != 2:
+        raise ValueError("an ICC needs a 2-D matrix of targets x raters")
+    if m.shape[0] < 2 or m.shape[1] < 2:
+        raise ValueError("an ICC needs at least 2 targets and 2 ratings per target")
+    if not np.isfinite(m).all():
+        raise ValueError("an ICC needs a complete matrix of finite scores (no NaN)")
+    return m
+
+
+def _mean_squares(matrix: np.ndarray) -> _MeanSquares:
+    m = _as_matrix(matrix)
+    n, k = m.shape
+    grand = m.mean()
+    centred = m - grand
+    row_dev = centred.mean(axis=1)
+    col_dev = centred.mean(axis=0)
+    ss_total = float(np.sum(centred**2))
+    ss_rows = k * float(np.sum(row_dev**2))
+    ss_cols = n * float(np.sum(col_dev**2))
+    residual = centred - row_dev[:, np.newaxis] - col_dev[np.newaxis, :]
+    ss_error = float(np.sum(residual**2))
+    ss_within = float(np.sum((centred - row_dev[:, np.newaxis]) ** 2))
+    return _MeanSquares(
+        n=n,
+        k=k,
+        msr=ss_rows / (n - 1),
+        msc=ss_cols / (k - 1),
+        mse=ss_error / ((n - 1) * (k - 1)),
+        msw=ss_within / (n * (k - 1)),
+        scale=ss_total / (n * k - 1),
+    )
+
+
+def _ratio(numerator: float, denominator: float, scale: float) -> float:
+    """numerator / denominator, or NaN when the scores have no variance or the denominator is not positive."""
+    if scale <= 0 or denominator <= _RELATIVE_TOLERANCE * scale:
+        return math.nan
+    return numerator / denominator
+
+
+def icc_oneway_average(matrix: np.ndarray) -> float:
+    """ICC(1,k): one-way random effects, reliability of the mean of k ratings per target.
+
+    `matrix` is n targets x k ratings; the columns need not be the same raters. NaN when the
+    scores have no variance between targets to compare with (the coefficient is undefined).
+    """
+    ms = _mean_squares(matrix)
+    return _ratio(ms.msr - ms.msw, ms.msr, ms.scale)
+
+
+def icc_twoway_single(matrix: np.ndarray) -> float:
+    """ICC(2,1): two-way random effects, absolute agreement, a single rater (McGraw & Wong ICC(A,1))."""
+    ms = _mean_squares(matrix)
+    denominator = ms.msr + (ms.k - 1) * ms.mse + ms.k * (ms.msc - ms.mse) / ms.n
+    return _ratio(ms.msr - ms.mse, denominator, ms.scale)
+
+
+def icc_twoway_average(matrix: np.ndarray) -> float:
+    """ICC(2,k): two-way random effects, absolute agreement, mean of k raters (McGraw & Wong ICC(A,k)).
+
+    NaN when the denominator MSR + (MSC - MSE) / n is not positive: the residual then outweighs
+    everything else and the textbook ratio would come out above 1, which no correlation can be.
+    """
+    ms = _mean_squares(matrix)
+    denominator = ms.msr + (ms.msc - ms.mse) / ms.n
+    return _ratio(ms.msr - ms.mse, denominator, ms.scale)
+
+
+# --- Krippendorff's alpha -----------------------------------------------------------------------
+
+
+def krippendorff_alpha_ordinal(reliability_data: np.ndarray) -> float:
+    """Krippendorff's alpha with the ordinal metric, via the coincidence matrix.
+
+    `reliability_data` is raters x units with ``np.nan`` for a missing rating. Units with fewer
+    than two ratings are not pairable and are left out. NaN when no unit is pairable or the
+    pairable values show no variation (expected disagreement is zero).
+    """
+    data = np.asarray(reliability_data, dtype=float)
+    if data.ndim != 2:
+        raise ValueError("reliability data must be a 2-D matrix of raters x units")
+    if np.isinf(data).any():
+        raise ValueError("reliability data must be finite or NaN for missing")
+    present = ~np.isnan(data)
+    pairable = present.sum(axis=0) >= 2
+    if not pairable.any():
+        return math.nan
+    data = data[:, pairable]
+    present = present[:, pairable]
+    values = np.unique(data[present])
+    if values.size < 2:
+        return math.nan
+    # counts[u, v]: how many raters gave value v to unit u.
+    counts = np.stack([(data == v).sum(axis=0) for v in values], axis=1).astype(float)
+    m_u = counts.sum(axis=1)
+    # Coincidences: o[c, k] = sum over units of n_uc * (n_uk - [c == k]) / (m_u - 1).
+    weighted = counts / (m_u - 1)[:, np.newaxis]
+    coincidence = weighted.T @ counts - np.diag(weighted.sum(axis=0))
+    n_v = coincidence.sum(axis=0)
+    total = n_v.sum()
+    # Ordinal distance: (sum of n_g for g from c to k, minus (n_c + n_k) / 2) squared.
+    cumulative = np.concatenate(([0.0], np.cumsum(n_v)))
+    lo = np.minimum.outer(np.arange(values.size), np.arange(values.size))
+    hi = np.maximum.outer(np.arange(values.size), np.arange(values.size))
+    between = cumulative[hi + 1] - cumulative[lo]
+    delta = (between - (n_v[lo] + n_v[hi]) / 2) ** 2
+    observed = float(np.sum(coincidence * delta))
+    expected = float(np.sum(np.outer(n_v, n_v) * delta)) / (total - 1)
+    if expected <= 0:
+        return math.nan
+    return 1.0 - observed / expected
+
+
+# --- Interpretation -----------------------------------------------------------------------------
+
+
+def _check_number(value: float) -> float:
+    number = float(value)
+    if math.isnan(number):
+        raise ValueError("a band needs a number, not NaN")
+    return number
+
+
+def icc_band(value: float) -> str:
+    """Koo & Li (2016): below 0.5 poor, 0.5 to below 0.75 moderate, 0.75 to below 0.9 good, 0.9 and above excellent."""
+    number = _check_number(value)
+    if number < 0.5:
+        return "poor"
+    if number < 0.75:
+        return "moderate"
+    if number < 0.9:
+        return "good"
+    return "excellent"
+
+
+def alpha_band(value: float) -> str:
+    """Krippendorff (2004): 0.8 and above reliable, 0.667 and above tentative, otherwise unreliable."""
+    number = _check_number(value)
+    if number >= 0.8:
+        return "reliable"
+    if number >= 0.667:
+        return "tentative"
+    return "unreliable"
+
+
+# --- Panel reports ------------------------------------------------------------------------------
+
+
+def _index(ratings: Sequence[Rating]) -> dict[str, dict[str, float]]:
+    """candidate -> assessor -> score, refusing duplicates and non-finite scores."""
+    by_candidate: dict[str, dict[str, float]] = defaultdict(dict)
+    for r in ratings:
+        score = float(r.score)
+        if not math.isfinite(score):
+            raise ValueError(f"score of {r.assessor!r} for {r.candidate!r} is not a finite number")
+        if r.assessor in by_candidate[r.candidate]:
+            raise ValueError(f"{r.assessor!r} rated {r.candidate!r} more than once")
+        by_candidate[r.candidate][r.assessor] = score
+    return dict(by_candidate)
+
+
+def _coefficient(name: str, value: float, n_candidates: int, n_assessors: int) -> Coefficient:
+    if not math.isfinite(value):
+        return Coefficient(name, None, None, n_candidates, n_assessors)
+    band = alpha_band(value) if name == ALPHA_ORDINAL else icc_band(value)
+    return Coefficient(name, float(value), band, n_candidates, n_assessors)
+
+
+def reliability(ratings: Sequence[Rating]) -> ReliabilityReport:
+    """Reliability coefficients that fit the panel's design (see the module docstring).
+
+    A coefficient that cannot be computed (fewer than 2 candidates, fewer than 2 ratings per
+    candidate, no variance; for alpha, fewer than 2 candidates with 2 or more ratings) has value
+    None and band None. Duplicate (candidate, assessor) pairs
+    or non-finite scores raise ValueError.
+    """
+    by_candidate = _index(ratings)
+    candidates = sorted(by_candidate)
+    assessors = sorted({r.assessor for r in ratings})
+    n_c, n_a = len(candidates), len(assessors)
+    per_candidate = {len(by_candidate[c]) for c in candidates}
+
+    data = np.full((n_a, n_c), np.nan)
+    column = {c: j for j, c in enumerate(candidates)}
+    row = {a: i for i, a in enumerate(assessors)}
+    for c, scores in by_candidate.items():
+        for a, s in scores.items():
+            data[row[a], column[c]] = s
+    # With a single pairable candidate alpha is 0 whatever the scores (observed and expected
+    # disagreement coincide), so the report asks for two, as the ICCs do.
+    pairable = sum(len(scores) >= 2 for scores in by_candidate.values())
+    alpha_value = krippendorff_alpha_ordinal(data) if pairable >= 2 else math.nan
+    alpha = _coefficient(ALPHA_ORDINAL, alpha_value, n_c, n_a)
+
+    if per_candidate <= {n_a}:  # every candidate rated by every assessor (or no candidates)
+        matrix = data.T
+        enough = n_c >= 2 and n_a >= 2
+        single = icc_twoway_single(matrix) if enough else math.nan
+        average = icc_twoway_average(matrix) if enough else math.nan
+        return ReliabilityReport(
+            FULLY_CROSSED,
+            (
+                _coefficient(ICC_2_1, single, n_c, n_a),
+                _coefficient(ICC_2_K, average, n_c, n_a),
+                alpha,
+            ),
+        )
+    if len(per_candidate) == 1:  # the same number of assessors each, not the same people
+        (k,) = per_candidate
+        enough = n_c >= 2 and k >= 2
+        matrix = np.array([[by_candidate[c][a] for a in sorted(by_candidate[c])] for c in candidates])
+        value = icc_oneway_average(matrix) if enough else math.nan
+        return ReliabilityReport(ONE_WAY, (_coefficient(ICC_1_K, value, n_c, n_a), alpha))
+    return ReliabilityReport(RAGGED, (alpha,))
+
+
+def leniency(ratings: Sequence[Rating]) -> tuple[Leniency, ...]:
+    """Each assessor's mean score and its z against all ratings, sorted by assessor.
+
+    z = (assessor mean - overall mean) / overall sd, the population sd of every rating; None
+    when every rating is the same score.
+    """
+    scores = [float(r.score) for r in ratings]
+    if not scores:
+        return ()
+    if not all(math.isfinite(s) for s in scores):
+        raise ValueError("scores must be finite numbers")
+    overall = math.fsum(scores) / len(scores)
+    spread = max(scores) != min(scores)
+    sd = math.sqrt(math.fsum((s - overall) ** 2 for s in scores) / len(scores)) if spread else 0.0
+    by_assessor: dict[str, list[float]] = defaultdict(list)
+    for r in ratings:
+        by_assessor[r.assessor].append(float(r.score))
+    result = []
+    for assessor in sorted(by_assessor):
+        own = by_assessor[assessor]
+        mean = math.fsum(own) / len(own)
+        z = (mean - overall) / sd if sd > 0 else None
+        result.append(Leniency(assessor=assessor, mean=mean, z=z, n=len(own)))
+    return tuple(result)

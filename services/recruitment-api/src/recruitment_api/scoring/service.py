@@ -1,0 +1,463 @@
+"""Panels, score sheets and moderation. Plain functions on a Session.
+
+Blindness: an assessor sees their own sheet only, until they have submitted it for that
+candidate; only then the panel's scores for that candidate. Recruitment admins see everything.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+
+from sqlmodel import Session, col, select
+
+from recruitment_api.candidates.models import Candidate
+from recruitment_api.scoring import models as m
+from recruitment_api.scoring.divergence import CriterionScores, DivergenceFlag, divergence_flags
+from recruitment_api.vacancies import service as vacancies
+from recruitment_api.vacancies.models import SCALES, Criterion, Stage, StageKind, Vacancy, VacancyStatus
+from servicekit import audit
+from servicekit.audit import utcnow
+from servicekit.auth import Principal
+from servicekit.problems import ProblemError, conflict, not_found
+
+ADMIN = "recruitment:admin"
+
+
+def _forbidden(slug: str, detail: str) -> ProblemError:
+    return ProblemError(403, slug, detail, title="Forbidden")
+
+
+# --- panels ---------------------------------------------------------------------------------
+
+
+def panel_of(session: Session, stage: Stage) -> list[m.PanelMember]:
+    return list(
+        session.exec(select(m.PanelMember).where(m.PanelMember.stage_id == stage.id).order_by(m.PanelMember.id))
+    )
+
+
+def set_panel(session: Session, principal: Principal, vacancy: Vacancy, stage: Stage, data: m.PanelWrite) -> None:
+    if stage.kind == StageKind.sjt:
+        raise conflict("not-a-scored-stage", "An SJT stage has no panel: its scores are imported.")
+    current = panel_of(session, stage)
+    keeping = {member.assessor for member in data.members}
+    scored = set(session.exec(select(m.ScoreSheet.assessor).where(m.ScoreSheet.stage_id == stage.id)))
+    removed_with_scores = sorted(a.assessor for a in current if a.assessor not in keeping and a.assessor in scored)
+    if removed_with_scores:
+        raise conflict(
+            "assessor-has-scores",
+            "These assessors already have score sheets and cannot leave the panel: " + ", ".join(removed_with_scores),
+        )
+    before = [{"assessor": a.assessor, "is_lead": a.is_lead} for a in current]
+    for member in current:
+        session.delete(member)
+    session.flush()
+    for member in data.members:
+        session.add(m.PanelMember(stage_id=stage.id, **member.model_dump()))
+    audit.record(
+        session,
+        principal,
+        "panel.set",
+        "stage",
+        stage.uid,
+        before={"members": before},
+        after=data.model_dump(mode="json"),
+    )
+
+
+def membership(session: Session, principal: Principal, stage: Stage) -> m.PanelMember | None:
+    return session.exec(
+        select(m.PanelMember).where(m.PanelMember.stage_id == stage.id, m.PanelMember.assessor == principal.subject)
+    ).first()
+
+
+def require_member(session: Session, principal: Principal, stage: Stage) -> m.PanelMember:
+    member = membership(session, principal, stage)
+    if member is None:
+        raise _forbidden("not-on-panel", f"You are not on the panel for {stage.name}.")
+    return member
+
+
+def my_panels(session: Session, principal: Principal) -> list[tuple[Vacancy, Stage, m.PanelMember, int, int]]:
+    """The caller's panels in their organisation, with how many sheets they submitted and drafted."""
+    rows = list(
+        session.exec(
+            select(Vacancy, Stage, m.PanelMember)
+            .join(Stage, Stage.vacancy_id == Vacancy.id)
+            .join(m.PanelMember, m.PanelMember.stage_id == Stage.id)
+            .where(Vacancy.org == principal.org, m.PanelMember.assessor == principal.subject)
+            .order_by(col(Vacancy.id).desc(), Stage.sequence)
+        )
+    )
+    counts: dict[tuple[int, str], int] = defaultdict(int)
+    stage_ids = [s.id for _, s, _ in rows]
+    if stage_ids:
+        for sheet in session.exec(
+            select(m.ScoreSheet).where(
+                col(m.ScoreSheet.stage_id).in_(stage_ids), m.ScoreSheet.assessor == principal.subject
+            )
+        ):
+            counts[(sheet.stage_id, sheet.status)] += 1
+    return [(v, s, p, counts[(s.id, m.SheetStatus.submitted)], counts[(s.id, m.SheetStatus.draft)]) for v, s, p in rows]
+
+
+def my_sheet_statuses(
+    session: Session, principal: Principal, vacancy: Vacancy, stage: Stage
+) -> list[tuple[Candidate, str | None]]:
+    """Every candidate still in the running, with the caller's sheet status (None: not opened)."""
+    require_member(session, principal, stage)
+    statuses = {
+        s.candidate_id: s.status
+        for s in session.exec(
+            select(m.ScoreSheet).where(m.ScoreSheet.stage_id == stage.id, m.ScoreSheet.assessor == principal.subject)
+        )
+    }
+    candidates = session.exec(
+        select(Candidate)
+        .where(Candidate.vacancy_id == vacancy.id, col(Candidate.withdrawn).is_(False))
+        .order_by(Candidate.code)
+    )
+    return [(c, statuses.get(c.id)) for c in candidates]
+
+
+# --- score sheets ---------------------------------------------------------------------------
+
+
+def _sheet(session: Session, stage: Stage, candidate: Candidate, assessor: str) -> m.ScoreSheet | None:
+    return session.exec(
+        select(m.ScoreSheet).where(
+            m.ScoreSheet.stage_id == stage.id,
+            m.ScoreSheet.candidate_id == candidate.id,
+            m.ScoreSheet.assessor == assessor,
+        )
+    ).first()
+
+
+def has_submitted(session: Session, principal: Principal, stage: Stage, candidate: Candidate) -> bool:
+    sheet = _sheet(session, stage, candidate, principal.subject)
+    return sheet is not None and sheet.status == m.SheetStatus.submitted
+
+
+def own_sheet(session: Session, principal: Principal, stage: Stage, candidate: Candidate) -> m.ScoreSheet:
+    """The caller's sheet for the candidate, created as an empty draft on first use."""
+    require_member(session, principal, stage)
+    sheet = _sheet(session, stage, candidate, principal.subject)
+    if sheet is None:
+        sheet = m.ScoreSheet(stage_id=stage.id, candidate_id=candidate.id, assessor=principal.subject)
+        session.add(sheet)
+        session.flush()
+    return sheet
+
+
+def _require_scoring(vacancy: Vacancy, stage: Stage, candidate: Candidate) -> None:
+    if vacancy.status != VacancyStatus.scoring:
+        raise conflict("not-scoring", f"The vacancy is {vacancy.status}; scores are taken only while it is scoring.")
+    if stage.kind == StageKind.sjt:
+        raise conflict("not-a-scored-stage", "An SJT stage has no score sheets: its scores are imported.")
+    if candidate.withdrawn:
+        raise conflict("candidate-withdrawn", f"Candidate {candidate.code} has withdrawn.")
+
+
+def _check_score(stage: Stage, criterion: str, score: int | None, field: str) -> None:
+    low, high = SCALES[stage.kind]
+    if score is not None and not low <= score <= high:
+        raise ProblemError(
+            422,
+            "score-out-of-scale",
+            f"{criterion}: {score} is outside the {stage.name} scale of {low} to {high}.",
+            title="Request is not valid",
+            errors=[{"field": field, "message": f"must be between {low} and {high}"}],
+        )
+
+
+def save_draft(
+    session: Session, principal: Principal, vacancy: Vacancy, stage: Stage, candidate: Candidate, data: m.SheetWrite
+) -> m.ScoreSheet:
+    _require_scoring(vacancy, stage, candidate)
+    sheet = own_sheet(session, principal, stage, candidate)
+    if sheet.status == m.SheetStatus.submitted:
+        raise conflict(
+            "sheet-submitted", "This score sheet is submitted and locked; a change needs moderation by the panel lead."
+        )
+    criteria = {c.code: c for _, c in vacancies.stage_criteria(session, stage)}
+    for i, given in enumerate(data.scores):
+        if given.criterion not in criteria:
+            raise ProblemError(
+                422,
+                "unknown-criteria",
+                f"{given.criterion} is not a criterion of {stage.name}.",
+                title="Request is not valid",
+                errors=[{"field": f"body.scores.{i}.criterion", "message": "not in this stage"}],
+            )
+        _check_score(stage, given.criterion, given.score, f"body.scores.{i}.score")
+    existing = {s.criterion_id: s for s in session.exec(select(m.Score).where(m.Score.sheet_id == sheet.id))}
+    for given in data.scores:
+        criterion = criteria[given.criterion]
+        row = existing.get(criterion.id) or m.Score(sheet_id=sheet.id, criterion_id=criterion.id)
+        row.score, row.not_evidenced, row.notes = given.score, given.not_evidenced, given.notes
+        session.add(row)
+    sheet.updated_at = utcnow()
+    session.add(sheet)
+    session.flush()
+    return sheet
+
+
+def submit(
+    session: Session, principal: Principal, vacancy: Vacancy, stage: Stage, candidate: Candidate
+) -> m.ScoreSheet:
+    _require_scoring(vacancy, stage, candidate)
+    sheet = own_sheet(session, principal, stage, candidate)
+    if sheet.status == m.SheetStatus.submitted:
+        raise conflict("sheet-submitted", "This score sheet is already submitted.")
+    missing = missing_criteria(session, stage, sheet)
+    if missing:
+        raise ProblemError(
+            422,
+            "sheet-incomplete",
+            "Score every criterion, or mark it not evidenced, before submitting: " + ", ".join(missing),
+            title="Request is not valid",
+            errors=[{"field": f"scores.{code}", "message": "no score"} for code in missing],
+        )
+    now = utcnow()
+    sheet.status = m.SheetStatus.submitted
+    sheet.submitted_at = sheet.updated_at = now
+    session.add(sheet)
+    if vacancy.design_locked_at is None:
+        vacancy.design_locked_at = now
+        session.add(vacancy)
+    scores = {c.code: (s.score, s.not_evidenced) for s, c in _scores_with_criteria(session, [sheet.id])}
+    audit.record(
+        session,
+        principal,
+        "sheet.submit",
+        "score_sheet",
+        sheet.uid,
+        after={
+            "candidate": candidate.code,
+            "stage": stage.name,
+            "scores": {k: ("not evidenced" if ne else v) for k, (v, ne) in scores.items()},
+        },
+    )
+    return sheet
+
+
+def missing_criteria(session: Session, stage: Stage, sheet: m.ScoreSheet) -> list[str]:
+    answered = {c.code for s, c in _scores_with_criteria(session, [sheet.id]) if s.score is not None or s.not_evidenced}
+    return [c.code for _, c in vacancies.stage_criteria(session, stage) if c.code not in answered]
+
+
+def _scores_with_criteria(session: Session, sheet_ids: list[int]) -> list[tuple[m.Score, Criterion]]:
+    if not sheet_ids:
+        return []
+    rows = session.exec(
+        select(m.Score, Criterion)
+        .join(Criterion, Criterion.id == m.Score.criterion_id)
+        .where(col(m.Score.sheet_id).in_(sheet_ids))
+        .order_by(Criterion.sequence)
+    )
+    return [(s, c) for s, c in rows]
+
+
+def latest_amendments(session: Session, sheet_ids: list[int]) -> dict[tuple[int, int], m.ScoreAmendment]:
+    found: dict[tuple[int, int], m.ScoreAmendment] = {}
+    if not sheet_ids:
+        return found
+    for row in session.exec(
+        select(m.ScoreAmendment).where(col(m.ScoreAmendment.sheet_id).in_(sheet_ids)).order_by(m.ScoreAmendment.id)
+    ):
+        found[(row.sheet_id, row.criterion_id)] = row
+    return found
+
+
+def sheet_public(session: Session, stage: Stage, candidate: Candidate, sheet: m.ScoreSheet) -> m.SheetPublic:
+    amendments = latest_amendments(session, [sheet.id])
+    scores = []
+    for score, criterion in _scores_with_criteria(session, [sheet.id]):
+        amendment = amendments.get((sheet.id, criterion.id))
+        scores.append(
+            m.ScorePublic(
+                criterion=criterion.code,
+                criterion_id=criterion.uid,
+                score=amendment.score if amendment else score.score,
+                not_evidenced=amendment.not_evidenced if amendment else score.not_evidenced,
+                notes=score.notes,
+                amended=amendment is not None,
+                raw_score=score.score,
+                raw_not_evidenced=score.not_evidenced,
+            )
+        )
+    return m.SheetPublic(
+        id=sheet.uid,
+        stage_id=stage.uid,
+        candidate_id=candidate.uid,
+        candidate_code=candidate.code,
+        assessor=sheet.assessor,
+        status=sheet.status,
+        updated_at=sheet.updated_at,
+        submitted_at=sheet.submitted_at,
+        scores=scores,
+        missing=missing_criteria(session, stage, sheet),
+    )
+
+
+def submitted_sheets(session: Session, stage: Stage, candidate_ids: list[int] | None = None) -> list[m.ScoreSheet]:
+    query = select(m.ScoreSheet).where(
+        m.ScoreSheet.stage_id == stage.id, m.ScoreSheet.status == m.SheetStatus.submitted
+    )
+    if candidate_ids is not None:
+        query = query.where(col(m.ScoreSheet.candidate_id).in_(candidate_ids))
+    return list(session.exec(query.order_by(m.ScoreSheet.id)))
+
+
+def effective_scores(
+    session: Session, stage: Stage, candidate_ids: list[int] | None = None
+) -> dict[int, dict[str, dict[str, int | None]]]:
+    """candidate id -> criterion code -> assessor -> the score that counts (None = not evidenced),
+    from submitted sheets only, with moderation amendments applied over the raw scores."""
+    sheets = submitted_sheets(session, stage, candidate_ids)
+    by_id = {s.id: s for s in sheets}
+    amendments = latest_amendments(session, list(by_id))
+    result: dict[int, dict[str, dict[str, int | None]]] = defaultdict(lambda: defaultdict(dict))
+    for score, criterion in _scores_with_criteria(session, list(by_id)):
+        sheet = by_id[score.sheet_id]
+        amendment = amendments.get((sheet.id, criterion.id))
+        value = (
+            (amendment.score if not amendment.not_evidenced else None)
+            if amendment
+            else (None if score.not_evidenced else score.score)
+        )
+        result[sheet.candidate_id][criterion.code][sheet.assessor] = value
+    return result
+
+
+def flags_for(
+    session: Session, stage: Stage, scores: dict[int, dict[str, dict[str, int | None]]], codes: dict[int, str]
+) -> dict[int, list[DivergenceFlag]]:
+    pass_mark = stage.min_per_value
+    found = divergence_flags(
+        (
+            CriterionScores(str(candidate), criterion, by_assessor)
+            for candidate, criteria in scores.items()
+            for criterion, by_assessor in criteria.items()
+            if len(by_assessor) >= 2
+        ),
+        pass_mark=pass_mark,
+    )
+    flags: dict[int, list[DivergenceFlag]] = defaultdict(list)
+    for flag in found:
+        flags[int(flag.candidate)].append(flag)
+    return flags
+
+
+def panel_scores(
+    session: Session, principal: Principal, vacancy: Vacancy, stage: Stage, candidate: Candidate
+) -> tuple[list[m.SheetPublic], list[DivergenceFlag]]:
+    """The panel's submitted sheets for one candidate: for admins, or for an assessor who has
+    submitted their own sheet for this candidate."""
+    if not principal.has(ADMIN):
+        require_member(session, principal, stage)
+        if not has_submitted(session, principal, stage, candidate):
+            raise _forbidden(
+                "submit-your-own-first",
+                "Submit your own score sheet for this candidate before seeing the panel's scores.",
+            )
+    sheets = [sheet_public(session, stage, candidate, s) for s in submitted_sheets(session, stage, [candidate.id])]
+    scores = effective_scores(session, stage, [candidate.id])
+    return sheets, flags_for(session, stage, scores, {candidate.id: candidate.code}).get(candidate.id, [])
+
+
+def moderation_queue(
+    session: Session, principal: Principal, vacancy: Vacancy, stage: Stage
+) -> list[tuple[Candidate, list[DivergenceFlag]]]:
+    if not principal.has(ADMIN):
+        member = require_member(session, principal, stage)
+        if not member.is_lead:
+            raise _forbidden("not-panel-lead", "Only the panel lead moderates scores.")
+    scores = effective_scores(session, stage)
+    candidates = {c.id: c for c in session.exec(select(Candidate).where(col(Candidate.id).in_(list(scores))))}
+    flags = flags_for(session, stage, scores, {i: c.code for i, c in candidates.items()})
+    return [(candidates[i], flags[i]) for i in sorted(flags, key=lambda i: candidates[i].code)]
+
+
+def amend(
+    session: Session, principal: Principal, vacancy: Vacancy, stage: Stage, data: m.AmendmentWrite
+) -> m.ScoreAmendment:
+    member = require_member(session, principal, stage)
+    if not member.is_lead:
+        raise _forbidden("not-panel-lead", "Only the panel lead can change a submitted score, with a reason.")
+    if vacancy.status != VacancyStatus.scoring:
+        raise conflict("not-scoring", f"The vacancy is {vacancy.status}; scores can be moderated only while scoring.")
+    sheet = session.exec(
+        select(m.ScoreSheet).where(m.ScoreSheet.uid == data.sheet_id, m.ScoreSheet.stage_id == stage.id)
+    ).first()
+    if sheet is None:
+        raise not_found("score sheet in this stage")
+    if sheet.status != m.SheetStatus.submitted:
+        raise conflict(
+            "sheet-not-submitted", "Only submitted sheets are moderated; the assessor can still edit a draft."
+        )
+    criterion = next((c for _, c in vacancies.stage_criteria(session, stage) if c.code == data.criterion), None)
+    if criterion is None:
+        raise ProblemError(
+            422,
+            "unknown-criteria",
+            f"{data.criterion} is not a criterion of {stage.name}.",
+            title="Request is not valid",
+            errors=[{"field": "body.criterion", "message": "not in stage"}],
+        )
+    _check_score(stage, data.criterion, data.score, "body.score")
+    raw = session.exec(select(m.Score).where(m.Score.sheet_id == sheet.id, m.Score.criterion_id == criterion.id)).one()
+    previous = latest_amendments(session, [sheet.id]).get((sheet.id, criterion.id))
+    amendment = m.ScoreAmendment(
+        sheet_id=sheet.id,
+        criterion_id=criterion.id,
+        previous_score=previous.score if previous else raw.score,
+        previous_not_evidenced=previous.not_evidenced if previous else raw.not_evidenced,
+        score=data.score,
+        not_evidenced=data.not_evidenced,
+        reason=data.reason,
+        amended_by=principal.subject,
+    )
+    session.add(amendment)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        "score.amend",
+        "score_sheet",
+        sheet.uid,
+        before={
+            "criterion": criterion.code,
+            "score": amendment.previous_score,
+            "not_evidenced": amendment.previous_not_evidenced,
+        },
+        after={
+            "criterion": criterion.code,
+            "score": data.score,
+            "not_evidenced": data.not_evidenced,
+            "reason": data.reason,
+        },
+    )
+    return amendment
+
+
+def amendment_public(session: Session, amendment: m.ScoreAmendment) -> m.AmendmentPublic:
+    sheet = session.get(m.ScoreSheet, amendment.sheet_id)
+    criterion = session.get(Criterion, amendment.criterion_id)
+    return m.AmendmentPublic(
+        id=amendment.uid,
+        sheet_id=sheet.uid,
+        criterion=criterion.code,
+        previous_score=amendment.previous_score,
+        previous_not_evidenced=amendment.previous_not_evidenced,
+        score=amendment.score,
+        not_evidenced=amendment.not_evidenced,
+        reason=amendment.reason,
+        amended_by=amendment.amended_by,
+        amended_at=amendment.amended_at,
+    )
+
+
+def sheet_by_uid(session: Session, uid: uuid.UUID) -> m.ScoreSheet | None:
+    return session.exec(select(m.ScoreSheet).where(m.ScoreSheet.uid == uid)).first()

@@ -1,0 +1,297 @@
+"""Fixtures of the web's tests: a fresh database per test, a fake framework-api behind an
+httpx.MockTransport, users, and signing in through the real forms."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from servicekit.auth import Principal, TokenVerifier
+from servicekit.problems import ProblemError
+from support import Keys, fresh_database
+from web.accounts import service
+from web.config import Settings
+from web.main import create_app
+
+FRAMEWORK_URL = "http://framework.test"
+PASSWORD = "a-long-enough-password"
+
+FRAMEWORK_ID = uuid.UUID("11111111-1111-4111-8111-111111111111")
+V1_ID = uuid.UUID("22222222-2222-4222-8222-222222222221")
+V2_ID = uuid.UUID("22222222-2222-4222-8222-222222222222")
+C4 = uuid.UUID("33333333-3333-4333-8333-333333333304")
+C4_AS1 = uuid.UUID("33333333-3333-4333-8333-333333333341")
+C4_TL1 = uuid.UUID("33333333-3333-4333-8333-333333333342")
+V4 = uuid.UUID("33333333-3333-4333-8333-333333333344")
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_INPUT.search(html)
+    assert match, "the page has no form with a csrf_token"
+    return match.group(1)
+
+
+# --- a fake framework-api -------------------------------------------------------------------
+
+
+def _version(vid: uuid.UUID, number: str, status: str) -> dict[str, Any]:
+    return {
+        "id": str(vid), "framework_id": str(FRAMEWORK_ID), "version": number, "status": status,
+        "change_note": f"Change note of {number}", "content_hash": "ab" * 32 if status != "draft" else None,
+        "published_at": "2026-01-15T10:00:00Z" if status != "draft" else None, "deprecated_at": None,
+        "supersedes_id": None, "created_at": "2026-01-10T10:00:00Z",
+    }
+
+
+LEVELS = [
+    {"code": "essential", "position": 1, "title": "Essential", "description": "Some of the time",
+     "proficient_threshold": False},
+    {"code": "proficient", "position": 2, "title": "Proficient", "description": "Consistently",
+     "proficient_threshold": True},
+    {"code": "strong", "position": 3, "title": "Strong", "description": "Beyond their role",
+     "proficient_threshold": False},
+    {"code": "exemplary", "position": 4, "title": "Exemplary", "description": "A role model",
+     "proficient_threshold": False},
+]
+SCALE = {"id": str(uuid.UUID(int=9)), "title": "Collective leadership proficiency", "description": None,
+         "levels": LEVELS}
+
+ITEMS = [
+    {"identifier": str(C4), "type": "component", "code": "C4", "statement": "Compassionate leadership",
+     "description": "Attending, understanding, empathising and helping.", "audience": "all_staff",
+     "sequence": 0, "source": "Our Approach: Compassionate leadership", "parent": None},
+    {"identifier": str(C4_AS1), "type": "capability", "code": "C4.AS.1", "statement": "Listens with compassion",
+     "description": "Gives colleagues full attention.", "audience": "all_staff", "sequence": 0,
+     "source": "Our Approach: Compassionate leadership", "parent": str(C4)},
+    {"identifier": str(C4_TL1), "type": "capability", "code": "C4.TL.1",
+     "statement": "Creates psychological safety in the team", "description": "So people can speak up.",
+     "audience": "team_leaders", "sequence": 1, "source": None, "parent": str(C4)},
+    {"identifier": str(V4), "type": "value", "code": "V4", "statement": "Compassion",
+     "description": "We are sensitive, caring, respectful and understanding.", "audience": "all_staff",
+     "sequence": 1, "source": "HSC values", "parent": None},
+]
+
+
+def _ref(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: item[k] for k in ("identifier", "code", "type", "statement")}
+
+
+def _by_id(identifier: str) -> dict[str, Any]:
+    return next(item for item in ITEMS if item["identifier"] == identifier)
+
+
+def _node(item: dict[str, Any]) -> dict[str, Any]:
+    children = [_node(child) for child in ITEMS if child["parent"] == item["identifier"]]
+    return {**{k: v for k, v in item.items() if k != "parent"}, "children": children}
+
+
+@dataclass
+class FakeFramework:
+    """framework-api as the web sees it. `failure` makes every call fail: "connect", "timeout",
+    or an HTTP status (500, 401, 403, ...)."""
+
+    keys: Keys
+    failure: str | int | None = None
+    requests: list[httpx.Request] = field(default_factory=list)
+    principals: list[Principal] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.verifier = TokenVerifier(issuer="collective-local", audience="collective",
+                                      public_key_pem=self.keys.public_path.read_bytes())
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.failure == "connect":
+            raise httpx.ConnectError("connection refused", request=request)
+        if self.failure == "timeout":
+            raise httpx.ReadTimeout("timed out", request=request)
+        if isinstance(self.failure, int):
+            return self._problem(self.failure, "forced failure")
+        auth = request.headers.get("authorization", "")
+        if not auth.startswith("Bearer "):
+            return self._problem(401, "A bearer token is required.")
+        try:
+            principal = self.verifier.verify(auth.removeprefix("Bearer "))
+        except ProblemError as exc:
+            return self._problem(exc.status, exc.detail or "")
+        self.principals.append(principal)
+        if not principal.has("framework:read"):
+            return self._problem(403, "This operation needs the scope(s): framework:read.")
+        return self._route(request)
+
+    @staticmethod
+    def _problem(status: int, detail: str) -> httpx.Response:
+        return httpx.Response(status, json={"type": "https://collective.hscni.net/problems/x", "title": "Problem",
+                                            "status": status, "detail": detail},
+                              headers={"content-type": "application/problem+json"})
+
+    def _framework(self) -> dict[str, Any]:
+        return {
+            "id": str(FRAMEWORK_ID), "title": "HSC Collective Leadership Framework",
+            "description": "Capabilities, values and behaviours.", "publisher": "HSC Leadership Centre",
+            "subject": "Collective leadership", "language": "en", "owner_org": "BSO",
+            "created_at": "2026-01-10T10:00:00Z",
+            "latest_published": _version(V1_ID, "1.0.0", "published"),
+            "versions": [_version(V1_ID, "1.0.0", "published"), _version(V2_ID, "1.1.0", "draft")],
+        }
+
+    def _route(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        params = request.url.params
+        versions = {str(V1_ID): _version(V1_ID, "1.0.0", "published"), str(V2_ID): _version(V2_ID, "1.1.0", "draft")}
+        if path == "/frameworks":
+            return httpx.Response(200, json={"items": [self._framework()], "next": None})
+        if path == f"/frameworks/{FRAMEWORK_ID}":
+            return httpx.Response(200, json=self._framework())
+        match = re.fullmatch(r"/versions/([^/]+)(/.*)?", path)
+        if not match or match.group(1) not in versions:
+            return self._problem(404, "No framework version with that identifier.")
+        vid, rest = match.group(1), match.group(2) or ""
+        summary = versions[vid]
+        if rest == "":
+            return httpx.Response(200, json={**summary, "framework": {"id": str(FRAMEWORK_ID),
+                                  "title": "HSC Collective Leadership Framework"}, "scale": SCALE,
+                                  "item_count": len(ITEMS)})
+        if rest == "/tree":
+            roots = [_node(item) for item in ITEMS if item["parent"] is None]
+            return httpx.Response(200, json={"version": summary, "framework": {"id": str(FRAMEWORK_ID),
+                                  "title": "HSC Collective Leadership Framework"}, "scale": SCALE, "items": roots})
+        if rest == "/items":
+            q = (params.get("q") or "").lower()
+            found = [{**item, "version_id": vid} for item in ITEMS
+                     if q in (item["code"] + " " + item["statement"] + " " + (item["description"] or "")).lower()]
+            return httpx.Response(200, json={"items": found, "next": None})
+        item_match = re.fullmatch(r"/items/([^/]+)", rest)
+        if item_match:
+            try:
+                item = _by_id(item_match.group(1))
+            except StopIteration:
+                return self._problem(404, "No item with that identifier.")
+            descriptors = []
+            if item["type"] in ("capability", "value"):
+                descriptors = [{"level": lv["code"], "level_title": lv["title"], "position": lv["position"],
+                                "proficient_threshold": lv["proficient_threshold"],
+                                "description": f"{lv['title']} descriptor of {item['code']}"}
+                               for lv in reversed(LEVELS)]
+            parent = _ref(_by_id(item["parent"])) if item["parent"] else None
+            children = [_ref(child) for child in ITEMS if child["parent"] == item["identifier"]]
+            associations = []
+            if item["identifier"] == str(C4_AS1):
+                associations = [{"id": str(uuid.UUID(int=77)), "type": "is_related_to", "direction": "outgoing",
+                                 "other": _ref(_by_id(str(V4)))}]
+            return httpx.Response(200, json={**item, "version_id": vid, "parent_item": parent,
+                                             "children": children, "descriptors": descriptors,
+                                             "associations": associations})
+        if rest == "/diff":
+            other = params.get("from")
+            if other not in versions:
+                return self._problem(404, "No framework version with that identifier.")
+            return httpx.Response(200, json={
+                "from": versions[other], "to": summary,
+                "added": [_ref(ITEMS[2])], "removed": [],
+                "reworded": [{"item": _ref(ITEMS[1]), "changes": [
+                    {"field": "statement", "before": "Listens well", "after": "Listens with compassion"}]}],
+                "moved": [], "descriptors": [], "associations": [],
+            })
+        if rest == "/case":
+            return httpx.Response(200, json={"CFDocument": {"identifier": str(FRAMEWORK_ID)}, "CFItems": []})
+        if rest == "/csv":
+            return httpx.Response(200, text="identifier,code\nx,C4\n",
+                                  headers={"content-type": "text/csv; charset=utf-8",
+                                           "content-disposition": 'attachment; filename="framework-1.0.0.csv"'})
+        return self._problem(404, "Not found")
+
+
+# --- the app, users and browsers ------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_framework(keys: Keys) -> FakeFramework:
+    return FakeFramework(keys)
+
+
+@pytest.fixture
+def settings(tmp_path, keys: Keys) -> Iterator[Settings]:
+    with fresh_database(tmp_path, "web") as url:
+        yield Settings(environment="test", database_url=url, keys_dir=keys.private_path.parent,
+                       framework_api_url=FRAMEWORK_URL, log_json=False, log_level="WARNING")
+
+
+@pytest.fixture
+def app(settings: Settings, fake_framework: FakeFramework):
+    application = create_app(settings, transports={FRAMEWORK_URL: httpx.MockTransport(fake_framework.handle)})
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_client(app) -> Iterator[Callable[[], TestClient]]:
+    """More browsers on the same app (each with its own cookies)."""
+    opened: list[TestClient] = []
+
+    def make() -> TestClient:
+        test_client = TestClient(app, follow_redirects=False)
+        test_client.__enter__()
+        opened.append(test_client)
+        return test_client
+
+    yield make
+    for test_client in opened:
+        test_client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def db(app) -> Iterator[Session]:
+    with Session(app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def make_user(app) -> Callable[..., Any]:
+    def make(username: str, *, org: str = "BHSCT", roles: tuple[str, ...] = ("manager",),
+             password: str = PASSWORD, display_name: str | None = None):
+        with Session(app.state.engine, expire_on_commit=False) as session:
+            actor = Principal(subject="test", org=org, scopes=frozenset())
+            user, _ = service.create_user(session, actor, org, service.NewUser(
+                username=username, display_name=display_name or username.title(), roles=list(roles),
+                password=password))
+            return user
+    return make
+
+
+def sign_in(test_client: TestClient, username: str, password: str = PASSWORD, next_url: str = "/") -> httpx.Response:
+    page = test_client.get("/sign-in")
+    return test_client.post("/sign-in", data={"username": username, "password": password, "next": next_url,
+                                              "csrf_token": csrf_from(page.text)})
+
+
+@pytest.fixture
+def signed_in(client: TestClient, make_user) -> Callable[..., TestClient]:
+    """Create a user and sign the default client in as them."""
+    def sign(username: str = "manager", **kwargs) -> TestClient:
+        make_user(username, **kwargs)
+        response = sign_in(client, username)
+        assert response.status_code == 303, response.text
+        return client
+    return sign
+
+
+@pytest.fixture
+def login() -> Callable[..., httpx.Response]:
+    return sign_in
