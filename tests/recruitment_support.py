@@ -39,8 +39,9 @@ def create_vacancy(client, keys, org="SEHSCT", **overrides):
 def design(client, keys, vacancy, org="SEHSCT", stages=None):
     headers = admin_headers(keys, org)
     etag = client.get(f"/vacancies/{vacancy['id']}/design", headers=headers).headers["etag"]
+    weighted = [{"criterion": c, "weight": 2 if c == "V1" else 1} for c in ("V1", "V2", "V3", "V4")]
     stages = stages or [{"name": "Interview", "kind": "interview", "min_weighted_mean": 2.0, "min_per_value": 2,
-                         "criteria": [{"criterion": c, "weight": 2 if c == "V1" else 1} for c in ("V1", "V2", "V3", "V4")]}]
+                         "criteria": weighted}]
     response = client.put(f"/vacancies/{vacancy['id']}/design", json={"stages": stages},
                           headers={**headers, "If-Match": etag})
     assert response.status_code == 200, response.text

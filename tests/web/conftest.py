@@ -41,6 +41,16 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    """argon2 at production cost takes a good part of a second per hash on a small machine; the
+    tests check behaviour, not cost, so they hash cheaply (test_web_roles checks the real cost)."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(service, "_dummy_hash", None)
+
+
 # --- a fake framework-api -------------------------------------------------------------------
 
 

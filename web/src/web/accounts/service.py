@@ -31,7 +31,9 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 128
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,49}$")
 
-_hasher = PasswordHasher()
+# argon2id with the library's defaults (RFC 9106's second recommended option: 64 MiB, 3 passes).
+PRODUCTION_HASHER = PasswordHasher()
+_hasher = PRODUCTION_HASHER
 _dummy_hash: str | None = None
 
 

@@ -47,11 +47,12 @@ def _require_accepting(vacancy: Vacancy) -> None:
         raise conflict("vacancy-decided", f"The vacancy is {vacancy.status}; no more candidates can be added.")
 
 
-def _validate_rows(rows: Iterable[dict], first_row: int) -> tuple[list[m.CandidateCreate], list[dict]]:
+def _validate_rows(rows: Iterable[dict], first_row: int) -> tuple[list[tuple[int, m.CandidateCreate]], list[dict]]:
+    """Each valid row with its row number, and every error found."""
     valid, errors = [], []
     for number, row in enumerate(rows, start=first_row):
         try:
-            valid.append(m.CandidateCreate.model_validate(row))
+            valid.append((number, m.CandidateCreate.model_validate(row)))
         except ValidationError as exc:
             for err in exc.errors():
                 field = ".".join(str(p) for p in err["loc"]) or None
@@ -109,7 +110,7 @@ def import_candidates(
             )
         )
     )
-    for number, data in enumerate(valid, start=first_row):
+    for number, data in valid:
         ref = data.external_ref
         if ref is None:
             continue
@@ -128,16 +129,17 @@ def import_candidates(
             error_count=len(errors),
         )
     taken = set(session.exec(select(m.Candidate.code).where(m.Candidate.vacancy_id == vacancy.id)))
-    codes = new_codes(len(valid), taken)
+    valid_rows = [data for _, data in valid]
+    codes = new_codes(len(valid_rows), taken)
     candidates = [
         m.Candidate(uid=uuid.uuid4(), vacancy_id=vacancy.id, code=code, external_ref=data.external_ref)
-        for code, data in zip(codes, valid, strict=True)
+        for code, data in zip(codes, valid_rows, strict=True)
     ]
     # Bulk statements: ten thousand candidates in one request stays quick and small.
     session.execute(insert(m.Candidate), [c.model_dump(exclude={"id"}) for c in candidates])
     ids = dict(session.exec(select(m.Candidate.uid, m.Candidate.id).where(m.Candidate.vacancy_id == vacancy.id)).all())
     personal, evidence = [], []
-    for candidate, data in zip(candidates, valid, strict=True):
+    for candidate, data in zip(candidates, valid_rows, strict=True):
         candidate.id = ids[candidate.uid]
         personal.append({"candidate_id": candidate.id, "name": data.name, "email": data.email, "phone": data.phone})
         evidence += [

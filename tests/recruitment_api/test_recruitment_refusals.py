@@ -1,0 +1,140 @@
+"""Every refusal of recruitment-api: state, locks, scale, panel membership, organisation, imports."""
+
+from __future__ import annotations
+
+import uuid
+
+from recruitment_support import admin_headers, create_vacancy, design, ready_panel, score, sheet_url
+
+
+def test_status_moves_only_forward_one_step(client, keys):
+    vacancy = create_vacancy(client, keys)
+    admin = admin_headers(keys)
+    url = f"/vacancies/{vacancy['id']}/status"
+    no_design = client.post(url, json={"status": "open"}, headers=admin)
+    assert no_design.status_code == 409 and no_design.json()["type"].endswith("/design-missing")
+    design(client, keys, vacancy)
+    for bad in ("scoring", "decided", "closed", "draft"):
+        refused = client.post(url, json={"status": bad}, headers=admin)
+        assert refused.status_code == 409, bad
+        assert refused.json()["type"].endswith("/invalid-transition")
+    assert client.post(url, json={"status": "open"}, headers=admin).status_code == 200
+    assert client.post(url, json={"status": "open"}, headers=admin).status_code == 409
+    bogus = client.post(url, json={"status": "archived"}, headers=admin)
+    assert bogus.status_code == 422 and bogus.json()["errors"][0]["field"] == "body.status"
+
+
+def test_design_needs_if_match_and_locks_at_the_first_submission(client, keys):
+    panel = ready_panel(client, keys, org="WHSCT")
+    url = f"/vacancies/{panel.vacancy['id']}/design"
+    current = client.get(url, headers=panel.admin)
+    body = {"stages": [{"name": "Interview", "kind": "interview", "criteria": [{"criterion": "V1"}]}]}
+    missing = client.put(url, json=body, headers=panel.admin)
+    assert missing.status_code == 428
+    stale = client.put(url, json=body, headers={**panel.admin, "If-Match": '"stale"'})
+    assert stale.status_code == 412
+    score(client, panel, panel.lead, panel.candidates[0], {"V1": 2, "V2": 2, "V3": 2, "V4": 2})
+    locked = client.put(url, json=body, headers={**panel.admin, "If-Match": current.headers["etag"]})
+    assert locked.status_code in (409, 412)
+    fresh = client.get(url, headers=panel.admin)
+    assert fresh.json()["locked"] is True
+    locked = client.put(url, json=body, headers={**panel.admin, "If-Match": fresh.headers["etag"]})
+    assert locked.status_code == 409 and locked.json()["type"].endswith("/design-locked")
+
+
+def test_scoring_refusals(client, keys):
+    panel = ready_panel(client, keys, org="SHSCT")
+    candidate = panel.candidates[0]
+    url = sheet_url(panel, candidate)
+    out_of_scale = client.put(url, json={"scores": [{"criterion": "V1", "score": 5}]}, headers=panel.lead)
+    assert out_of_scale.status_code == 422 and out_of_scale.json()["errors"][0]["field"] == "body.scores.0.score"
+    zero = client.put(url, json={"scores": [{"criterion": "V1", "score": 0}]}, headers=panel.lead)
+    assert zero.status_code == 422, "0 is not on the 1-4 scale: 'not evidenced' is its own answer"
+    both = client.put(url, json={"scores": [{"criterion": "V1", "score": 2, "not_evidenced": True}]},
+                      headers=panel.lead)
+    assert both.status_code == 422
+    unknown = client.put(url, json={"scores": [{"criterion": "V9", "score": 2}]}, headers=panel.lead)
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "body.scores.0.criterion"
+    incomplete = client.post(url + "/submit", headers=panel.lead)
+    assert incomplete.status_code == 422 and incomplete.json()["type"].endswith("/sheet-incomplete")
+
+    outsider = keys.headers("recruitment:read", "recruitment:score", org="SHSCT", subject="not-on-panel")
+    assert client.get(url, headers=outsider).status_code == 403
+    assert client.put(url, json={"scores": []}, headers=outsider).json()["type"].endswith("/not-on-panel")
+
+    score(client, panel, panel.lead, candidate, {"V1": 2, "V2": 2, "V3": 2, "V4": 2})
+    after = client.put(url, json={"scores": [{"criterion": "V1", "score": 3}]}, headers=panel.lead)
+    assert after.status_code == 409 and after.json()["type"].endswith("/sheet-submitted")
+    again = client.post(url + "/submit", headers=panel.lead)
+    assert again.status_code == 409
+
+    no_score_scope = keys.headers("recruitment:read", org="SHSCT", subject="lead-assessor")
+    assert client.put(url, json={"scores": []}, headers=no_score_scope).status_code == 403
+
+
+def test_another_organisations_vacancy_is_not_found(client, keys):
+    panel = ready_panel(client, keys, org="BHSCT")
+    other = keys.headers("recruitment:read", "recruitment:admin", "recruitment:score", "equality:read",
+                         org="NHSCT", subject="lead-assessor")
+    base = f"/vacancies/{panel.vacancy['id']}"
+    stage = f"{base}/stages/{panel.stage['id']}"
+    candidate = panel.candidates[0]["id"]
+    for path in (base, f"{base}/design", f"{base}/candidates", f"{base}/candidates/{candidate}",
+                 f"{stage}/results", f"{stage}/reliability", f"{stage}/panel", f"{stage}/adverse-impact",
+                 f"{stage}/candidates/{candidate}/scores", f"{base}/candidates/{candidate}/subject-access"):
+        response = client.get(path, headers=other)
+        assert response.status_code == 404, (path, response.status_code)
+    listed = client.get("/vacancies", headers=other).json()["items"]
+    assert panel.vacancy["id"] not in {v["id"] for v in listed}
+    write = client.post(f"{base}/candidates", json={"name": "Intruder"}, headers=other)
+    assert write.status_code == 404
+
+
+def test_bad_import_row_imports_nothing_and_names_the_row(client, keys):
+    vacancy = create_vacancy(client, keys, org="PHA")
+    admin = admin_headers(keys, "PHA")
+    rows = [{"name": f"P{i}", "email": f"p{i}@example.org"} for i in range(5)]
+    rows[3]["email"] = "not-an-email"
+    refused = client.post(f"/vacancies/{vacancy['id']}/candidates/import", json={"candidates": rows}, headers=admin)
+    assert refused.status_code == 422
+    assert [(e["row"], e["field"]) for e in refused.json()["errors"]] == [(4, "body.candidates.3.email")]
+    csv_body = "name,email,external_ref\nA,a@example.org,X1\n,b@example.org,X2\nC,c@example.org,X1\n"
+    refused = client.post(f"/vacancies/{vacancy['id']}/candidates/import", content=csv_body,
+                          headers={**admin, "Content-Type": "text/csv"})
+    assert refused.status_code == 422
+    assert {(e["row"], e["field"]) for e in refused.json()["errors"]} == {(3, "name"), (4, "external_ref")}
+    assert client.get(f"/vacancies/{vacancy['id']}/candidates", headers=admin).json()["items"] == []
+
+
+def test_import_is_idempotent_and_refuses_a_reused_key(client, keys):
+    vacancy = create_vacancy(client, keys, org="PCC")
+    headers = {**admin_headers(keys, "PCC"), "Idempotency-Key": "import-pcc-1"}
+    body = {"candidates": [{"name": "One"}, {"name": "Two"}]}
+    first = client.post(f"/vacancies/{vacancy['id']}/candidates/import", json=body, headers=headers)
+    again = client.post(f"/vacancies/{vacancy['id']}/candidates/import", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert len(client.get(f"/vacancies/{vacancy['id']}/candidates", headers=headers).json()["items"]) == 2
+    other = client.post(f"/vacancies/{vacancy['id']}/candidates/import", json={"candidates": [{"name": "Three"}]},
+                        headers=headers)
+    assert other.status_code == 422 and other.json()["type"].endswith("/idempotency-key-reused")
+
+
+def test_unknown_framework_version_or_codes_are_named(client, keys):
+    admin = admin_headers(keys)
+    missing = client.post("/vacancies", json={"title": "X", "framework_version_id": str(uuid.uuid4())}, headers=admin)
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "body.framework_version_id"
+    codes = client.post("/vacancies", json={"title": "X", "framework_version_id": "0e0f845f-bea6-5cba-ad81-5a5e70dcb9ef",
+                                            "values": ["V1", "NOPE"]}, headers=admin)
+    assert codes.status_code == 422 and "NOPE" in codes.json()["detail"]
+    neither = client.post("/vacancies", json={"title": "X"}, headers=admin)
+    assert neither.status_code == 422
+
+
+def test_inline_criteria_need_no_framework(client, keys):
+    admin = admin_headers(keys, "RQIA")
+    created = client.post("/vacancies", headers=admin, json={"title": "Inspector", "criteria": [
+        {"code": "K1", "statement": "Kindness", "anchors": [{"score": 1, "title": "Low", "description": "Little"},
+                                                            {"score": 4, "title": "High", "description": "Lots"}]}]})
+    assert created.status_code == 201, created.text
+    assert created.json()["criteria_source"] == "inline" and created.json()["criteria"][0]["code"] == "K1"
