@@ -59,9 +59,7 @@ def sparse_reliability_data(draw, max_raters: int = 5, max_units: int = 12, high
     """
     raters = draw(st.integers(2, max_raters))
     units = draw(st.integers(2, max_units))
-    cells = draw(
-        st.lists(st.one_of(st.none(), st.integers(1, high)), min_size=raters * units, max_size=raters * units)
-    )
+    cells = draw(st.lists(st.one_of(st.none(), st.integers(1, high)), min_size=raters * units, max_size=raters * units))
     data = np.array([np.nan if c is None else float(c) for c in cells]).reshape(raters, units)
     # Make sure the data can be paired: the first unit gets two different ratings if it has fewer than two.
     if (~np.isnan(data[:, 0])).sum() < 2:

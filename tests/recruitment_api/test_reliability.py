@@ -222,8 +222,16 @@ def test_bands_are_monotone(a, b):
 
 @pytest.mark.parametrize(
     ("value", "band"),
-    [(-0.3, "poor"), (0.4999, "poor"), (0.5, "moderate"), (0.7499, "moderate"), (0.75, "good"), (0.8999, "good")]
-    + [(0.9, "excellent"), (1.0, "excellent")],
+    [
+        (-0.3, "poor"),
+        (0.4999, "poor"),
+        (0.5, "moderate"),
+        (0.7499, "moderate"),
+        (0.75, "good"),
+        (0.8999, "good"),
+        (0.9, "excellent"),
+        (1.0, "excellent"),
+    ],
 )
 def test_icc_band_boundaries(value, band):
     assert icc_band(value) == band

@@ -229,6 +229,21 @@ def test_verifier_needs_a_key_or_a_jwks_url():
         TokenVerifier(issuer="i", audience="a")
 
 
+@pytest.mark.parametrize("kind", ["rsa-public", "ed25519-private", "garbage"])
+def test_verifier_refuses_a_local_key_that_is_not_an_ed25519_public_key(keys, kind):
+    pem = {
+        "rsa-public": lambda: (
+            rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            .public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        ),
+        "ed25519-private": lambda: keys.private_pem,
+        "garbage": lambda: b"not a key",
+    }[kind]()
+    with pytest.raises(ValueError):
+        TokenVerifier(issuer="i", audience="a", public_key_pem=pem)
+
+
 def test_verifier_from_settings_reads_the_local_public_key(keys):
     settings = ServiceSettings(jwt_public_key_path=keys.public_path)
     verifier = TokenVerifier.from_settings(settings)

@@ -1,7 +1,9 @@
 """Bearer JWT verification: scopes and the organisation (`org`) claim.
 
-Services only verify. Tokens are EdDSA (Ed25519) signed, checked against a local public key
-(embedded mode) or the JWKS of an OIDC provider (production).
+Services only verify. Embedded tokens are EdDSA (Ed25519) signed and checked against a local
+public key; in production they are checked against the JWKS of an OIDC provider, with the
+asymmetric algorithm the provider's key names (EdDSA, ES*, RS* or PS*; never HS*).
+Scopes come from `scope` or `scp` (a space-separated string or a list).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from pathlib import Path
 from typing import Annotated
 
 import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -60,6 +64,13 @@ def _scopes(claims: dict) -> frozenset[str]:
     return frozenset()
 
 
+def _ed25519_public_key(pem: bytes) -> Ed25519PublicKey:
+    key = serialization.load_pem_public_key(pem)
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("the local token verification key must be an Ed25519 public key (PEM)")
+    return key
+
+
 class TokenVerifier:
     def __init__(
         self,
@@ -72,7 +83,8 @@ class TokenVerifier:
     ) -> None:
         if public_key_pem is None and jwks_url is None:
             raise ValueError("a public key or a JWKS URL is needed to verify tokens")
-        self._key = public_key_pem
+        # Parsed once, and checked now: a wrong key file fails at start-up, not on every request.
+        self._key = _ed25519_public_key(public_key_pem) if public_key_pem is not None else None
         self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, timeout=5) if jwks_url else None
         self.issuer = issuer
         self.audience = audience

@@ -14,6 +14,7 @@ from recruitment_api.privacy.service import purge_expired
 from recruitment_api.seed.demo import seed_demo
 from servicekit.auth import Principal
 from servicekit.db import make_engine
+from servicekit.demo import DEMO_ASSESSOR, DEMO_ORG, DEMO_RECRUITER, demo_subject
 
 app = typer.Typer(help="Collective recruitment-api: values-based recruitment.", no_args_is_help=True)
 
@@ -26,15 +27,13 @@ def migrate() -> None:
 
 
 @app.command("seed-demo")
-def seed_demo_command(
-    org: Annotated[str, typer.Option(help="Organisation the demo vacancy belongs to.")] = "BSO",
-    assessor: Annotated[list[str], typer.Option(help="Token subject of a demo assessor; repeat. First is lead.")] = [],  # noqa: B006
-) -> None:
-    """Create a demo vacancy with candidates and a panel, if it is not there yet."""
+def seed_demo_command() -> None:
+    """Create the demo vacancy, with candidates and a panel of the demo accounts, if it is not there yet."""
     settings = Settings()
     engine = make_engine(settings.database_url)
     with Session(engine) as session:
-        vacancy, created = seed_demo(session, org, assessor)
+        panel = [demo_subject(DEMO_RECRUITER), demo_subject(DEMO_ASSESSOR)]
+        vacancy, created = seed_demo(session, DEMO_ORG, panel)
         typer.echo(f"recruitment-api: demo vacancy '{vacancy.title}' {'created' if created else 'already present'}")
     engine.dispose()
 
