@@ -394,7 +394,7 @@ def _walk(node):
 
 
 AGGREGATE_KEYS = ("sheets", "weighted_mean", "weighted_total", "rank", "criteria", "value_means", "flags",
-                  "your_score", "cohort_mean", "scores")
+                  "values", "scores")
 
 
 def score_leaks(role: str, state: State, body: Any, text: str) -> list[str]:
@@ -428,6 +428,8 @@ def score_leaks(role: str, state: State, body: Any, text: str) -> list[str]:
             found.append(f"leniency of {node['assessor']} (computed over candidates not yet submitted)")
         if "coefficients" in node:
             found.append("reliability coefficients over candidates not yet submitted")
+        if node.get("cohort_mean") is not None:
+            found.append("cohort means over candidates not yet submitted")
     return found
 
 

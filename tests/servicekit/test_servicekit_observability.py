@@ -58,7 +58,8 @@ def test_metrics_expose_prometheus_text(sk_client, reader):
     assert response.headers["content-type"].startswith("text/plain")
     text = response.text
     assert "# TYPE http_requests_total counter" in text
-    assert re.search(r'http_requests_total\{handler="/things",method="GET",status="2xx"\} \d', text)
+    labels = re.findall(r"http_requests_total\{([^}]*)\} \d", text)
+    assert any({'handler="/things"', 'method="GET"', 'status="2xx"'} <= set(found.split(",")) for found in labels)
     assert "http_request_duration_seconds" in text
     # Probes and the metrics endpoint itself are not counted.
     assert 'handler="/metrics"' not in text
@@ -142,3 +143,17 @@ def test_console_logs_when_json_is_off(sk_client, capsys):
         assert not out.lstrip().startswith("{")
     finally:
         configure_logging("INFO", json=True)
+
+
+def test_every_app_counts_its_own_requests(sk_build_app, sk_database, keys):
+    """Apps built in one process (tests, a factory called twice) each record their metrics."""
+    apps = [sk_build_app(sk_database, keys.public_path) for _ in range(2)]
+    texts = []
+    for calls, app in enumerate(apps, start=1):
+        with TestClient(app) as client:
+            for _ in range(calls):
+                client.post("/echo-size", content=b"abc")
+            texts.append(client.get("/metrics").text)
+    for calls, text in enumerate(texts, start=1):
+        assert re.search(rf'http_requests_total\{{[^}}]*handler="/echo-size"[^}}]*\}} {calls}\.0', text), text
+        assert "python_gc_objects_collected_total" in text  # the default registry's metrics too

@@ -4,21 +4,28 @@ httpx.MockTransport, users, and signing in through the real forms."""
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from servicekit.auth import Principal, TokenVerifier
+from servicekit.db import make_engine
 from servicekit.problems import ProblemError
-from support import Keys, fresh_database
+from support import ON_POSTGRES, Keys, fresh_database
 from web.accounts import service
 from web.config import Settings
+from web.db import upgrade
 from web.main import create_app
 
 FRAMEWORK_URL = "http://framework.test"
@@ -230,11 +237,41 @@ def fake_framework(keys: Keys) -> FakeFramework:
     return FakeFramework(keys)
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> Iterator[str]:
+    """One database built by the migrations, copied for each test (much faster than migrating
+    each time; test_web_migrations runs the migrations themselves on a fresh database)."""
+    with fresh_database(tmp_path_factory.mktemp("template"), "webtemplate") as url:
+        upgrade(url)
+        yield url
+
+
+@contextmanager
+def database_from(template: str, directory: Path) -> Iterator[str]:
+    """A database as the migrations left it: a copy of the SQLite file, or on PostgreSQL the
+    migrated database emptied (as a superuser, with triggers off: the audit table refuses TRUNCATE)."""
+    if not ON_POSTGRES:
+        target = directory / "web.db"
+        shutil.copyfile(make_url(template).database, target)
+        yield f"sqlite:///{target}"
+        return
+    engine = make_engine(template)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+            connection.execute(text("TRUNCATE web_user, user_session, sign_in_throttle, audit_record "
+                                    "RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+    yield template
+
+
 @pytest.fixture
-def settings(tmp_path, keys: Keys) -> Iterator[Settings]:
-    with fresh_database(tmp_path, "web") as url:
+def settings(tmp_path, keys: Keys, migrated_template: str) -> Iterator[Settings]:
+    with database_from(migrated_template, tmp_path) as url:
         yield Settings(environment="test", database_url=url, keys_dir=keys.private_path.parent,
-                       framework_api_url=FRAMEWORK_URL, log_json=False, log_level="WARNING")
+                       framework_api_url=FRAMEWORK_URL, log_json=False, log_level="WARNING",
+                       migrate_on_startup=False)
 
 
 @pytest.fixture

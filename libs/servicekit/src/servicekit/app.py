@@ -54,8 +54,7 @@ def create_service_app(
         yield
         engine.dispose()
 
-    app = FastAPI(title=title, version=version, description=description, openapi_tags=openapi_tags,
-                  lifespan=lifespan)
+    app = FastAPI(title=title, version=version, description=description, openapi_tags=openapi_tags, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.state.verifier = verifier or TokenVerifier.from_settings(settings)
@@ -67,9 +66,7 @@ def create_service_app(
     install_metrics(app)
     # Outermost last: request id first, so the access log and every problem carry it.
     app.add_middleware(GZipMiddleware, minimum_size=2048)
-    app.add_middleware(
-        BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=body_limit_overrides
-    )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=body_limit_overrides)
     app.add_middleware(AccessLogMiddleware, service=title)
     install_request_id(app)
     _document_problems(app)
@@ -83,13 +80,14 @@ def _document_problems(app: FastAPI) -> None:
         if app.openapi_schema:
             return app.openapi_schema
         schema = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes,
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
             tags=app.openapi_tags,
         )
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components["Problem"] = Problem.model_json_schema(
-            ref_template="#/components/schemas/{model}"
-        )
+        components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         for defn_name, defn in components["Problem"].pop("$defs", {}).items():
             components.setdefault(defn_name, defn)
         problem_content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}

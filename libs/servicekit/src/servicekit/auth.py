@@ -23,9 +23,7 @@ from servicekit.problems import ProblemError
 ALGORITHMS = ["EdDSA"]
 # An OIDC provider's JWKS may sign with any asymmetric algorithm (most use RS256); the key the
 # JWKS names pins the algorithm, and symmetric (HS*) algorithms are never accepted.
-JWKS_ALGORITHMS = frozenset(
-    {"EdDSA", "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
-)
+JWKS_ALGORITHMS = frozenset({"EdDSA", "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
 
 
 @dataclass(frozen=True)
@@ -177,10 +175,6 @@ class RequireScopes:
                 "insufficient-scope",
                 f"This operation needs the scope(s): {', '.join(missing)}.",
                 title="Forbidden",
-                headers={
-                    "WWW-Authenticate": (
-                        f'Bearer error="insufficient_scope", scope="{" ".join(self.scopes)}"'
-                    )
-                },
+                headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(self.scopes)}"'},
             )
         return principal

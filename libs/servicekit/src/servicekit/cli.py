@@ -9,9 +9,7 @@ import typer
 
 from servicekit.keys import PRIVATE_NAME, ensure_keys, issue_token
 
-app = typer.Typer(
-    help="Local signing keys and client tokens (embedded mode).", no_args_is_help=True
-)
+app = typer.Typer(help="Local signing keys and client tokens (embedded mode).", no_args_is_help=True)
 
 KeysDir = Annotated[Path, typer.Option(help="Where the key pair lives.")]
 
@@ -27,9 +25,7 @@ def init(keys_dir: KeysDir = Path("var/keys")) -> None:
 def token(
     org: Annotated[str, typer.Option(help="Organisation code the client belongs to, e.g. BHSCT.")],
     scope: Annotated[list[str], typer.Option(help="A scope to grant; repeat for several.")],
-    subject: Annotated[
-        str, typer.Option(help="Client name recorded in audit trails.")
-    ] = "hr-system",
+    subject: Annotated[str, typer.Option(help="Client name recorded in audit trails.")] = "hr-system",
     ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 3600,
     keys_dir: KeysDir = Path("var/keys"),
 ) -> None:

@@ -39,8 +39,7 @@ def check_if_match(request: Request, current: str, *, required: bool = False) ->
             raise ProblemError(
                 428,
                 "precondition-required",
-                "Send If-Match with the ETag you last read, "
-                "so a concurrent change is not overwritten.",
+                "Send If-Match with the ETag you last read, so a concurrent change is not overwritten.",
                 title="Precondition required",
             )
         return

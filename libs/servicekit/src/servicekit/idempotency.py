@@ -53,9 +53,7 @@ def fingerprint(body: Any) -> str:
 class Idempotency:
     """Use in a create route: `replay()` before the work, `remember()` before the commit."""
 
-    def __init__(
-        self, session: Session, principal: Principal, key: str | None, operation: str, body: Any
-    ) -> None:
+    def __init__(self, session: Session, principal: Principal, key: str | None, operation: str, body: Any) -> None:
         if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
             raise ProblemError(
                 422,
@@ -80,9 +78,7 @@ class Idempotency:
         if self.key is None:
             return None
         stored = self.session.exec(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.client == self.client, IdempotencyRecord.key == self.key
-            )
+            select(IdempotencyRecord).where(IdempotencyRecord.client == self.client, IdempotencyRecord.key == self.key)
         ).first()
         if stored is None:
             return None
@@ -97,9 +93,7 @@ class Idempotency:
         headers["Idempotent-Replayed"] = "true"
         return JSONResponse(stored.response, status_code=stored.status_code, headers=headers)
 
-    def remember(
-        self, status_code: int, response: Any, headers: dict[str, str] | None = None
-    ) -> None:
+    def remember(self, status_code: int, response: Any, headers: dict[str, str] | None = None) -> None:
         if self.key is None:
             return
         self.session.add(
@@ -127,7 +121,6 @@ class Idempotency:
             raise ProblemError(
                 409,
                 "idempotency-key-in-use",
-                "A request with this Idempotency-Key was processed concurrently; "
-                "retry to get its response.",
+                "A request with this Idempotency-Key was processed concurrently; retry to get its response.",
                 title="Conflict",
             ) from exc

@@ -61,9 +61,7 @@ def _write_staged(directory: Path, content: bytes, mode: int) -> Path:
 
 def public_key_pem(private_pem: bytes) -> bytes:
     key = serialization.load_pem_private_key(private_pem, password=None)
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def issue_token(

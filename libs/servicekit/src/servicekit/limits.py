@@ -21,14 +21,10 @@ class BodySizeLimitMiddleware:
     `overrides` maps path regexes (bulk imports) to their own limit.
     """
 
-    def __init__(
-        self, app: ASGIApp, max_bytes: int, overrides: Mapping[str, int] | None = None
-    ) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, overrides: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.overrides = [
-            (re.compile(pattern), limit) for pattern, limit in (overrides or {}).items()
-        ]
+        self.overrides = [(re.compile(pattern), limit) for pattern, limit in (overrides or {}).items()]
 
     def limit_for(self, path: str) -> int:
         for pattern, limit in self.overrides:

@@ -10,6 +10,7 @@ import structlog
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -79,8 +80,21 @@ def install_request_id(app: FastAPI) -> None:
     app.add_middleware(CorrelationIdMiddleware, header_name=REQUEST_ID_HEADER)
 
 
+class _DefaultRegistryMetrics:
+    """Process, GC and any module-level metrics of the default registry, shown beside the app's."""
+
+    def collect(self):
+        return REGISTRY.collect()
+
+
 def install_metrics(app: FastAPI) -> None:
-    Instrumentator(excluded_handlers=["/metrics", "/livez", "/readyz"]).instrument(app).expose(
+    # The HTTP metrics live in a registry of the app's own: in the shared default registry a second
+    # app built in the same process (tests, an app factory called twice) would find them already
+    # registered, and prometheus-fastapi-instrumentator then silently records nothing for it.
+    registry = CollectorRegistry()
+    registry.register(_DefaultRegistryMetrics())
+    app.state.metrics_registry = registry
+    Instrumentator(excluded_handlers=["/metrics", "/livez", "/readyz"], registry=registry).instrument(app).expose(
         app, endpoint="/metrics", include_in_schema=False
     )
 
@@ -100,7 +114,5 @@ def readyz(request: Request) -> JSONResponse:
             connection.execute(text("SELECT 1"))
     except Exception:
         structlog.get_logger("servicekit").warning("readiness_failed")
-        return problem_response(
-            request, 503, "not-ready", "Service unavailable", "The database is not reachable."
-        )
+        return problem_response(request, 503, "not-ready", "Service unavailable", "The database is not reachable.")
     return JSONResponse({"status": "ok"})

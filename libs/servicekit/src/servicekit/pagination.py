@@ -19,9 +19,7 @@ MAX_LIMIT = 500
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next: str | None = Field(
-        default=None, description="URL of the next page; absent on the last page."
-    )
+    next: str | None = Field(default=None, description="URL of the next page; absent on the last page.")
 
 
 def encode_cursor(position: dict[str, Any]) -> str:
@@ -49,9 +47,7 @@ def _bad_cursor() -> ProblemError:
         "invalid-cursor",
         "The cursor is not one this service issued; start again without it.",
         title="Request is not valid",
-        errors=[
-            {"field": "query.cursor", "message": "not a valid cursor", "type": "invalid_cursor"}
-        ],
+        errors=[{"field": "query.cursor", "message": "not a valid cursor", "type": "invalid_cursor"}],
     )
 
 

@@ -21,12 +21,8 @@ def problem_type(slug: str) -> str:
 
 
 class FieldError(BaseModel):
-    field: str | None = Field(
-        description="Where the error is: body.items.0.statement, query.limit, a CSV column ..."
-    )
-    row: int | None = Field(
-        default=None, description="For CSV imports: the row, counting the header as row 1."
-    )
+    field: str | None = Field(description="Where the error is: body.items.0.statement, query.limit, a CSV column ...")
+    row: int | None = Field(default=None, description="For CSV imports: the row, counting the header as row 1.")
     message: str
     type: str | None = None
 
@@ -147,9 +143,18 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-_SLUGS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
-          405: "method-not-allowed", 406: "not-acceptable", 409: "conflict",
-          413: "content-too-large", 415: "unsupported-media-type", 429: "too-many-requests"}
+_SLUGS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    413: "content-too-large",
+    415: "unsupported-media-type",
+    429: "too-many-requests",
+}
 
 
 async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -177,7 +182,10 @@ async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
     # never sees this response: name the id here, or the client cannot quote it.
     request_id = correlation_id.get()
     return problem_response(
-        request, 500, "internal-error", "Internal server error",
+        request,
+        500,
+        "internal-error",
+        "Internal server error",
         "Something went wrong on our side; the request id in the logs identifies it.",
         headers={REQUEST_ID_HEADER: request_id} if request_id else None,
         **({"request_id": request_id} if request_id else {}),

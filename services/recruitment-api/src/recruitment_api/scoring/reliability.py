@@ -261,8 +261,7 @@ def reliability(ratings: Sequence[Rating]) -> ReliabilityReport:
 
     A coefficient that cannot be computed (fewer than 2 candidates, fewer than 2 ratings per
     candidate, no variance; for alpha, fewer than 2 candidates with 2 or more ratings) has value
-    None and band None. Duplicate (candidate, assessor) pairs
-    or non-finite scores raise ValueError.
+    None and band None. Duplicate (candidate, assessor) pairs or non-finite scores raise ValueError.
     """
     by_candidate = _index(ratings)
     candidates = sorted(by_candidate)
