@@ -318,3 +318,9 @@ def test_export_of_a_broken_draft_keeps_every_item():
     assert sorted(r[1] for r in rows[1:]) == ["C1", "C1.AS.1", "V1"]
     parents = {r[1]: r[6] for r in rows[1:]}
     assert parents == {"C1": "C1.AS.1", "C1.AS.1": "C1", "V1": ""}
+
+
+def test_unreadable_csv_is_an_error_not_a_crash():
+    huge = "x" * (csv.field_size_limit() + 1)
+    errors = errors_of(sheet(*good_rows(), row(code="BIG", statement=huge)))
+    assert where(errors) == [(5, None)]

@@ -89,16 +89,23 @@ class TokenVerifier:
         self.leeway = leeway_seconds
 
     @classmethod
-    def from_settings(cls, settings) -> TokenVerifier:
+    def from_settings(cls, settings) -> TokenVerifier | IssuerRouter:
         key = None
         if settings.jwks_url is None and settings.jwt_public_key_path is not None:
             key = Path(settings.jwt_public_key_path).read_bytes()
-        return cls(
+        verifier = cls(
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             public_key_pem=key,
             jwks_url=settings.jwks_url,
         )
+        local_issuer = getattr(settings, "jwt_local_issuer", None)
+        if settings.jwks_url is None or not local_issuer or settings.jwt_public_key_path is None:
+            return verifier
+        # Production with an OIDC provider, plus the web's own signed user tokens under their issuer.
+        local = cls(issuer=local_issuer, audience=settings.jwt_audience,
+                    public_key_pem=Path(settings.jwt_public_key_path).read_bytes())
+        return IssuerRouter([verifier, local])
 
     def verify(self, token: str) -> Principal:
         try:
@@ -145,6 +152,25 @@ class TokenVerifier:
             scopes=_scopes(claims),
             name=name if isinstance(name, str) else None,
         )
+
+
+class IssuerRouter:
+    """Trusts several issuers, each with its own keys: a token is checked by its issuer's verifier."""
+
+    def __init__(self, verifiers: list[TokenVerifier]) -> None:
+        if len({v.issuer for v in verifiers}) != len(verifiers):
+            raise ValueError("each trusted issuer must be named once")
+        self.verifiers = {v.issuer: v for v in verifiers}
+
+    def verify(self, token: str) -> Principal:
+        try:
+            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        except jwt.InvalidTokenError as exc:
+            raise _unauthorized(f"The token is not valid: {exc}.") from exc
+        verifier = self.verifiers.get(issuer)
+        if verifier is None:
+            raise _unauthorized("The token's issuer is not trusted.")
+        return verifier.verify(token)
 
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT with scopes and an `org` claim.")

@@ -21,6 +21,9 @@ class ServiceSettings(BaseSettings):
     # Verification of bearer tokens: a local Ed25519 public key (embedded) or a JWKS URL.
     jwt_public_key_path: Path | None = VAR_DIR / "keys" / "jwt-signing.pub.pem"
     jwks_url: str | None = None
+    # With jwks_url: also trust tokens signed with the local key (jwt_public_key_path) under this
+    # issuer; that is how the web's own user tokens are accepted beside the OIDC provider's.
+    jwt_local_issuer: str | None = None
     jwt_issuer: str = "collective-local"
     jwt_audience: str = "collective"
     max_body_bytes: int = 1_048_576

@@ -200,7 +200,13 @@ def parse_csv(
     errors: list[CsvRowError] = []
     if text.startswith("\ufeff"):
         text = text[1:]
-    records = list(csv.reader(io.StringIO(text, newline="")))
+    records: list[list[str]] = []
+    try:
+        records.extend(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # e.g. a cell beyond the csv module's size limit
+        raise CsvImportError(
+            [CsvRowError(len(records) + 1, None, f"The file cannot be read as CSV here: {exc}.")]
+        ) from None
     if not records or not any(cell.strip() for cell in records[0]):
         raise CsvImportError(
             [CsvRowError(1, None, f"The header row is missing: it needs {_allowed(REQUIRED_COLUMNS)}.")]
