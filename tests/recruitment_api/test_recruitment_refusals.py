@@ -138,3 +138,16 @@ def test_inline_criteria_need_no_framework(client, keys):
                                                             {"score": 4, "title": "High", "description": "Lots"}]}]})
     assert created.status_code == 201, created.text
     assert created.json()["criteria_source"] == "inline" and created.json()["criteria"][0]["code"] == "K1"
+
+
+def test_unreadable_or_ragged_csv_is_a_named_problem_not_a_crash(client, keys):
+    vacancy = create_vacancy(client, keys, org="NIBTS")
+    headers = {**admin_headers(keys, "NIBTS"), "Content-Type": "text/csv"}
+    url = f"/vacancies/{vacancy['id']}/candidates/import"
+    broken = client.post(url, content="name,email\na\rb,x\n", headers=headers)
+    assert broken.status_code == 422 and broken.json()["type"].endswith("/csv-invalid")
+    ragged = client.post(url, content="name,email,phone\nShort Row\nLong,l@example.org,1,extra\n", headers=headers)
+    assert ragged.status_code == 201, ragged.text
+    assert ragged.json()["imported"] == 2
+    no_header = client.post(url, content="", headers=headers)
+    assert no_header.status_code == 422 and no_header.json()["errors"][0]["row"] == 1

@@ -63,6 +63,15 @@ def _validate_rows(rows: Iterable[dict], first_row: int) -> tuple[list[tuple[int
 def parse_csv(text: str) -> list[dict]:
     """Columns name, email, phone, external_ref; any column `evidence:<title>` is an answer."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _csv_rows(reader)
+    except csv.Error as exc:
+        raise ProblemError(422, "csv-invalid", f"The CSV cannot be read at row {reader.line_num}: {exc}.",
+                           title="Request is not valid",
+                           errors=[{"row": reader.line_num, "field": None, "message": str(exc)}]) from exc
+
+
+def _csv_rows(reader: csv.DictReader) -> list[dict]:
     if reader.fieldnames is None or "name" not in reader.fieldnames:
         raise ProblemError(
             422,
@@ -86,11 +95,12 @@ def parse_csv(text: str) -> list[dict]:
         )
     rows = []
     for record in reader:
-        row = {k: (v.strip() or None) for k, v in record.items() if k in ("name", "email", "phone", "external_ref")}
+        # Short rows leave cells as None; cells past the header are ignored.
+        row = {k: ((v or "").strip() or None) for k, v in record.items() if k in ("name", "email", "phone", "external_ref")}
         row["evidence"] = [
             {"title": k.removeprefix("evidence:"), "text": v}
             for k, v in record.items()
-            if k and k.startswith("evidence:") and v and v.strip()
+            if k and k.startswith("evidence:") and isinstance(v, str) and v.strip()
         ]
         rows.append(row)
     return rows
