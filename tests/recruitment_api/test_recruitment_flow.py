@@ -99,16 +99,18 @@ def test_candidate_data_protection(client, keys):
                           json={"community_background": "neither", "sex": "female"},
                           headers=keys.headers("equality:write", org="NIAS"))
     assert equality.status_code == 204
-    export = client.get(f"/vacancies/{panel.vacancy['id']}/candidates/{candidate['id']}/subject-access",
-                        headers=panel.admin).json()
+    url = f"/vacancies/{panel.vacancy['id']}/candidates/{candidate['id']}/subject-access"
+    without = client.get(url, headers=panel.admin).json()
+    assert without["equality_monitoring"] is None and without["equality_monitoring_withheld"] is True
+    full = keys.headers("recruitment:read", "recruitment:admin", "equality:read", org="NIAS", subject="dpo")
+    export = client.get(url, headers=full).json()
     assert export["personal_details"][0]["name"] == "Candidate 0"
     assert export["equality_monitoring"][0]["community_background"] == "neither"
     assert export["score_sheets"][0]["scores"]
     erased = client.post(f"/vacancies/{panel.vacancy['id']}/candidates/{candidate['id']}/erasure",
                          headers=panel.admin)
     assert erased.status_code == 204
-    export = client.get(f"/vacancies/{panel.vacancy['id']}/candidates/{candidate['id']}/subject-access",
-                        headers=panel.admin).json()
+    export = client.get(url, headers=full).json()
     assert export["personal_details"] == [] and export["equality_monitoring"] == [] and export["evidence"] == []
     assert [s["score"] for s in export["score_sheets"][0]["scores"]] == [3, 3, 3, 3]
     assert client.post(f"/vacancies/{panel.vacancy['id']}/candidates/{candidate['id']}/erasure",

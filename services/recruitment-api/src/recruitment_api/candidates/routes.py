@@ -53,6 +53,7 @@ def create_candidate(
 
 @router.post(
     "/vacancies/{vacancy_id}/candidates/import",
+    status_code=201,
     summary="Import candidates in bulk (JSON or CSV), all or nothing, errors numbered by row",
     response_model=m.ImportResult,
     responses=problem_responses(404, 409, 415),

@@ -66,9 +66,13 @@ def parse_csv(text: str) -> list[dict]:
     try:
         return _csv_rows(reader)
     except csv.Error as exc:
-        raise ProblemError(422, "csv-invalid", f"The CSV cannot be read at row {reader.line_num}: {exc}.",
-                           title="Request is not valid",
-                           errors=[{"row": reader.line_num, "field": None, "message": str(exc)}]) from exc
+        raise ProblemError(
+            422,
+            "csv-invalid",
+            f"The CSV cannot be read at row {reader.line_num}: {exc}.",
+            title="Request is not valid",
+            errors=[{"row": reader.line_num, "field": None, "message": str(exc)}],
+        ) from exc
 
 
 def _csv_rows(reader: csv.DictReader) -> list[dict]:
@@ -96,7 +100,9 @@ def _csv_rows(reader: csv.DictReader) -> list[dict]:
     rows = []
     for record in reader:
         # Short rows leave cells as None; cells past the header are ignored.
-        row = {k: ((v or "").strip() or None) for k, v in record.items() if k in ("name", "email", "phone", "external_ref")}
+        row = {
+            k: ((v or "").strip() or None) for k, v in record.items() if k in ("name", "email", "phone", "external_ref")
+        }
         row["evidence"] = [
             {"title": k.removeprefix("evidence:"), "text": v}
             for k, v in record.items()

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 
 from recruitment_api.candidates.service import get_candidate
 from recruitment_api.db import SessionDep
-from recruitment_api.deps import Admin
+from recruitment_api.deps import EQUALITY_READ, Admin
 from recruitment_api.privacy import service
 from recruitment_api.vacancies import service as vacancies
 from servicekit.problems import problem_responses
@@ -19,14 +19,15 @@ router = APIRouter(tags=["data protection"])
 
 @router.get(
     "/vacancies/{vacancy_id}/candidates/{candidate_id}/subject-access",
-    summary="Everything held on one candidate (UK GDPR subject access)",
+    summary="Everything held on one candidate (UK GDPR subject access); equality answers need equality:read",
     responses=problem_responses(404),
 )
 def subject_access(
     vacancy_id: uuid.UUID, candidate_id: uuid.UUID, session: SessionDep, principal: Admin
 ) -> dict[str, Any]:
     vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
-    return service.subject_access(session, vacancy, get_candidate(session, vacancy, candidate_id))
+    candidate = get_candidate(session, vacancy, candidate_id)
+    return service.subject_access(session, vacancy, candidate, with_equality=principal.has(EQUALITY_READ))
 
 
 @router.post(

@@ -26,8 +26,9 @@ def _rows(session: Session, model, *where) -> list[dict[str, Any]]:
     ]
 
 
-def subject_access(session: Session, vacancy: Vacancy, candidate: Candidate) -> dict[str, Any]:
-    """Everything held on one candidate, in one document."""
+def subject_access(session: Session, vacancy: Vacancy, candidate: Candidate, *, with_equality: bool) -> dict[str, Any]:
+    """Everything held on one candidate, in one document. Equality monitoring answers are
+    included only for a caller who may read them (equality:read); otherwise the export says so."""
     stages = {s.id: s.name for s in session.exec(select(Stage).where(Stage.vacancy_id == vacancy.id))}
     criteria = {c.id: c.code for c in session.exec(select(Criterion).where(Criterion.vacancy_id == vacancy.id))}
     sheets = list(session.exec(select(ScoreSheet).where(ScoreSheet.candidate_id == candidate.id)))
@@ -51,7 +52,10 @@ def subject_access(session: Session, vacancy: Vacancy, candidate: Candidate) -> 
         },
         "personal_details": _rows(session, CandidatePersonal, CandidatePersonal.candidate_id == candidate.id),
         "evidence": _rows(session, Evidence, Evidence.candidate_id == candidate.id),
-        "equality_monitoring": _rows(session, EqualityRecord, EqualityRecord.candidate_id == candidate.id),
+        "equality_monitoring": _rows(session, EqualityRecord, EqualityRecord.candidate_id == candidate.id)
+        if with_equality
+        else None,
+        "equality_monitoring_withheld": not with_equality,
         "score_sheets": [
             {
                 "stage": stages.get(sheet.stage_id),

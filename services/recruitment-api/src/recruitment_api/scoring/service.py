@@ -370,11 +370,14 @@ def panel_scores(
 def moderation_queue(
     session: Session, principal: Principal, vacancy: Vacancy, stage: Stage
 ) -> list[tuple[Candidate, list[DivergenceFlag]]]:
+    scores = effective_scores(session, stage)
     if not principal.has(ADMIN):
         member = require_member(session, principal, stage)
         if not member.is_lead:
             raise _forbidden("not-panel-lead", "Only the panel lead moderates scores.")
-    scores = effective_scores(session, stage)
+        # Even the lead sees a candidate's divergence only after submitting their own sheet for them.
+        own = {s.candidate_id for s in submitted_sheets(session, stage) if s.assessor == principal.subject}
+        scores = {candidate: criteria for candidate, criteria in scores.items() if candidate in own}
     candidates = {c.id: c for c in session.exec(select(Candidate).where(col(Candidate.id).in_(list(scores))))}
     flags = flags_for(session, stage, scores, {i: c.code for i, c in candidates.items()})
     return [(candidates[i], flags[i]) for i in sorted(flags, key=lambda i: candidates[i].code)]

@@ -168,13 +168,14 @@ def update_vacancy(session: Session, principal: Principal, vacancy: m.Vacancy, d
     if vacancy.status == m.VacancyStatus.closed:
         raise conflict("vacancy-closed", "A closed vacancy cannot be changed.")
     changes = data.model_dump(exclude_unset=True)
-    if "title" in changes and changes["title"] is None:
+    required = [name for name in ("title", "retention_days") if name in changes and changes[name] is None]
+    if required:
         raise ProblemError(
             422,
             "validation-error",
-            "title cannot be null.",
+            f"{', '.join(required)} cannot be null.",
             title="Request is not valid",
-            errors=[{"field": "body.title", "message": "cannot be null"}],
+            errors=[{"field": f"body.{name}", "message": "cannot be null"} for name in required],
         )
     before = {k: _jsonable(getattr(vacancy, k)) for k in changes}
     for name, value in changes.items():
