@@ -4,6 +4,6 @@
 -- (see docs/operations.md).
 CREATE DATABASE framework;
 CREATE DATABASE web;
--- Coming with their services:
--- CREATE DATABASE recruitment;
+CREATE DATABASE recruitment;
+-- Coming with its service:
 -- CREATE DATABASE monitoring;

@@ -50,8 +50,9 @@ def test_scoring_refusals(client, keys):
     assert out_of_scale.status_code == 422 and out_of_scale.json()["errors"][0]["field"] == "body.scores.0.score"
     zero = client.put(url, json={"scores": [{"criterion": "V1", "score": 0}]}, headers=panel.lead)
     assert zero.status_code == 422, "0 is not on the 1-4 scale: 'not evidenced' is its own answer"
-    both = client.put(url, json={"scores": [{"criterion": "V1", "score": 2, "not_evidenced": True}]},
-                      headers=panel.lead)
+    both = client.put(
+        url, json={"scores": [{"criterion": "V1", "score": 2, "not_evidenced": True}]}, headers=panel.lead
+    )
     assert both.status_code == 422
     unknown = client.put(url, json={"scores": [{"criterion": "V9", "score": 2}]}, headers=panel.lead)
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "body.scores.0.criterion"
@@ -74,14 +75,29 @@ def test_scoring_refusals(client, keys):
 
 def test_another_organisations_vacancy_is_not_found(client, keys):
     panel = ready_panel(client, keys, org="BHSCT")
-    other = keys.headers("recruitment:read", "recruitment:admin", "recruitment:score", "equality:read",
-                         org="NHSCT", subject="lead-assessor")
+    other = keys.headers(
+        "recruitment:read",
+        "recruitment:admin",
+        "recruitment:score",
+        "equality:read",
+        org="NHSCT",
+        subject="lead-assessor",
+    )
     base = f"/vacancies/{panel.vacancy['id']}"
     stage = f"{base}/stages/{panel.stage['id']}"
     candidate = panel.candidates[0]["id"]
-    for path in (base, f"{base}/design", f"{base}/candidates", f"{base}/candidates/{candidate}",
-                 f"{stage}/results", f"{stage}/reliability", f"{stage}/panel", f"{stage}/adverse-impact",
-                 f"{stage}/candidates/{candidate}/scores", f"{base}/candidates/{candidate}/subject-access"):
+    for path in (
+        base,
+        f"{base}/design",
+        f"{base}/candidates",
+        f"{base}/candidates/{candidate}",
+        f"{stage}/results",
+        f"{stage}/reliability",
+        f"{stage}/panel",
+        f"{stage}/adverse-impact",
+        f"{stage}/candidates/{candidate}/scores",
+        f"{base}/candidates/{candidate}/subject-access",
+    ):
         response = client.get(path, headers=other)
         assert response.status_code == 404, (path, response.status_code)
     listed = client.get("/vacancies", headers=other).json()["items"]
@@ -99,8 +115,9 @@ def test_bad_import_row_imports_nothing_and_names_the_row(client, keys):
     assert refused.status_code == 422
     assert [(e["row"], e["field"]) for e in refused.json()["errors"]] == [(4, "body.candidates.3.email")]
     csv_body = "name,email,external_ref\nA,a@example.org,X1\n,b@example.org,X2\nC,c@example.org,X1\n"
-    refused = client.post(f"/vacancies/{vacancy['id']}/candidates/import", content=csv_body,
-                          headers={**admin, "Content-Type": "text/csv"})
+    refused = client.post(
+        f"/vacancies/{vacancy['id']}/candidates/import", content=csv_body, headers={**admin, "Content-Type": "text/csv"}
+    )
     assert refused.status_code == 422
     assert {(e["row"], e["field"]) for e in refused.json()["errors"]} == {(3, "name"), (4, "external_ref")}
     assert client.get(f"/vacancies/{vacancy['id']}/candidates", headers=admin).json()["items"] == []
@@ -115,8 +132,9 @@ def test_import_is_idempotent_and_refuses_a_reused_key(client, keys):
     assert first.status_code == again.status_code == 201
     assert again.headers["idempotent-replayed"] == "true"
     assert len(client.get(f"/vacancies/{vacancy['id']}/candidates", headers=headers).json()["items"]) == 2
-    other = client.post(f"/vacancies/{vacancy['id']}/candidates/import", json={"candidates": [{"name": "Three"}]},
-                        headers=headers)
+    other = client.post(
+        f"/vacancies/{vacancy['id']}/candidates/import", json={"candidates": [{"name": "Three"}]}, headers=headers
+    )
     assert other.status_code == 422 and other.json()["type"].endswith("/idempotency-key-reused")
 
 
@@ -124,8 +142,11 @@ def test_unknown_framework_version_or_codes_are_named(client, keys):
     admin = admin_headers(keys)
     missing = client.post("/vacancies", json={"title": "X", "framework_version_id": str(uuid.uuid4())}, headers=admin)
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "body.framework_version_id"
-    codes = client.post("/vacancies", json={"title": "X", "framework_version_id": "0e0f845f-bea6-5cba-ad81-5a5e70dcb9ef",
-                                            "values": ["V1", "NOPE"]}, headers=admin)
+    codes = client.post(
+        "/vacancies",
+        json={"title": "X", "framework_version_id": "0e0f845f-bea6-5cba-ad81-5a5e70dcb9ef", "values": ["V1", "NOPE"]},
+        headers=admin,
+    )
     assert codes.status_code == 422 and "NOPE" in codes.json()["detail"]
     neither = client.post("/vacancies", json={"title": "X"}, headers=admin)
     assert neither.status_code == 422
@@ -133,9 +154,23 @@ def test_unknown_framework_version_or_codes_are_named(client, keys):
 
 def test_inline_criteria_need_no_framework(client, keys):
     admin = admin_headers(keys, "RQIA")
-    created = client.post("/vacancies", headers=admin, json={"title": "Inspector", "criteria": [
-        {"code": "K1", "statement": "Kindness", "anchors": [{"score": 1, "title": "Low", "description": "Little"},
-                                                            {"score": 4, "title": "High", "description": "Lots"}]}]})
+    created = client.post(
+        "/vacancies",
+        headers=admin,
+        json={
+            "title": "Inspector",
+            "criteria": [
+                {
+                    "code": "K1",
+                    "statement": "Kindness",
+                    "anchors": [
+                        {"score": 1, "title": "Low", "description": "Little"},
+                        {"score": 4, "title": "High", "description": "Lots"},
+                    ],
+                }
+            ],
+        },
+    )
     assert created.status_code == 201, created.text
     assert created.json()["criteria_source"] == "inline" and created.json()["criteria"][0]["code"] == "K1"
 

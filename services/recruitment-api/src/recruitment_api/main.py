@@ -61,7 +61,8 @@ def create_app(settings: Settings | None = None, framework_client: FrameworkClie
             token_url=settings.service_token_url,
             client_id=settings.service_client_id,
             client_secret=settings.service_client_secret,
-            issuer=settings.jwt_issuer,
+            # Signed locally, the token names the local issuer that other services trust beside an OIDC provider.
+            issuer=settings.jwt_local_issuer or settings.jwt_issuer,
             audience=settings.jwt_audience,
         ),
         timeout=settings.framework_api_timeout_seconds,

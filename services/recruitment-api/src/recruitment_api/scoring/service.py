@@ -315,19 +315,41 @@ def effective_scores(
 ) -> dict[int, dict[str, dict[str, int | None]]]:
     """candidate id -> criterion code -> assessor -> the score that counts (None = not evidenced),
     from submitted sheets only, with moderation amendments applied over the raw scores."""
-    sheets = submitted_sheets(session, stage, candidate_ids)
-    by_id = {s.id: s for s in sheets}
-    amendments = latest_amendments(session, list(by_id))
-    result: dict[int, dict[str, dict[str, int | None]]] = defaultdict(lambda: defaultdict(dict))
-    for score, criterion in _scores_with_criteria(session, list(by_id)):
-        sheet = by_id[score.sheet_id]
-        amendment = amendments.get((sheet.id, criterion.id))
-        value = (
-            (amendment.score if not amendment.not_evidenced else None)
-            if amendment
-            else (None if score.not_evidenced else score.score)
+    # Plain columns in one joined query: results for thousands of candidates stay quick.
+    submitted = (m.ScoreSheet.stage_id == stage.id, m.ScoreSheet.status == m.SheetStatus.submitted)
+    if candidate_ids is not None:
+        submitted += (col(m.ScoreSheet.candidate_id).in_(candidate_ids),)
+    amended: dict[tuple[int, int], tuple[int | None, bool]] = {}
+    for sheet_id, criterion_id, score, not_evidenced in session.exec(
+        select(
+            m.ScoreAmendment.sheet_id,
+            m.ScoreAmendment.criterion_id,
+            m.ScoreAmendment.score,
+            m.ScoreAmendment.not_evidenced,
         )
-        result[sheet.candidate_id][criterion.code][sheet.assessor] = value
+        .join(m.ScoreSheet, m.ScoreSheet.id == m.ScoreAmendment.sheet_id)
+        .where(*submitted)
+        .order_by(m.ScoreAmendment.id)
+    ):
+        amended[(sheet_id, criterion_id)] = (score, not_evidenced)  # the latest amendment wins
+    rows = session.exec(
+        select(
+            m.ScoreSheet.id,
+            m.ScoreSheet.candidate_id,
+            m.ScoreSheet.assessor,
+            m.Score.criterion_id,
+            Criterion.code,
+            m.Score.score,
+            m.Score.not_evidenced,
+        )
+        .join(m.Score, m.Score.sheet_id == m.ScoreSheet.id)
+        .join(Criterion, Criterion.id == m.Score.criterion_id)
+        .where(*submitted)
+    )
+    result: dict[int, dict[str, dict[str, int | None]]] = defaultdict(lambda: defaultdict(dict))
+    for sheet_id, candidate_id, assessor, criterion_id, code, score, not_evidenced in rows:
+        score, not_evidenced = amended.get((sheet_id, criterion_id), (score, not_evidenced))
+        result[candidate_id][code][assessor] = None if not_evidenced else score
     return result
 
 
@@ -399,6 +421,10 @@ def amend(
     if sheet.status != m.SheetStatus.submitted:
         raise conflict(
             "sheet-not-submitted", "Only submitted sheets are moderated; the assessor can still edit a draft."
+        )
+    if not has_submitted(session, principal, stage, session.get(Candidate, sheet.candidate_id)):
+        raise _forbidden(
+            "submit-your-own-first", "Submit your own score sheet for this candidate before moderating the panel's."
         )
     criterion = next((c for _, c in vacancies.stage_criteria(session, stage) if c.code == data.criterion), None)
     if criterion is None:
