@@ -186,3 +186,26 @@ def test_unreadable_or_ragged_csv_is_a_named_problem_not_a_crash(client, keys):
     assert ragged.json()["imported"] == 2
     no_header = client.post(url, content="", headers=headers)
     assert no_header.status_code == 422 and no_header.json()["errors"][0]["row"] == 1
+
+
+def test_an_admin_on_the_panel_is_as_blind_as_any_assessor(client, keys):
+    panel = ready_panel(client, keys, org="NIPEC", lead="admin-who-scores")
+    both = keys.headers("recruitment:read", "recruitment:admin", "recruitment:score", org="NIPEC",
+                        subject="admin-who-scores")
+    first, second = panel.candidates[0], panel.candidates[1]
+    base = f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}"
+    score(client, panel, panel.second, first, {"V1": 4, "V2": 4, "V3": 4, "V4": 4})
+    score(client, panel, panel.second, second, {"V1": 1, "V2": 1, "V3": 1, "V4": 1})
+    assert client.get(f"{base}/candidates/{first['id']}/scores", headers=both).status_code == 403
+    assert client.get(f"{base}/results", headers=both).json()["candidates"] == []
+    assert client.get(f"{base}/reliability", headers=both).status_code == 403
+    assert client.get(f"{base}/results.csv", headers=both).status_code == 403
+
+    score(client, panel, both, first, {"V1": 3, "V2": 3, "V3": 3, "V4": 3})
+    assert client.get(f"{base}/candidates/{first['id']}/scores", headers=both).status_code == 200
+    visible = [r["candidate_code"] for r in client.get(f"{base}/results", headers=both).json()["candidates"]]
+    assert visible == [first["code"]]
+    assert client.get(f"{base}/reliability", headers=both).status_code == 403
+    # An admin who is not on the panel sees everything.
+    everyone = client.get(f"{base}/results", headers=panel.admin).json()["candidates"]
+    assert {r["candidate_code"] for r in everyone} == {first["code"], second["code"]}

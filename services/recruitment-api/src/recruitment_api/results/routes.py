@@ -32,7 +32,7 @@ def _located(session, principal, vacancy_id: uuid.UUID, stage_id: uuid.UUID):
     responses=problem_responses(404),
 )
 def results(vacancy_id: uuid.UUID, stage_id: uuid.UUID, session: SessionDep, principal: Admin) -> m.StageResultsPublic:
-    return service.results_public(session, *_located(session, principal, vacancy_id, stage_id))
+    return service.results_public(session, principal, *_located(session, principal, vacancy_id, stage_id))
 
 
 @router.get(
@@ -47,7 +47,7 @@ def results_csv(vacancy_id: uuid.UUID, stage_id: uuid.UUID, session: SessionDep,
     vacancy, stage = _located(session, principal, vacancy_id, stage_id)
     filename = f"results-{stage.name.lower().replace(' ', '-')}.csv"
     return Response(
-        service.results_csv(session, vacancy, stage),
+        service.results_csv(session, principal, vacancy, stage),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -62,7 +62,9 @@ def results_csv(vacancy_id: uuid.UUID, stage_id: uuid.UUID, session: SessionDep,
 def reliability(
     vacancy_id: uuid.UUID, stage_id: uuid.UUID, session: SessionDep, principal: Admin
 ) -> m.ReliabilityPublic:
-    return service.reliability_public(session, *_located(session, principal, vacancy_id, stage_id))
+    vacancy, stage = _located(session, principal, vacancy_id, stage_id)
+    service.require_nothing_hidden(session, principal, stage)
+    return service.reliability_public(session, vacancy, stage)
 
 
 @router.post(
@@ -98,4 +100,5 @@ def feedback(
 ) -> m.CandidateFeedback:
     vacancy, stage_row = _located(session, principal, vacancy_id, stage)
     candidate = get_candidate(session, vacancy, candidate_id)
+    service.require_nothing_hidden(session, principal, stage_row)  # cohort figures mix every candidate
     return service.feedback(session, vacancy, stage_row, candidate, request.app.state.settings.min_feedback_cohort)

@@ -17,7 +17,7 @@ from recruitment_api.vacancies import service as vacancies
 from recruitment_api.vacancies.models import Stage, StageKind, Vacancy, VacancyStatus
 from servicekit import audit
 from servicekit.auth import Principal
-from servicekit.problems import conflict
+from servicekit.problems import ProblemError, conflict
 
 
 def _candidates(session: Session, vacancy: Vacancy) -> dict[int, Candidate]:
@@ -81,8 +81,25 @@ def compute(
     return results, candidates, flags, sheets
 
 
-def results_public(session: Session, vacancy: Vacancy, stage: Stage) -> m.StageResultsPublic:
+def require_nothing_hidden(session: Session, principal: Principal, stage: Stage) -> None:
+    """Stage-wide figures mix every candidate's scores: an admin on the panel sees them only once
+    they have submitted all their own sheets."""
+    if scoring.hidden_from(session, principal, stage):
+        raise ProblemError(
+            403,
+            "submit-your-own-first",
+            "You are on this panel: submit your own score sheets for "
+            "every candidate before seeing the panel's figures.",
+            title="Forbidden",
+        )
+
+
+def results_public(session: Session, principal: Principal, vacancy: Vacancy, stage: Stage) -> m.StageResultsPublic:
+    """Every candidate's result; for an admin who sits on the panel, only the candidates they have
+    submitted their own sheet for."""
     results, candidates, flags, sheets = compute(session, vacancy, stage)
+    hidden = scoring.hidden_from(session, principal, stage)
+    results = [r for r in results if int(r.candidate) not in hidden]
     decisions = latest_decisions(session, stage)
     rows = []
     for result in results:
@@ -162,8 +179,9 @@ def record_decision(
     return decision
 
 
-def results_csv(session: Session, vacancy: Vacancy, stage: Stage) -> str:
-    public = results_public(session, vacancy, stage)
+def results_csv(session: Session, principal: Principal, vacancy: Vacancy, stage: Stage) -> str:
+    require_nothing_hidden(session, principal, stage)
+    public = results_public(session, principal, vacancy, stage)
     codes = [c.code for _, c in vacancies.stage_criteria(session, stage)] if stage.kind != StageKind.sjt else ["SJT"]
     out = io.StringIO()
     writer = csv.writer(out)

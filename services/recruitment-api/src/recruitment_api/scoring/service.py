@@ -372,18 +372,29 @@ def flags_for(
     return flags
 
 
+def hidden_from(session: Session, principal: Principal, stage: Stage) -> set[int]:
+    """Candidates whose scores the caller may not see yet: for anyone on this stage's panel
+    (admins included), every candidate they have not submitted their own sheet for."""
+    if membership(session, principal, stage) is None:
+        return set()
+    vacancy_candidates = set(session.exec(select(Candidate.id).where(Candidate.vacancy_id == stage.vacancy_id)))
+    submitted = {s.candidate_id for s in submitted_sheets(session, stage) if s.assessor == principal.subject}
+    return vacancy_candidates - submitted
+
+
 def panel_scores(
     session: Session, principal: Principal, vacancy: Vacancy, stage: Stage, candidate: Candidate
 ) -> tuple[list[m.SheetPublic], list[DivergenceFlag]]:
-    """The panel's submitted sheets for one candidate: for admins, or for an assessor who has
-    submitted their own sheet for this candidate."""
-    if not principal.has(ADMIN):
+    """The panel's submitted sheets for one candidate: for an assessor who has submitted their own
+    sheet for this candidate, or for an admin who is not on this panel."""
+    if candidate.id in hidden_from(session, principal, stage) or not (
+        principal.has(ADMIN) or membership(session, principal, stage)
+    ):
         require_member(session, principal, stage)
-        if not has_submitted(session, principal, stage, candidate):
-            raise _forbidden(
-                "submit-your-own-first",
-                "Submit your own score sheet for this candidate before seeing the panel's scores.",
-            )
+        raise _forbidden(
+            "submit-your-own-first",
+            "Submit your own score sheet for this candidate before seeing the panel's scores.",
+        )
     sheets = [sheet_public(session, stage, candidate, s) for s in submitted_sheets(session, stage, [candidate.id])]
     scores = effective_scores(session, stage, [candidate.id])
     return sheets, flags_for(session, stage, scores, {candidate.id: candidate.code}).get(candidate.id, [])
@@ -392,14 +403,17 @@ def panel_scores(
 def moderation_queue(
     session: Session, principal: Principal, vacancy: Vacancy, stage: Stage
 ) -> list[tuple[Candidate, list[DivergenceFlag]]]:
-    scores = effective_scores(session, stage)
     if not principal.has(ADMIN):
         member = require_member(session, principal, stage)
         if not member.is_lead:
             raise _forbidden("not-panel-lead", "Only the panel lead moderates scores.")
-        # Even the lead sees a candidate's divergence only after submitting their own sheet for them.
-        own = {s.candidate_id for s in submitted_sheets(session, stage) if s.assessor == principal.subject}
-        scores = {candidate: criteria for candidate, criteria in scores.items() if candidate in own}
+    # Even the lead sees a candidate's divergence only after submitting their own sheet for them.
+    hidden = hidden_from(session, principal, stage)
+    scores = {
+        candidate: criteria
+        for candidate, criteria in effective_scores(session, stage).items()
+        if candidate not in hidden
+    }
     candidates = {c.id: c for c in session.exec(select(Candidate).where(col(Candidate.id).in_(list(scores))))}
     flags = flags_for(session, stage, scores, {i: c.code for i, c in candidates.items()})
     return [(candidates[i], flags[i]) for i in sorted(flags, key=lambda i: candidates[i].code)]
