@@ -19,8 +19,9 @@ SEEDED_VERSION = "0e0f845f-bea6-5cba-ad81-5a5e70dcb9ef"  # HSC Collective Leader
 @pytest.fixture(scope="module")
 def framework_for_recruitment(tmp_path_factory, keys):
     with fresh_database(tmp_path_factory.mktemp("fw"), "fw_for_recruitment") as url:
-        app = create_framework_app(FrameworkSettings(database_url=url, jwt_public_key_path=keys.public_path,
-                                                     log_level="WARNING"))
+        app = create_framework_app(
+            FrameworkSettings(database_url=url, jwt_public_key_path=keys.public_path, log_level="WARNING")
+        )
         with Session(app.state.engine) as session:
             seed(session)
         with TestClient(app) as client:
@@ -31,12 +32,14 @@ def framework_for_recruitment(tmp_path_factory, keys):
 @pytest.fixture(scope="module")
 def recruitment_app(tmp_path_factory, keys, framework_for_recruitment):
     with fresh_database(tmp_path_factory.mktemp("recruitment"), "recruitment") as url:
-        settings = Settings(database_url=url, jwt_public_key_path=keys.public_path, log_level="WARNING",
-                            min_feedback_cohort=3)
+        settings = Settings(
+            database_url=url, jwt_public_key_path=keys.public_path, log_level="WARNING", min_feedback_cohort=3
+        )
         framework = FrameworkClient(
             "http://framework.test",
-            ServiceTokenProvider(subject="recruitment-api", scopes=["framework:read"],
-                                 private_key_path=keys.private_path),
+            ServiceTokenProvider(
+                subject="recruitment-api", scopes=["framework:read"], private_key_path=keys.private_path
+            ),
             transport=framework_for_recruitment._transport,
         )
         app = create_app(settings, framework_client=framework)

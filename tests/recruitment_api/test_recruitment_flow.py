@@ -10,8 +10,12 @@ def test_vacancy_snapshots_the_framework_values_with_anchors(client, keys):
     assert vacancy["status"] == "draft" and vacancy["criteria_source"] == "framework"
     assert vacancy["framework_title"] == "HSC Collective Leadership Framework"
     assert [c["code"] for c in vacancy["criteria"]] == ["V1", "V2", "V3", "V4"]
-    assert [c["statement"] for c in vacancy["criteria"]] == ["Working Together", "Excellence",
-                                                              "Openness and Honesty", "Compassion"]
+    assert [c["statement"] for c in vacancy["criteria"]] == [
+        "Working Together",
+        "Excellence",
+        "Openness and Honesty",
+        "Compassion",
+    ]
     for criterion in vacancy["criteria"]:
         assert [a["score"] for a in criterion["anchors"]] == [1, 2, 3, 4]
         assert criterion["indicators"], "the value's behaviours are its positive indicators"
@@ -45,8 +49,7 @@ def test_panel_day_from_scoring_to_results(client, keys):
     score(client, panel, panel.lead, third, {"V1": 2, "V2": 2, "V3": None, "V4": 2})
     score(client, panel, panel.second, third, {"V1": 2, "V2": 2, "V3": 1, "V4": 2})
 
-    results = client.get(f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/results",
-                         headers=panel.admin)
+    results = client.get(f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/results", headers=panel.admin)
     assert results.status_code == 200, results.text
     rows = {r["candidate_code"]: r for r in results.json()["candidates"]}
     top = rows[second["code"]]
@@ -58,8 +61,9 @@ def test_panel_day_from_scoring_to_results(client, keys):
     assert low["appointable"] is False and any("V3" in reason for reason in low["reasons"]), low["reasons"]
     v3 = next(c for c in low["criteria"] if c["criterion"] == "V3")
     assert (v3["mean"], v3["n_scores"], v3["n_not_evidenced"]) == (1, 1, 1)
-    reliability = client.get(f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/reliability",
-                             headers=panel.admin)
+    reliability = client.get(
+        f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/reliability", headers=panel.admin
+    )
     assert reliability.status_code == 200, reliability.text
     assert reliability.json()["design"] == "fully_crossed"
     assert {c["name"] for c in reliability.json()["coefficients"]} >= {"ICC(2,1)", "ICC(2,k)"}
@@ -67,26 +71,38 @@ def test_panel_day_from_scoring_to_results(client, keys):
     queue = client.get(f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/moderation", headers=panel.lead)
     assert [q["candidate_code"] for q in queue.json()] == [first["code"]]
     sheet_id = next(s["id"] for s in both["sheets"] if s["assessor"] == "second-assessor")
-    amended = client.post(f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/amendments",
-                          json={"sheet_id": sheet_id, "criterion": "V1", "score": 2,
-                                "reason": "Panel agreed the example met the anchor for 2."}, headers=panel.lead)
+    amended = client.post(
+        f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/amendments",
+        json={
+            "sheet_id": sheet_id,
+            "criterion": "V1",
+            "score": 2,
+            "reason": "Panel agreed the example met the anchor for 2.",
+        },
+        headers=panel.lead,
+    )
     assert amended.status_code == 201, amended.text
     assert amended.json()["previous_score"] == 1
-    refused = client.post(f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/amendments",
-                          json={"sheet_id": sheet_id, "criterion": "V1", "score": 3, "reason": "I think so."},
-                          headers=panel.second)
+    refused = client.post(
+        f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/amendments",
+        json={"sheet_id": sheet_id, "criterion": "V1", "score": 3, "reason": "I think so."},
+        headers=panel.second,
+    )
     assert refused.status_code == 403
     after = client.get(view, headers=panel.admin).json()
     second_sheet = next(s for s in after["sheets"] if s["assessor"] == "second-assessor")
     v1 = next(s for s in second_sheet["scores"] if s["criterion"] == "V1")
     assert (v1["score"], v1["raw_score"], v1["amended"]) == (2, 1, True)
 
-    decision = client.post(f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/decisions",
-                           json={"candidate_id": second["id"], "outcome": "appoint", "reason": "Ranked first."},
-                           headers=panel.admin)
+    decision = client.post(
+        f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/decisions",
+        json={"candidate_id": second["id"], "outcome": "appoint", "reason": "Ranked first."},
+        headers=panel.admin,
+    )
     assert decision.status_code == 201, decision.text
-    csv_text = client.get(f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/results.csv",
-                          headers=panel.admin).text
+    csv_text = client.get(
+        f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/results.csv", headers=panel.admin
+    ).text
     assert csv_text.splitlines()[0].startswith("candidate_code,rank")
     assert "Candidate 1" not in csv_text
 
@@ -95,9 +111,11 @@ def test_candidate_data_protection(client, keys):
     panel = ready_panel(client, keys, org="NIAS")
     candidate = panel.candidates[0]
     score(client, panel, panel.lead, candidate, {"V1": 3, "V2": 3, "V3": 3, "V4": 3})
-    equality = client.put(f"/vacancies/{panel.vacancy['id']}/candidates/{candidate['id']}/equality",
-                          json={"community_background": "neither", "sex": "female"},
-                          headers=keys.headers("equality:write", org="NIAS"))
+    equality = client.put(
+        f"/vacancies/{panel.vacancy['id']}/candidates/{candidate['id']}/equality",
+        json={"community_background": "neither", "sex": "female"},
+        headers=keys.headers("equality:write", org="NIAS"),
+    )
     assert equality.status_code == 204
     url = f"/vacancies/{panel.vacancy['id']}/candidates/{candidate['id']}/subject-access"
     without = client.get(url, headers=panel.admin).json()
@@ -107,12 +125,32 @@ def test_candidate_data_protection(client, keys):
     assert export["personal_details"][0]["name"] == "Candidate 0"
     assert export["equality_monitoring"][0]["community_background"] == "neither"
     assert export["score_sheets"][0]["scores"]
-    erased = client.post(f"/vacancies/{panel.vacancy['id']}/candidates/{candidate['id']}/erasure",
-                         headers=panel.admin)
+    erased = client.post(f"/vacancies/{panel.vacancy['id']}/candidates/{candidate['id']}/erasure", headers=panel.admin)
     assert erased.status_code == 204
     export = client.get(url, headers=full).json()
     assert export["personal_details"] == [] and export["equality_monitoring"] == [] and export["evidence"] == []
     assert [s["score"] for s in export["score_sheets"][0]["scores"]] == [3, 3, 3, 3]
-    assert client.post(f"/vacancies/{panel.vacancy['id']}/candidates/{candidate['id']}/erasure",
-                       headers=panel.admin).status_code == 409
+    assert (
+        client.post(
+            f"/vacancies/{panel.vacancy['id']}/candidates/{candidate['id']}/erasure", headers=panel.admin
+        ).status_code
+        == 409
+    )
     _ = sheet_url, admin_headers
+
+
+def test_results_page_in_rank_order(client, keys):
+    panel = ready_panel(client, keys, org="NISCC", candidates=5)
+    for i, candidate in enumerate(panel.candidates):
+        level = 1 + i % 4
+        score(client, panel, panel.lead, candidate, {"V1": level, "V2": level, "V3": level, "V4": level})
+    url = f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/results"
+    seen, page = [], client.get(url, params={"limit": 2}, headers=panel.admin).json()
+    while True:
+        seen += [(r["rank"], r["candidate_code"]) for r in page["candidates"]]
+        if not page["next"]:
+            break
+        page = client.get(page["next"], headers=panel.admin).json()
+    everything = client.get(url, headers=panel.admin).json()["candidates"]
+    assert seen == [(r["rank"], r["candidate_code"]) for r in everything] and len(seen) == 5
+    assert [rank for rank, _ in seen] == sorted(rank for rank, _ in seen)

@@ -190,8 +190,9 @@ def test_unreadable_or_ragged_csv_is_a_named_problem_not_a_crash(client, keys):
 
 def test_an_admin_on_the_panel_is_as_blind_as_any_assessor(client, keys):
     panel = ready_panel(client, keys, org="NIPEC", lead="admin-who-scores")
-    both = keys.headers("recruitment:read", "recruitment:admin", "recruitment:score", org="NIPEC",
-                        subject="admin-who-scores")
+    both = keys.headers(
+        "recruitment:read", "recruitment:admin", "recruitment:score", org="NIPEC", subject="admin-who-scores"
+    )
     first, second = panel.candidates[0], panel.candidates[1]
     base = f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}"
     score(client, panel, panel.second, first, {"V1": 4, "V2": 4, "V3": 4, "V4": 4})

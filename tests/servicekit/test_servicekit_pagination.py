@@ -149,3 +149,14 @@ def test_bad_limit_is_422_naming_the_limit(sk_client, reader, limit):
     response = sk_client.get("/things", params={"limit": limit}, headers=reader)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "query.limit"
+
+
+def test_cursor_value_refuses_tampered_fields():
+    from servicekit.pagination import cursor_value
+    from servicekit.problems import ProblemError
+
+    assert cursor_value({"after": 3}, "after", int) == 3
+    for position in ({}, {"after": "3"}, {"after": True}, {"after": None}):
+        with pytest.raises(ProblemError) as refused:
+            cursor_value(position, "after", int)
+        assert refused.value.status == 422

@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from servicekit.auth import Principal, TokenVerifier
@@ -63,39 +63,101 @@ def fast_password_hashing(monkeypatch):
 
 def _version(vid: uuid.UUID, number: str, status: str) -> dict[str, Any]:
     return {
-        "id": str(vid), "framework_id": str(FRAMEWORK_ID), "version": number, "status": status,
-        "change_note": f"Change note of {number}", "content_hash": "ab" * 32 if status != "draft" else None,
-        "published_at": "2026-01-15T10:00:00Z" if status != "draft" else None, "deprecated_at": None,
-        "supersedes_id": None, "created_at": "2026-01-10T10:00:00Z",
+        "id": str(vid),
+        "framework_id": str(FRAMEWORK_ID),
+        "version": number,
+        "status": status,
+        "change_note": f"Change note of {number}",
+        "content_hash": "ab" * 32 if status != "draft" else None,
+        "published_at": "2026-01-15T10:00:00Z" if status != "draft" else None,
+        "deprecated_at": None,
+        "supersedes_id": None,
+        "created_at": "2026-01-10T10:00:00Z",
     }
 
 
 LEVELS = [
-    {"code": "essential", "position": 1, "title": "Essential", "description": "Some of the time",
-     "proficient_threshold": False},
-    {"code": "proficient", "position": 2, "title": "Proficient", "description": "Consistently",
-     "proficient_threshold": True},
-    {"code": "strong", "position": 3, "title": "Strong", "description": "Beyond their role",
-     "proficient_threshold": False},
-    {"code": "exemplary", "position": 4, "title": "Exemplary", "description": "A role model",
-     "proficient_threshold": False},
+    {
+        "code": "essential",
+        "position": 1,
+        "title": "Essential",
+        "description": "Some of the time",
+        "proficient_threshold": False,
+    },
+    {
+        "code": "proficient",
+        "position": 2,
+        "title": "Proficient",
+        "description": "Consistently",
+        "proficient_threshold": True,
+    },
+    {
+        "code": "strong",
+        "position": 3,
+        "title": "Strong",
+        "description": "Beyond their role",
+        "proficient_threshold": False,
+    },
+    {
+        "code": "exemplary",
+        "position": 4,
+        "title": "Exemplary",
+        "description": "A role model",
+        "proficient_threshold": False,
+    },
 ]
-SCALE = {"id": str(uuid.UUID(int=9)), "title": "Collective leadership proficiency", "description": None,
-         "levels": LEVELS}
+SCALE = {
+    "id": str(uuid.UUID(int=9)),
+    "title": "Collective leadership proficiency",
+    "description": None,
+    "levels": LEVELS,
+}
 
 ITEMS = [
-    {"identifier": str(C4), "type": "component", "code": "C4", "statement": "Compassionate leadership",
-     "description": "Attending, understanding, empathising and helping.", "audience": "all_staff",
-     "sequence": 0, "source": "Our Approach: Compassionate leadership", "parent": None},
-    {"identifier": str(C4_AS1), "type": "capability", "code": "C4.AS.1", "statement": "Listens with compassion",
-     "description": "Gives colleagues full attention.", "audience": "all_staff", "sequence": 0,
-     "source": "Our Approach: Compassionate leadership", "parent": str(C4)},
-    {"identifier": str(C4_TL1), "type": "capability", "code": "C4.TL.1",
-     "statement": "Creates psychological safety in the team", "description": "So people can speak up.",
-     "audience": "team_leaders", "sequence": 1, "source": None, "parent": str(C4)},
-    {"identifier": str(V4), "type": "value", "code": "V4", "statement": "Compassion",
-     "description": "We are sensitive, caring, respectful and understanding.", "audience": "all_staff",
-     "sequence": 1, "source": "HSC values", "parent": None},
+    {
+        "identifier": str(C4),
+        "type": "component",
+        "code": "C4",
+        "statement": "Compassionate leadership",
+        "description": "Attending, understanding, empathising and helping.",
+        "audience": "all_staff",
+        "sequence": 0,
+        "source": "Our Approach: Compassionate leadership",
+        "parent": None,
+    },
+    {
+        "identifier": str(C4_AS1),
+        "type": "capability",
+        "code": "C4.AS.1",
+        "statement": "Listens with compassion",
+        "description": "Gives colleagues full attention.",
+        "audience": "all_staff",
+        "sequence": 0,
+        "source": "Our Approach: Compassionate leadership",
+        "parent": str(C4),
+    },
+    {
+        "identifier": str(C4_TL1),
+        "type": "capability",
+        "code": "C4.TL.1",
+        "statement": "Creates psychological safety in the team",
+        "description": "So people can speak up.",
+        "audience": "team_leaders",
+        "sequence": 1,
+        "source": None,
+        "parent": str(C4),
+    },
+    {
+        "identifier": str(V4),
+        "type": "value",
+        "code": "V4",
+        "statement": "Compassion",
+        "description": "We are sensitive, caring, respectful and understanding.",
+        "audience": "all_staff",
+        "sequence": 1,
+        "source": "HSC values",
+        "parent": None,
+    },
 ]
 
 
@@ -123,8 +185,9 @@ class FakeFramework:
     principals: list[Principal] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.verifier = TokenVerifier(issuer="collective-local", audience="collective",
-                                      public_key_pem=self.keys.public_path.read_bytes())
+        self.verifier = TokenVerifier(
+            issuer="collective-local", audience="collective", public_key_pem=self.keys.public_path.read_bytes()
+        )
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -148,15 +211,26 @@ class FakeFramework:
 
     @staticmethod
     def _problem(status: int, detail: str) -> httpx.Response:
-        return httpx.Response(status, json={"type": "https://collective.hscni.net/problems/x", "title": "Problem",
-                                            "status": status, "detail": detail},
-                              headers={"content-type": "application/problem+json"})
+        return httpx.Response(
+            status,
+            json={
+                "type": "https://collective.hscni.net/problems/x",
+                "title": "Problem",
+                "status": status,
+                "detail": detail,
+            },
+            headers={"content-type": "application/problem+json"},
+        )
 
     def _framework(self) -> dict[str, Any]:
         return {
-            "id": str(FRAMEWORK_ID), "title": "HSC Collective Leadership Framework",
-            "description": "Capabilities, values and behaviours.", "publisher": "HSC Leadership Centre",
-            "subject": "Collective leadership", "language": "en", "owner_org": "BSO",
+            "id": str(FRAMEWORK_ID),
+            "title": "HSC Collective Leadership Framework",
+            "description": "Capabilities, values and behaviours.",
+            "publisher": "HSC Leadership Centre",
+            "subject": "Collective leadership",
+            "language": "en",
+            "owner_org": "BSO",
             "created_at": "2026-01-10T10:00:00Z",
             "latest_published": _version(V1_ID, "1.0.0", "published"),
             "versions": [_version(V1_ID, "1.0.0", "published"), _version(V2_ID, "1.1.0", "draft")],
@@ -176,17 +250,33 @@ class FakeFramework:
         vid, rest = match.group(1), match.group(2) or ""
         summary = versions[vid]
         if rest == "":
-            return httpx.Response(200, json={**summary, "framework": {"id": str(FRAMEWORK_ID),
-                                  "title": "HSC Collective Leadership Framework"}, "scale": SCALE,
-                                  "item_count": len(ITEMS)})
+            return httpx.Response(
+                200,
+                json={
+                    **summary,
+                    "framework": {"id": str(FRAMEWORK_ID), "title": "HSC Collective Leadership Framework"},
+                    "scale": SCALE,
+                    "item_count": len(ITEMS),
+                },
+            )
         if rest == "/tree":
             roots = [_node(item) for item in ITEMS if item["parent"] is None]
-            return httpx.Response(200, json={"version": summary, "framework": {"id": str(FRAMEWORK_ID),
-                                  "title": "HSC Collective Leadership Framework"}, "scale": SCALE, "items": roots})
+            return httpx.Response(
+                200,
+                json={
+                    "version": summary,
+                    "framework": {"id": str(FRAMEWORK_ID), "title": "HSC Collective Leadership Framework"},
+                    "scale": SCALE,
+                    "items": roots,
+                },
+            )
         if rest == "/items":
             q = (params.get("q") or "").lower()
-            found = [{**item, "version_id": vid} for item in ITEMS
-                     if q in (item["code"] + " " + item["statement"] + " " + (item["description"] or "")).lower()]
+            found = [
+                {**item, "version_id": vid}
+                for item in ITEMS
+                if q in (item["code"] + " " + item["statement"] + " " + (item["description"] or "")).lower()
+            ]
             return httpx.Response(200, json={"items": found, "next": None})
         item_match = re.fullmatch(r"/items/([^/]+)", rest)
         if item_match:
@@ -196,36 +286,74 @@ class FakeFramework:
                 return self._problem(404, "No item with that identifier.")
             descriptors = []
             if item["type"] in ("capability", "value"):
-                descriptors = [{"level": lv["code"], "level_title": lv["title"], "position": lv["position"],
-                                "proficient_threshold": lv["proficient_threshold"],
-                                "description": f"{lv['title']} descriptor of {item['code']}"}
-                               for lv in reversed(LEVELS)]
+                descriptors = [
+                    {
+                        "level": lv["code"],
+                        "level_title": lv["title"],
+                        "position": lv["position"],
+                        "proficient_threshold": lv["proficient_threshold"],
+                        "description": f"{lv['title']} descriptor of {item['code']}",
+                    }
+                    for lv in reversed(LEVELS)
+                ]
             parent = _ref(_by_id(item["parent"])) if item["parent"] else None
             children = [_ref(child) for child in ITEMS if child["parent"] == item["identifier"]]
             associations = []
             if item["identifier"] == str(C4_AS1):
-                associations = [{"id": str(uuid.UUID(int=77)), "type": "is_related_to", "direction": "outgoing",
-                                 "other": _ref(_by_id(str(V4)))}]
-            return httpx.Response(200, json={**item, "version_id": vid, "parent_item": parent,
-                                             "children": children, "descriptors": descriptors,
-                                             "associations": associations})
+                associations = [
+                    {
+                        "id": str(uuid.UUID(int=77)),
+                        "type": "is_related_to",
+                        "direction": "outgoing",
+                        "other": _ref(_by_id(str(V4))),
+                    }
+                ]
+            return httpx.Response(
+                200,
+                json={
+                    **item,
+                    "version_id": vid,
+                    "parent_item": parent,
+                    "children": children,
+                    "descriptors": descriptors,
+                    "associations": associations,
+                },
+            )
         if rest == "/diff":
             other = params.get("from")
             if other not in versions:
                 return self._problem(404, "No framework version with that identifier.")
-            return httpx.Response(200, json={
-                "from": versions[other], "to": summary,
-                "added": [_ref(ITEMS[2])], "removed": [],
-                "reworded": [{"item": _ref(ITEMS[1]), "changes": [
-                    {"field": "statement", "before": "Listens well", "after": "Listens with compassion"}]}],
-                "moved": [], "descriptors": [], "associations": [],
-            })
+            return httpx.Response(
+                200,
+                json={
+                    "from": versions[other],
+                    "to": summary,
+                    "added": [_ref(ITEMS[2])],
+                    "removed": [],
+                    "reworded": [
+                        {
+                            "item": _ref(ITEMS[1]),
+                            "changes": [
+                                {"field": "statement", "before": "Listens well", "after": "Listens with compassion"}
+                            ],
+                        }
+                    ],
+                    "moved": [],
+                    "descriptors": [],
+                    "associations": [],
+                },
+            )
         if rest == "/case":
             return httpx.Response(200, json={"CFDocument": {"identifier": str(FRAMEWORK_ID)}, "CFItems": []})
         if rest == "/csv":
-            return httpx.Response(200, text="identifier,code\nx,C4\n",
-                                  headers={"content-type": "text/csv; charset=utf-8",
-                                           "content-disposition": 'attachment; filename="framework-1.0.0.csv"'})
+            return httpx.Response(
+                200,
+                text="identifier,code\nx,C4\n",
+                headers={
+                    "content-type": "text/csv; charset=utf-8",
+                    "content-disposition": 'attachment; filename="framework-1.0.0.csv"',
+                },
+            )
         return self._problem(404, "Not found")
 
 
@@ -259,8 +387,9 @@ def database_from(template: str, directory: Path) -> Iterator[str]:
     try:
         with engine.begin() as connection:
             connection.execute(text("SET LOCAL session_replication_role = replica"))
-            connection.execute(text("TRUNCATE web_user, user_session, sign_in_throttle, audit_record "
-                                    "RESTART IDENTITY CASCADE"))
+            connection.execute(
+                text("TRUNCATE web_user, user_session, sign_in_throttle, audit_record RESTART IDENTITY CASCADE")
+            )
     finally:
         engine.dispose()
     yield template
@@ -269,9 +398,15 @@ def database_from(template: str, directory: Path) -> Iterator[str]:
 @pytest.fixture
 def settings(tmp_path, keys: Keys, migrated_template: str) -> Iterator[Settings]:
     with database_from(migrated_template, tmp_path) as url:
-        yield Settings(environment="test", database_url=url, keys_dir=keys.private_path.parent,
-                       framework_api_url=FRAMEWORK_URL, log_json=False, log_level="WARNING",
-                       migrate_on_startup=False)
+        yield Settings(
+            environment="test",
+            database_url=url,
+            keys_dir=keys.private_path.parent,
+            framework_api_url=FRAMEWORK_URL,
+            log_json=False,
+            log_level="WARNING",
+            migrate_on_startup=False,
+        )
 
 
 @pytest.fixture
@@ -311,31 +446,50 @@ def db(app) -> Iterator[Session]:
 
 @pytest.fixture
 def make_user(app) -> Callable[..., Any]:
-    def make(username: str, *, org: str = "BHSCT", roles: tuple[str, ...] = ("manager",),
-             password: str = PASSWORD, display_name: str | None = None):
+    def make(
+        username: str,
+        *,
+        org: str = "BHSCT",
+        roles: tuple[str, ...] = ("manager",),
+        password: str = PASSWORD,
+        display_name: str | None = None,
+    ):
         with Session(app.state.engine, expire_on_commit=False) as session:
             actor = Principal(subject="test", org=org, scopes=frozenset())
-            user, _ = service.create_user(session, actor, org, service.NewUser(
-                username=username, display_name=display_name or username.title(), roles=list(roles),
-                password=password))
+            user, _ = service.create_user(
+                session,
+                actor,
+                org,
+                service.NewUser(
+                    username=username,
+                    display_name=display_name or username.title(),
+                    roles=list(roles),
+                    password=password,
+                ),
+            )
             return user
+
     return make
 
 
 def sign_in(test_client: TestClient, username: str, password: str = PASSWORD, next_url: str = "/") -> httpx.Response:
     page = test_client.get("/sign-in")
-    return test_client.post("/sign-in", data={"username": username, "password": password, "next": next_url,
-                                              "csrf_token": csrf_from(page.text)})
+    return test_client.post(
+        "/sign-in",
+        data={"username": username, "password": password, "next": next_url, "csrf_token": csrf_from(page.text)},
+    )
 
 
 @pytest.fixture
 def signed_in(client: TestClient, make_user) -> Callable[..., TestClient]:
     """Create a user and sign the default client in as them."""
+
     def sign(username: str = "manager", **kwargs) -> TestClient:
         make_user(username, **kwargs)
         response = sign_in(client, username)
         assert response.status_code == 303, response.text
         return client
+
     return sign
 
 

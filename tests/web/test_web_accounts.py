@@ -97,8 +97,8 @@ def test_lockout_after_threshold_failures_even_with_the_right_password(client, m
 def test_lockout_message_is_the_same_for_a_username_that_does_not_exist(client, login, app, db):
     threshold = app.state.settings.lockout_threshold
     responses = [login(client, "ghost", "wrong-password") for _ in range(threshold + 1)]
-    assert [r.status_code for r in responses[:threshold - 1]] == [422] * (threshold - 1)
-    assert all(r.status_code == 429 and "temporarily locked" in r.text for r in responses[threshold - 1:])
+    assert [r.status_code for r in responses[: threshold - 1]] == [422] * (threshold - 1)
+    assert all(r.status_code == 429 and "temporarily locked" in r.text for r in responses[threshold - 1 :])
     throttle = db.exec(select(SignInThrottle).where(SignInThrottle.username == "ghost")).one()
     assert throttle.failed_count == threshold + 1  # attempts while locked still count
 
@@ -121,8 +121,14 @@ def test_lock_ends_after_lockout_minutes(client, make_user, login, app):
 
 def test_a_lock_whose_time_has_passed_in_the_database_is_over(client, make_user, login, db):
     make_user("alice")
-    db.add(SignInThrottle(username="alice", failed_count=9, last_failed_at=utcnow() - timedelta(hours=1),
-                          locked_until=utcnow() - timedelta(minutes=1)))
+    db.add(
+        SignInThrottle(
+            username="alice",
+            failed_count=9,
+            last_failed_at=utcnow() - timedelta(hours=1),
+            locked_until=utcnow() - timedelta(minutes=1),
+        )
+    )
     db.commit()
     assert login(client, "alice").status_code == 303
     assert db.exec(select(SignInThrottle)).first() is None  # success clears the count

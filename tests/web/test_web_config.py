@@ -41,8 +41,12 @@ def test_production_refuses_the_defaults():
 
 
 def test_production_with_real_settings():
-    settings = Settings(environment="production", database_url="postgresql://web@db/web",
-                        session_cookie_secure=True, keys_dir=Path("/run/secrets/keys"))
+    settings = Settings(
+        environment="production",
+        database_url="postgresql://web@db/web",
+        session_cookie_secure=True,
+        keys_dir=Path("/run/secrets/keys"),
+    )
     assert settings.session_cookie_secure
 
 
@@ -54,9 +58,16 @@ def test_secure_cookies_use_host_prefixed_names(tmp_path, keys, fake_framework):
     from web.main import create_app
 
     with fresh_database(tmp_path, "websecure") as url:
-        app = create_app(Settings(environment="test", database_url=url, keys_dir=keys.private_path.parent,
-                                  session_cookie_secure=True, framework_api_url="http://framework.test"),
-                         transports={"http://framework.test": httpx.MockTransport(fake_framework.handle)})
+        app = create_app(
+            Settings(
+                environment="test",
+                database_url=url,
+                keys_dir=keys.private_path.parent,
+                session_cookie_secure=True,
+                framework_api_url="http://framework.test",
+            ),
+            transports={"http://framework.test": httpx.MockTransport(fake_framework.handle)},
+        )
         with TestClient(app, base_url="https://testserver") as client:
             response = client.get("/sign-in")
         app.state.engine.dispose()

@@ -22,8 +22,8 @@ def ids():
     }
 
 
-I = ids()
-VERSION = f"/versions/{I['v1']}"
+ID = ids()
+VERSION = f"/versions/{ID['v1']}"
 
 
 @pytest.fixture
@@ -33,8 +33,15 @@ def reader(signed_in):
 
 def test_framework_pages_need_framework_read(signed_in):
     client = signed_in("equality", roles=("equality_officer",))
-    for url in ("/frameworks", f"/frameworks/{I['framework']}", VERSION, f"{VERSION}/search?q=x",
-                f"{VERSION}/items/{I['c4']}", f"{VERSION}/compare", f"{VERSION}/download.csv"):
+    for url in (
+        "/frameworks",
+        f"/frameworks/{ID['framework']}",
+        VERSION,
+        f"{VERSION}/search?q=x",
+        f"{VERSION}/items/{ID['c4']}",
+        f"{VERSION}/compare",
+        f"{VERSION}/download.csv",
+    ):
         assert client.get(url).status_code == 403, url
 
 
@@ -42,13 +49,13 @@ def test_frameworks_list_shows_versions_with_status_tags(reader):
     page = reader.get("/frameworks")
     assert page.status_code == 200
     assert "HSC Collective Leadership Framework" in page.text
-    assert f'href="/versions/{I["v1"]}">Version 1.0.0</a>' in page.text
+    assert f'href="/versions/{ID["v1"]}">Version 1.0.0</a>' in page.text
     assert '<strong class="nhsuk-tag nhsuk-tag--green">Published</strong>' in page.text
     assert '<strong class="nhsuk-tag nhsuk-tag--grey">Draft</strong>' in page.text
 
 
 def test_framework_page_lists_its_versions(reader):
-    page = reader.get(f"/frameworks/{I['framework']}")
+    page = reader.get(f"/frameworks/{ID['framework']}")
     assert page.status_code == 200
     assert "<h1>HSC Collective Leadership Framework</h1>" in page.text
     assert "Business Services Organisation" in page.text
@@ -65,8 +72,9 @@ def test_the_web_signs_a_token_for_the_user_that_framework_api_verifies(reader, 
     request = fake_framework.requests[-1]
     assert request.headers["X-Request-ID"] == request_id
     token = request.headers["Authorization"].removeprefix("Bearer ")
-    verifier = TokenVerifier(issuer="collective-local", audience="collective",
-                             public_key_pem=keys.public_path.read_bytes())
+    verifier = TokenVerifier(
+        issuer="collective-local", audience="collective", public_key_pem=keys.public_path.read_bytes()
+    )
     principal = verifier.verify(token)
     user = db.exec(select(User).where(User.username == "reader")).one()
     assert principal.subject == str(user.uid)
@@ -82,7 +90,7 @@ def test_version_page_shows_the_tree_as_nested_details_with_type_tags(reader):
     assert "Version 1.0.0" in text
     assert '<details class="collective-tree__details">' in text
     assert "Component</strong>" in text and "Capability</strong>" in text
-    assert f'href="{VERSION}/items/{I["c4tl1"]}"' in text
+    assert f'href="{VERSION}/items/{ID["c4tl1"]}"' in text
     assert "All 4 items." in text
     assert f'href="{VERSION}/download.json"' in text and f'href="{VERSION}/download.csv"' in text
     assert f'href="{VERSION}/compare"' in text
@@ -128,13 +136,14 @@ def test_search_with_htmx_renders_only_the_results_fragment(reader):
     text = fragment.text
     assert "<html" not in text and "<header" not in text and "<h1" not in text
     assert "3 items match “compassion”" in text
-    assert f'href="{VERSION}/items/{I["c4as1"]}"' in text
+    assert f'href="{VERSION}/items/{ID["c4as1"]}"' in text
     assert "HX-Request" in fragment.headers["Vary"]
 
 
 def test_history_restore_gets_the_whole_page(reader):
-    page = reader.get(f"{VERSION}/search?q=compassion",
-                      headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    page = reader.get(
+        f"{VERSION}/search?q=compassion", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
     assert "<html" in page.text
 
 
@@ -146,56 +155,61 @@ def test_search_with_no_match_and_with_nothing_typed(reader):
 
 
 def test_search_results_escape_what_was_typed(reader):
-    response = reader.get(f"{VERSION}/search", params={"q": "<script>alert(1)</script>"},
-                          headers={"HX-Request": "true"})
+    response = reader.get(
+        f"{VERSION}/search", params={"q": "<script>alert(1)</script>"}, headers={"HX-Request": "true"}
+    )
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;script&gt;" in response.text
 
 
 def test_item_page_shows_descriptors_by_level_with_the_threshold_marked(reader):
-    page = reader.get(f"{VERSION}/items/{I['c4as1']}")
+    page = reader.get(f"{VERSION}/items/{ID['c4as1']}")
     assert page.status_code == 200
     text = page.text
     assert "<h1>Listens with compassion</h1>" in text
     assert "Gives colleagues full attention." in text
     assert "Our Approach: Compassionate leadership" in text
     # Levels in order of position, whatever order the service sent them in.
-    positions = [text.index(f"{title} descriptor of C4.AS.1") for title in
-                 ("Essential", "Proficient", "Strong", "Exemplary")]
+    positions = [
+        text.index(f"{title} descriptor of C4.AS.1") for title in ("Essential", "Proficient", "Strong", "Exemplary")
+    ]
     assert positions == sorted(positions)
     threshold_row = text.split("collective-descriptors__threshold")[1].split("</tr>")[0]
     assert "Proficient" in threshold_row and "Expected standard" in threshold_row
     assert text.count("Expected standard</strong>") == 1
     # Parent and associations as links.
-    assert f'href="{VERSION}/items/{I["c4"]}"' in text
-    assert f'href="{VERSION}/items/{I["v4"]}"' in text and "Is related to" in text
+    assert f'href="{VERSION}/items/{ID["c4"]}"' in text
+    assert f'href="{VERSION}/items/{ID["v4"]}"' in text and "Is related to" in text
 
 
 def test_item_page_of_a_component_links_its_children(reader):
-    page = reader.get(f"{VERSION}/items/{I['c4']}")
+    page = reader.get(f"{VERSION}/items/{ID['c4']}")
     assert "Made up of" in page.text
-    assert f'href="{VERSION}/items/{I["c4tl1"]}"' in page.text
+    assert f'href="{VERSION}/items/{ID["c4tl1"]}"' in page.text
     assert "What it looks like at each level" not in page.text
 
 
 def test_compare_offers_the_other_versions_and_shows_the_diff(reader):
     form = reader.get(f"{VERSION}/compare")
     assert form.status_code == 200
-    assert f'<option value="{I["v2"]}">Version 1.1.0 (draft)</option>' in form.text
-    assert f'<option value="{I["v1"]}"' not in form.text
-    page = reader.get(f"{VERSION}/compare?from={I['v2']}")
+    assert f'<option value="{ID["v2"]}">Version 1.1.0 (draft)</option>' in form.text
+    assert f'<option value="{ID["v1"]}"' not in form.text
+    page = reader.get(f"{VERSION}/compare?from={ID['v2']}")
     assert page.status_code == 200
     text = page.text
-    assert "Changes from version 1.1.0 to version 1.0.0" in text
+    assert "Changes from version 1.0.0 to version 1.1.0" in text  # earlier to later, whichever page
     assert "<h3>Added</h3>" in text and "C4.TL.1" in text
     assert "<h3>Reworded</h3>" in text and "Listens well" in text and "Listens with compassion" in text
 
 
-@pytest.mark.parametrize("chosen, message", [
-    ("not-a-uuid", "Choose a version to compare with"),
-    (I["v1"], "Choose a different version from the one you are comparing"),
-    (str(uuid.uuid4()), "Choose a version of this framework to compare with"),
-])
+@pytest.mark.parametrize(
+    "chosen, message",
+    [
+        ("not-a-uuid", "Choose a version to compare with"),
+        (ID["v1"], "Choose a different version from the one you are comparing"),
+        (str(uuid.uuid4()), "Choose a version of this framework to compare with"),
+    ],
+)
 def test_compare_explains_a_wrong_choice_next_to_the_field(reader, chosen, message):
     page = reader.get(f"{VERSION}/compare", params={"from": chosen})
     assert page.status_code == 422
@@ -207,9 +221,10 @@ def test_downloads_proxy_the_exports_with_a_filename(reader):
     case = reader.get(f"{VERSION}/download.json")
     assert case.status_code == 200
     assert case.headers["content-type"] == "application/json"
-    assert case.headers["content-disposition"] == \
-        'attachment; filename="hsc-collective-leadership-framework-1.0.0.json"'
-    assert case.json()["CFDocument"]["identifier"] == I["framework"]
+    assert (
+        case.headers["content-disposition"] == 'attachment; filename="hsc-collective-leadership-framework-1.0.0.json"'
+    )
+    assert case.json()["CFDocument"]["identifier"] == ID["framework"]
     csv = reader.get(f"{VERSION}/download.csv")
     assert csv.status_code == 200
     assert csv.headers["content-type"].startswith("text/csv")
@@ -218,8 +233,12 @@ def test_downloads_proxy_the_exports_with_a_filename(reader):
 
 
 def test_a_404_from_framework_api_is_the_webs_404_page(reader):
-    for url in (f"/versions/{uuid.uuid4()}", f"{VERSION}/items/{uuid.uuid4()}", f"/versions/{uuid.uuid4()}/search?q=a",
-                f"/versions/{uuid.uuid4()}/download.json"):
+    for url in (
+        f"/versions/{uuid.uuid4()}",
+        f"{VERSION}/items/{uuid.uuid4()}",
+        f"/versions/{uuid.uuid4()}/search?q=a",
+        f"/versions/{uuid.uuid4()}/download.json",
+    ):
         response = reader.get(url)
         assert response.status_code == 404, url
         assert "Page not found" in response.text
@@ -232,9 +251,16 @@ def test_a_malformed_identifier_is_a_404_page(reader):
 
 
 UNAVAILABLE = "The framework service is not available just now"
-PAGES = ["/frameworks", f"/frameworks/{I['framework']}", VERSION, f"{VERSION}?audience=team_leaders",
-         f"{VERSION}/search?q=compassion", f"{VERSION}/items/{I['c4as1']}", f"{VERSION}/compare",
-         f"{VERSION}/compare?from={I['v2']}"]
+PAGES = [
+    "/frameworks",
+    f"/frameworks/{ID['framework']}",
+    VERSION,
+    f"{VERSION}?audience=team_leaders",
+    f"{VERSION}/search?q=compassion",
+    f"{VERSION}/items/{ID['c4as1']}",
+    f"{VERSION}/compare",
+    f"{VERSION}/compare?from={ID['v2']}",
+]
 
 
 @pytest.mark.parametrize("failure", ["connect", "timeout", 500])

@@ -15,8 +15,16 @@ from web.accounts.roles import ROLE_SCOPES, Role, parse_roles, scopes_for, servi
 from web.clients.base import TokenSigner
 from web.navigation import NAVIGATION, NavEntry, visible_entries
 
-ALL_SERVICE_SCOPES = {"framework:read", "framework:write", "recruitment:read", "recruitment:admin",
-                      "recruitment:score", "equality:read", "monitoring:read", "monitoring:write"}
+ALL_SERVICE_SCOPES = {
+    "framework:read",
+    "framework:write",
+    "recruitment:read",
+    "recruitment:admin",
+    "recruitment:score",
+    "equality:read",
+    "monitoring:read",
+    "monitoring:write",
+}
 
 
 def test_each_role_grants_exactly_its_scopes():
@@ -30,8 +38,12 @@ def test_each_role_grants_exactly_its_scopes():
 
 
 def test_scopes_of_several_roles_are_their_union_and_unknown_roles_grant_nothing():
-    assert scopes_for(["manager", "assessor"]) == {"framework:read", "monitoring:read", "recruitment:read",
-                                                   "recruitment:score"}
+    assert scopes_for(["manager", "assessor"]) == {
+        "framework:read",
+        "monitoring:read",
+        "recruitment:read",
+        "recruitment:score",
+    }
     assert scopes_for(["superuser"]) == frozenset()
     assert parse_roles(["assessor", "nonsense", "admin"]) == [Role.admin, Role.assessor]
 
@@ -42,8 +54,24 @@ def test_web_only_scopes_never_go_to_a_service():
 
 
 def test_organisations_are_the_hsc_bodies_with_full_names():
-    assert list(ORGANISATIONS) == ["DOH", "SPPG", "PHA", "BSO", "BHSCT", "NHSCT", "SEHSCT", "SHSCT", "WHSCT",
-                                   "NIAS", "NIMDTA", "RQIA", "NIPEC", "NISCC", "NIBTS", "PCC"]
+    assert list(ORGANISATIONS) == [
+        "DOH",
+        "SPPG",
+        "PHA",
+        "BSO",
+        "BHSCT",
+        "NHSCT",
+        "SEHSCT",
+        "SHSCT",
+        "WHSCT",
+        "NIAS",
+        "NIMDTA",
+        "RQIA",
+        "NIPEC",
+        "NISCC",
+        "NIBTS",
+        "PCC",
+    ]
     assert ORGANISATIONS["BHSCT"] == "Belfast Health and Social Care Trust"
     assert ORGANISATIONS["PCC"] == "Patient and Client Council"
 
@@ -51,10 +79,12 @@ def test_organisations_are_the_hsc_bodies_with_full_names():
 def test_signed_token_verifies_and_carries_org_scopes_and_name(keys):
     subject = str(uuid.uuid4())
     signer = TokenSigner(keys.private_pem, ttl_seconds=120)
-    principal = Principal(subject=subject, org="SHSCT", scopes=service_scopes_for(["assessor", "manager"]),
-                          name="Carol Corr")
-    verifier = TokenVerifier(issuer="collective-local", audience="collective",
-                             public_key_pem=keys.public_path.read_bytes())
+    principal = Principal(
+        subject=subject, org="SHSCT", scopes=service_scopes_for(["assessor", "manager"]), name="Carol Corr"
+    )
+    verifier = TokenVerifier(
+        issuer="collective-local", audience="collective", public_key_pem=keys.public_path.read_bytes()
+    )
     verified = verifier.verify(signer.sign(principal))
     assert verified.subject == subject
     assert verified.org == "SHSCT"
@@ -72,9 +102,11 @@ def test_signed_token_is_short_lived(keys):
     assert abs(claims["iat"] - time.time()) < 5
 
     expired = TokenSigner(keys.private_pem, ttl_seconds=-3600).sign(
-        Principal(subject="s", org="BSO", scopes=frozenset()))
-    verifier = TokenVerifier(issuer="collective-local", audience="collective",
-                             public_key_pem=keys.public_path.read_bytes())
+        Principal(subject="s", org="BSO", scopes=frozenset())
+    )
+    verifier = TokenVerifier(
+        issuer="collective-local", audience="collective", public_key_pem=keys.public_path.read_bytes()
+    )
     with pytest.raises(ProblemError):
         verifier.verify(expired)
 
@@ -87,7 +119,8 @@ def test_navigation_shows_only_what_the_scopes_allow():
     # A later service plugs in with one entry.
     recruitment = NavEntry("Recruitment", "/recruitment", frozenset({"recruitment:read"}), "Vacancies")
     assert [e.label for e in visible_entries(scopes_for(["equality_officer"]), (*NAVIGATION, recruitment))] == [
-        "Recruitment"]
+        "Recruitment"
+    ]
 
 
 def test_passwords_are_hashed_with_argon2id_at_a_real_cost():

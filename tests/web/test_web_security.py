@@ -38,8 +38,10 @@ def test_another_sessions_token_is_refused(signed_in, make_client, make_user, lo
     bob = make_client()
     login(bob, "bob")
     bobs_token = _csrf(bob.get("/").text)
-    response = alice.post("/admin/users", data={"csrf_token": bobs_token, "username": "carol",
-                                               "display_name": "Carol", "roles": ["manager"]})
+    response = alice.post(
+        "/admin/users",
+        data={"csrf_token": bobs_token, "username": "carol", "display_name": "Carol", "roles": ["manager"]},
+    )
     assert response.status_code == 403
 
 
@@ -56,7 +58,7 @@ def test_htmx_is_given_the_token_on_the_body(signed_in):
     page = client.get("/").text
     token = _csrf(page)
     # htmx 4 inherits only attributes marked :inherited.
-    assert f"hx-headers:inherited='{{\"X-CSRF-Token\": \"{token}\"}}'" in page
+    assert f'hx-headers:inherited=\'{{"X-CSRF-Token": "{token}"}}\'' in page
 
 
 def test_every_form_that_posts_carries_the_token(signed_in, make_user):
@@ -71,8 +73,9 @@ def test_every_form_that_posts_carries_the_token(signed_in, make_user):
             assert 'name="csrf_token"' in form.split("</form>")[0], (url, form[:200])
 
 
-@pytest.mark.parametrize("path", ["/sign-in", "/", "/frameworks", "/static/app.css", "/livez",
-                                  "/vendor/htmx/htmx.min.js", "/no-such-page"])
+@pytest.mark.parametrize(
+    "path", ["/sign-in", "/", "/frameworks", "/static/app.css", "/livez", "/vendor/htmx/htmx.min.js", "/no-such-page"]
+)
 def test_security_headers_on_every_response(client, path):
     response = client.get(path)
     headers = response.headers
@@ -100,7 +103,7 @@ def test_layout_has_skip_link_landmarks_and_no_inline_script_or_style(signed_in)
     assert 'id="maincontent"' in page and "<main" in page
     assert '<html lang="en"' in page
     assert "<script>" not in page and "<style" not in page and " style=" not in page
-    assert 'content=\'{"includeIndicatorCSS": false}\'' in page
+    assert "content='{\"includeIndicatorCSS\": false}'" in page
     assert "NHS" not in page.split("<main")[0].replace("nhsuk", "")  # no NHS logo or name in the header
     assert "HSC Northern Ireland" in page
 
@@ -134,3 +137,11 @@ def test_a_server_error_is_a_page_with_the_security_headers(app, signed_in, monk
     assert "secret detail" not in response.text and "Traceback" not in response.text
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_static_files_are_compressed_but_pages_are_not(signed_in):
+    client = signed_in("alice")
+    css = client.get("/vendor/nhsuk/nhsuk-frontend.min.css", headers={"Accept-Encoding": "gzip"})
+    assert css.headers.get("content-encoding") == "gzip"
+    page = client.get("/frameworks", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in page.headers

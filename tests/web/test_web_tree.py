@@ -14,13 +14,17 @@ AUDIENCES = ["all_staff", "team_leaders", "senior_system_leaders"]
 
 
 def node(code: str, audience: str = "all_staff", children=(), kind: str = "capability") -> ItemNode:
-    return ItemNode(identifier=uuid.uuid4(), type=kind, code=code, statement=code, audience=audience,
-                    children=list(children))
+    return ItemNode(
+        identifier=uuid.uuid4(), type=kind, code=code, statement=code, audience=audience, children=list(children)
+    )
 
 
 TREE = [
-    node("C1", kind="component", children=[node("C1.AS.1"), node("C1.TL.1", "team_leaders"),
-                                           node("C1.SL.1", "senior_system_leaders")]),
+    node(
+        "C1",
+        kind="component",
+        children=[node("C1.AS.1"), node("C1.TL.1", "team_leaders"), node("C1.SL.1", "senior_system_leaders")],
+    ),
     node("V1", kind="value", children=[node("V1.B1", kind="behaviour")]),
 ]
 
@@ -45,8 +49,9 @@ def test_types_in_order_first_met():
 
 trees = st.recursive(
     st.builds(lambda a: node("x", a), st.sampled_from(AUDIENCES)),
-    lambda children: st.builds(lambda a, kids: node("x", a, kids), st.sampled_from(AUDIENCES),
-                               st.lists(children, max_size=3)),
+    lambda children: st.builds(
+        lambda a, kids: node("x", a, kids), st.sampled_from(AUDIENCES), st.lists(children, max_size=3)
+    ),
     max_leaves=15,
 )
 
@@ -60,7 +65,8 @@ def test_filtering_keeps_exactly_the_items_of_the_audience(forest, audience):
     assert matching(filtered) == matching(forest)
 
     def leaves_match(nodes):
-        return all((n.children and leaves_match(n.children)) or (not n.children and n.audience == audience)
-                   for n in nodes)
+        return all(
+            (n.children and leaves_match(n.children)) or (not n.children and n.audience == audience) for n in nodes
+        )
 
     assert leaves_match(filtered)  # nothing is kept that leads to no item of the audience

@@ -16,7 +16,7 @@ from web.config import Settings
 
 app = typer.Typer(help="Collective's web shell.", no_args_is_help=True)
 
-PASSWORD_ENV = "COLLECTIVE_ADMIN_PASSWORD"
+PASSWORD_ENV = "COLLECTIVE_ADMIN_PASSWORD"  # noqa: S105  (the name of a variable, not a password)
 
 
 @app.command()
@@ -46,8 +46,9 @@ def create_admin(
     engine = make_engine(settings.database_url)
     try:
         with Session(engine, expire_on_commit=False) as session:
-            user, generated = service.ensure_admin(session, username=username, org=org,
-                                                   display_name=display_name, password=password)
+            user, generated = service.ensure_admin(
+                session, username=username, org=org, display_name=display_name, password=password
+            )
     except service.InvalidInput as exc:
         for field, message in exc.errors.items():
             typer.echo(f"{field}: {message}", err=True)
@@ -72,5 +73,4 @@ def serve(
     """Serve the web with uvicorn."""
     import uvicorn
 
-    uvicorn.run("web.main:create_app", factory=True, host=host, port=port, access_log=False,
-                proxy_headers=True)
+    uvicorn.run("web.main:create_app", factory=True, host=host, port=port, access_log=False, proxy_headers=True)

@@ -53,10 +53,7 @@ def sign_in_url(request: Request) -> str:
 
 
 async def _sign_in_required(request: Request, exc: Exception) -> Response:
-    if request.method in ("GET", "HEAD"):
-        url = sign_in_url(request)
-    else:
-        url = "/sign-in"
+    url = sign_in_url(request) if request.method in ("GET", "HEAD") else "/sign-in"
     if is_htmx(request):
         return Response(status_code=200, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
@@ -64,8 +61,9 @@ async def _sign_in_required(request: Request, exc: Exception) -> Response:
 
 async def _not_permitted(request: Request, exc: Exception) -> Response:
     _identify(request)
-    return render(request, "errors/forbidden.html", {"page_title": "You do not have access to this page"},
-                  status_code=403)
+    return render(
+        request, "errors/forbidden.html", {"page_title": "You do not have access to this page"}, status_code=403
+    )
 
 
 async def _csrf_refused(request: Request, exc: Exception) -> Response:
@@ -81,9 +79,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 403:
         return await _not_permitted(request, exc)
     headers = getattr(exc, "headers", None)
-    return render(request, "errors/error.html",
-                  {"page_title": "Sorry, that did not work", "status": exc.status_code},
-                  status_code=exc.status_code, headers=headers)
+    return render(
+        request,
+        "errors/error.html",
+        {"page_title": "Sorry, that did not work", "status": exc.status_code},
+        status_code=exc.status_code,
+        headers=headers,
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -92,8 +94,9 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
         # /versions/not-a-uuid is simply a page that does not exist.
         return render(request, "errors/not_found.html", {"page_title": "Page not found"}, status_code=404)
-    return render(request, "errors/error.html",
-                  {"page_title": "Sorry, that did not work", "status": 400}, status_code=400)
+    return render(
+        request, "errors/error.html", {"page_title": "Sorry, that did not work", "status": 400}, status_code=400
+    )
 
 
 async def _unhandled(request: Request, exc: Exception) -> Response:
@@ -101,9 +104,13 @@ async def _unhandled(request: Request, exc: Exception) -> Response:
     _identify(request)
     # Rendered outside the middleware stack (Starlette's ServerErrorMiddleware), so the security
     # headers are added here.
-    return render(request, "errors/error.html",
-                  {"page_title": "Sorry, there is a problem with the service", "status": 500}, status_code=500,
-                  headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
+    return render(
+        request,
+        "errors/error.html",
+        {"page_title": "Sorry, there is a problem with the service", "status": 500},
+        status_code=500,
+        headers={**SECURITY_HEADERS, "Cache-Control": "no-store"},
+    )
 
 
 def install_error_pages(app: FastAPI) -> None:

@@ -15,8 +15,12 @@ router = APIRouter()
 
 @router.get("/", include_in_schema=False)
 def home(request: Request, identity: CurrentIdentity) -> Response:
-    return render(request, "home.html", {
-        "page_title": "Collective",
-        "entries": visible_entries(identity.scopes),
-        "roles": [ROLE_LABELS[role][0] for role in parse_roles(identity.user.roles)],
-    })
+    return render(
+        request,
+        "home.html",
+        {
+            "page_title": "Collective",
+            "entries": visible_entries(identity.scopes),
+            "roles": [ROLE_LABELS[role][0] for role in parse_roles(identity.user.roles)],
+        },
+    )

@@ -6,7 +6,6 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import Depends, FastAPI
-from fastapi.middleware.gzip import GZipMiddleware
 
 from servicekit.db import make_engine
 from servicekit.keys import PRIVATE_NAME, ensure_keys
@@ -19,14 +18,15 @@ from servicekit.observability import (
 )
 from web import db
 from web.accounts.auth import csrf_protect
-from web.assets import mount_assets
 from web.accounts.routes import router as accounts_router
+from web.assets import mount_assets
 from web.clients.base import TokenSigner
 from web.config import Settings
 from web.errors import install_error_pages
 from web.frameworks.routes import router as frameworks_router
 from web.home import router as home_router
-from web.security import SecurityHeadersMiddleware
+from web.security import SecurityHeadersMiddleware, StaticGZipMiddleware
+
 
 def load_signing_key(settings: Settings) -> bytes:
     """The Ed25519 key the web signs its users' tokens with; made on first run outside production."""
@@ -39,8 +39,9 @@ def load_signing_key(settings: Settings) -> bytes:
     return path.read_bytes()
 
 
-def create_app(settings: Settings | None = None,
-               transports: dict[str, httpx.AsyncBaseTransport] | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, transports: dict[str, httpx.AsyncBaseTransport] | None = None
+) -> FastAPI:
     """`transports` maps a service's base URL (e.g. "http://localhost:8001") to the transport that
     reaches it; tests use it to route framework-api to an in-process app or a mock."""
     settings = settings or Settings()
@@ -48,12 +49,19 @@ def create_app(settings: Settings | None = None,
     if settings.migrate_on_startup:
         db.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
-    signer = TokenSigner(load_signing_key(settings), issuer=settings.jwt_issuer, audience=settings.jwt_audience,
-                         ttl_seconds=settings.token_ttl_seconds)
+    signer = TokenSigner(
+        load_signing_key(settings),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl_seconds=settings.token_ttl_seconds,
+    )
 
     def make_http_client() -> httpx.AsyncClient:
-        return httpx.AsyncClient(timeout=httpx.Timeout(settings.service_timeout_seconds),
-                                 mounts=dict(transports or {}), follow_redirects=False)
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.service_timeout_seconds),
+            mounts=dict(transports or {}),
+            follow_redirects=False,
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -63,8 +71,14 @@ def create_app(settings: Settings | None = None,
             app.state.http = None
         engine.dispose()
 
-    app = FastAPI(title="Collective", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None,
-                  dependencies=[Depends(csrf_protect)])
+    app = FastAPI(
+        title="Collective",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(csrf_protect)],
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.signer = signer
@@ -79,7 +93,7 @@ def create_app(settings: Settings | None = None,
     mount_assets(app, settings.node_modules_dir)
     install_metrics(app)
     # Outermost last: request id first, so the access log carries it.
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(StaticGZipMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.session_cookie_secure)
     app.add_middleware(AccessLogMiddleware, service="web")
     install_request_id(app)

@@ -23,13 +23,21 @@ class NavEntry:
 
 
 NAVIGATION: tuple[NavEntry, ...] = (
-    NavEntry("Framework", "/frameworks", frozenset({"framework:read"}),
-             "Browse the HSC Collective Leadership Framework: its values, behaviours and capabilities "
-             "for every level, with what each looks like from essential to exemplary."),
+    NavEntry(
+        "Framework",
+        "/frameworks",
+        frozenset({"framework:read"}),
+        "Browse the HSC Collective Leadership Framework: its values, behaviours and capabilities "
+        "for every level, with what each looks like from essential to exemplary.",
+    ),
     # NavEntry("Recruitment", "/recruitment", frozenset({"recruitment:read"}), "Values-based recruitment."),
     # NavEntry("Monitoring", "/monitoring", frozenset({"monitoring:read"}), "Outcome monitoring."),
-    NavEntry("Users", "/admin/users", frozenset({"users:admin"}),
-             "Add the people of your organisation, give them roles, and unlock or deactivate accounts."),
+    NavEntry(
+        "Users",
+        "/admin/users",
+        frozenset({"users:admin"}),
+        "Add the people of your organisation, give them roles, and unlock or deactivate accounts.",
+    ),
 )
 
 

@@ -34,18 +34,30 @@ def notice_for(exc: Exception) -> Notice:
     service = getattr(exc, "service", "service")
     name = SERVICE_NAMES.get(service, f"{service} service")
     if isinstance(exc, ServiceUnavailable):
-        return Notice("unavailable", service, f"The {name} is not available just now",
-                      "Try again in a few minutes. The rest of Collective still works.")
+        return Notice(
+            "unavailable",
+            service,
+            f"The {name} is not available just now",
+            "Try again in a few minutes. The rest of Collective still works.",
+        )
     if isinstance(exc, ServiceRefused) and exc.status == 401:
-        return Notice("unauthenticated", service, f"The {name} could not confirm who you are",
-                      "Sign out and sign in again. If this keeps happening, tell your administrator.")
+        return Notice(
+            "unauthenticated",
+            service,
+            f"The {name} could not confirm who you are",
+            "Sign out and sign in again. If this keeps happening, tell your administrator.",
+        )
     if isinstance(exc, ServiceRefused):
-        return Notice("refused", service, f"The {name} did not allow this",
-                      "Your roles do not give you access to this. Ask an administrator of your "
-                      "organisation if you need it.")
+        return Notice(
+            "refused",
+            service,
+            f"The {name} did not allow this",
+            "Your roles do not give you access to this. Ask an administrator of your organisation if you need it.",
+        )
     assert isinstance(exc, ServiceError)
-    return Notice("error", service, f"The {name} could not answer this request",
-                  exc.detail or "Check the address and try again.")
+    return Notice(
+        "error", service, f"The {name} could not answer this request", exc.detail or "Check the address and try again."
+    )
 
 
 async def gather(*calls: Awaitable[Any]) -> tuple[list[Any], Notice | None]:

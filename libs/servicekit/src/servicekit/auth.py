@@ -103,8 +103,11 @@ class TokenVerifier:
         if settings.jwks_url is None or not local_issuer or settings.jwt_public_key_path is None:
             return verifier
         # Production with an OIDC provider, plus the web's own signed user tokens under their issuer.
-        local = cls(issuer=local_issuer, audience=settings.jwt_audience,
-                    public_key_pem=Path(settings.jwt_public_key_path).read_bytes())
+        local = cls(
+            issuer=local_issuer,
+            audience=settings.jwt_audience,
+            public_key_pem=Path(settings.jwt_public_key_path).read_bytes(),
+        )
         return IssuerRouter([verifier, local])
 
     def verify(self, token: str) -> Principal:

@@ -41,6 +41,14 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     return value
 
 
+def cursor_value(position: dict[str, Any], key: str, kind: type) -> Any:
+    """One field of a decoded cursor, of the expected type; a tampered cursor is a 422, never a 500."""
+    value = position.get(key)
+    if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
+        raise _bad_cursor()
+    return value
+
+
 def _bad_cursor() -> ProblemError:
     return ProblemError(
         422,

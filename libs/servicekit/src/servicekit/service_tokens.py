@@ -60,8 +60,14 @@ class ServiceTokenProvider:
         if self.private_key_path is not None:
             now = time.time()
             token = issue_token(
-                self.private_key_path.read_bytes(), subject=self.subject, org=org, scopes=self.scopes,
-                ttl_seconds=self.ttl, issuer=self.issuer, audience=self.audience, now=now,
+                self.private_key_path.read_bytes(),
+                subject=self.subject,
+                org=org,
+                scopes=self.scopes,
+                ttl_seconds=self.ttl,
+                issuer=self.issuer,
+                audience=self.audience,
+                now=now,
             )
             return token, now + self.ttl
         response = httpx.post(

@@ -40,14 +40,17 @@ class Identity:
     @property
     def principal(self) -> Principal:
         """The user as the actor of audit records (all scopes, web-only ones included)."""
-        return Principal(subject=str(self.user.uid), org=self.user.org, scopes=self.scopes,
-                         name=self.user.display_name)
+        return Principal(subject=str(self.user.uid), org=self.user.org, scopes=self.scopes, name=self.user.display_name)
 
     @property
     def service_principal(self) -> Principal:
         """The user as the subject of a token for a service (scopes the services know)."""
-        return Principal(subject=str(self.user.uid), org=self.user.org,
-                         scopes=service_scopes_for(self.user.roles), name=self.user.display_name)
+        return Principal(
+            subject=str(self.user.uid),
+            org=self.user.org,
+            scopes=service_scopes_for(self.user.roles),
+            name=self.user.display_name,
+        )
 
 
 def cookie_names(request: Request) -> tuple[str, str]:
@@ -133,5 +136,12 @@ def new_signin_token(request: Request) -> str | None:
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str, *, max_age: int) -> None:
-    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="lax",
-                        secure=request.app.state.settings.session_cookie_secure)
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.session_cookie_secure,
+    )

@@ -43,8 +43,9 @@ class UserSession(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)
-    user_id: int = Field(sa_column=Column(Integer, ForeignKey("web_user.id", ondelete="CASCADE"),
-                                          nullable=False, index=True))
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("web_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
     csrf_token: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime = Field(index=True)

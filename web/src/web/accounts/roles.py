@@ -18,12 +18,18 @@ class Role(StrEnum):
 # Scopes that only the web checks; they never go into a token for a service.
 WEB_ONLY_SCOPES = frozenset({"users:admin"})
 
-SERVICE_SCOPES = frozenset({
-    "framework:read", "framework:write",
-    "recruitment:read", "recruitment:admin", "recruitment:score",
-    "equality:read",
-    "monitoring:read", "monitoring:write",
-})
+SERVICE_SCOPES = frozenset(
+    {
+        "framework:read",
+        "framework:write",
+        "recruitment:read",
+        "recruitment:admin",
+        "recruitment:score",
+        "equality:read",
+        "monitoring:read",
+        "monitoring:write",
+    }
+)
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.admin: SERVICE_SCOPES | WEB_ONLY_SCOPES,

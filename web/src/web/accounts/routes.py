@@ -24,11 +24,15 @@ from web.pages import render
 
 router = APIRouter()
 
-LOCKED_MESSAGE = ("This account is temporarily locked because of too many failed sign-in attempts. "
-                  "Try again in {minutes} minutes, or ask an administrator of your organisation to unlock it.")
+LOCKED_MESSAGE = (
+    "This account is temporarily locked because of too many failed sign-in attempts. "
+    "Try again in {minutes} minutes, or ask an administrator of your organisation to unlock it."
+)
 INVALID_MESSAGE = "The username or password is not right"
 
 Admin = Annotated[Identity, Depends(RequireScopes("users:admin"))]
+# Checkboxes: a form with none ticked sends no `roles` at all.
+RolesField = Annotated[list[str], Form(default_factory=list)]
 
 
 def safe_next(target: str | None) -> str:
@@ -43,24 +47,37 @@ def safe_next(target: str | None) -> str:
 # --- sign-in and sign-out -------------------------------------------------------------------
 
 
-def _sign_in_page(request: Request, *, next_url: str, username: str = "", errors: dict[str, str] | None = None,
-                  notice: str | None = None, signed_out: bool = False, status_code: int = 200) -> Response:
+def _sign_in_page(
+    request: Request,
+    *,
+    next_url: str,
+    username: str = "",
+    errors: dict[str, str] | None = None,
+    notice: str | None = None,
+    signed_out: bool = False,
+    status_code: int = 200,
+) -> Response:
     token = new_signin_token(request)
-    response = render(request, "accounts/sign_in.html", {
-        "page_title": "Sign in",
-        "next_url": next_url,
-        "username": username,
-        "errors": errors or {},
-        "notice": notice,
-        "signed_out": signed_out,
-    }, status_code=status_code)
+    response = render(
+        request,
+        "accounts/sign_in.html",
+        {
+            "page_title": "Sign in",
+            "next_url": next_url,
+            "username": username,
+            "errors": errors or {},
+            "notice": notice,
+            "signed_out": signed_out,
+        },
+        status_code=status_code,
+    )
     if token:
         set_cookie(request, response, cookie_names(request)[1], token, max_age=3600)
     return response
 
 
 @router.get("/sign-in", include_in_schema=False)
-def sign_in_form(request: Request, db: SessionDep, next: str = "/", signed_out: bool = False) -> Response:  # noqa: A002
+def sign_in_form(request: Request, db: SessionDep, next: str = "/", signed_out: bool = False) -> Response:
     if load_identity(request, db) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return _sign_in_page(request, next_url=safe_next(next), signed_out=signed_out)
@@ -72,7 +89,7 @@ def sign_in(
     db: SessionDep,
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "/",  # noqa: A002
+    next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     settings = request.app.state.settings
     next_url = safe_next(next)
@@ -80,18 +97,30 @@ def sign_in(
     if not username.strip():
         errors["username"] = "Enter your username"
     if not password:
-        errors["password"] = "Enter your password"
+        errors["password"] = "Enter your password"  # noqa: S105  (a message, not a password)
     if errors:
         return _sign_in_page(request, next_url=next_url, username=username, errors=errors, status_code=422)
 
-    result = service.sign_in(db, username, password, now=now(request), threshold=settings.lockout_threshold,
-                             lockout_minutes=settings.lockout_minutes)
+    result = service.sign_in(
+        db,
+        username,
+        password,
+        now=now(request),
+        threshold=settings.lockout_threshold,
+        lockout_minutes=settings.lockout_minutes,
+    )
     if result.status == service.SignInStatus.locked:
-        return _sign_in_page(request, next_url=next_url, username=username, status_code=429,
-                             notice=LOCKED_MESSAGE.format(minutes=settings.lockout_minutes))
+        return _sign_in_page(
+            request,
+            next_url=next_url,
+            username=username,
+            status_code=429,
+            notice=LOCKED_MESSAGE.format(minutes=settings.lockout_minutes),
+        )
     if result.status != service.SignInStatus.ok or result.user is None:
-        return _sign_in_page(request, next_url=next_url, username=username,
-                             errors={"username": INVALID_MESSAGE}, status_code=422)
+        return _sign_in_page(
+            request, next_url=next_url, username=username, errors={"username": INVALID_MESSAGE}, status_code=422
+        )
 
     session_cookie, signin_cookie = cookie_names(request)
     old = request.cookies.get(session_cookie)
@@ -100,8 +129,9 @@ def sign_in(
     token, _ = service.start_session(db, result.user, now=now(request), ttl_minutes=settings.session_ttl_minutes)
     response = RedirectResponse(next_url, status_code=303)
     set_cookie(request, response, session_cookie, token, max_age=settings.session_ttl_minutes * 60)
-    response.delete_cookie(signin_cookie, path="/", secure=settings.session_cookie_secure, httponly=True,
-                           samesite="lax")
+    response.delete_cookie(
+        signin_cookie, path="/", secure=settings.session_cookie_secure, httponly=True, samesite="lax"
+    )
     return response
 
 
@@ -113,8 +143,9 @@ def sign_out(request: Request, db: SessionDep) -> Response:
     if token:
         service.end_session(db, token)
     response = RedirectResponse("/sign-in?signed_out=true", status_code=303)
-    response.delete_cookie(session_cookie, path="/", secure=settings.session_cookie_secure, httponly=True,
-                           samesite="lax")
+    response.delete_cookie(
+        session_cookie, path="/", secure=settings.session_cookie_secure, httponly=True, samesite="lax"
+    )
     return response
 
 
@@ -132,16 +163,32 @@ def _user_or_404(db, admin: Identity, uid: uuid.UUID) -> User:
 def list_users(request: Request, db: SessionDep, admin: Admin) -> Response:
     users = service.list_users(db, admin.user.org)
     locked = service.locked_usernames(db, [u.username for u in users], now=now(request))
-    return render(request, "admin/users.html", {
-        "page_title": "Users", "users": users, "locked": locked, "org": admin.user.org,
-    })
+    return render(
+        request,
+        "admin/users.html",
+        {
+            "page_title": "Users",
+            "users": users,
+            "locked": locked,
+            "org": admin.user.org,
+        },
+    )
 
 
-def _new_user_page(request: Request, admin: Identity, *, form: dict, errors: dict[str, str],
-                   status_code: int = 200) -> Response:
-    return render(request, "admin/new_user.html", {
-        "page_title": "Add a user", "form": form, "errors": errors, "org": admin.user.org,
-    }, status_code=status_code)
+def _new_user_page(
+    request: Request, admin: Identity, *, form: dict, errors: dict[str, str], status_code: int = 200
+) -> Response:
+    return render(
+        request,
+        "admin/new_user.html",
+        {
+            "page_title": "Add a user",
+            "form": form,
+            "errors": errors,
+            "org": admin.user.org,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/admin/users/new", include_in_schema=False)
@@ -154,36 +201,59 @@ def create_user(
     request: Request,
     db: SessionDep,
     admin: Admin,
+    roles: RolesField,
     username: Annotated[str, Form(max_length=200)] = "",
     display_name: Annotated[str, Form(max_length=500)] = "",
-    roles: Annotated[list[str], Form()] = [],  # noqa: B006  (FastAPI copies form defaults)
     password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     form = {"username": username, "display_name": display_name, "roles": roles}
     try:
         user, generated = service.create_user(
-            db, admin.principal, admin.user.org,
+            db,
+            admin.principal,
+            admin.user.org,
             service.NewUser(username=username, display_name=display_name, roles=roles, password=password or None),
         )
     except service.InvalidInput as exc:
         return _new_user_page(request, admin, form=form, errors=exc.errors, status_code=422)
-    return render(request, "admin/user_created.html", {
-        "page_title": "User added", "created": user, "generated_password": generated,
-    }, status_code=201)
+    return render(
+        request,
+        "admin/user_created.html",
+        {
+            "page_title": "User added",
+            "created": user,
+            "generated_password": generated,
+        },
+        status_code=201,
+    )
 
 
-def _manage_page(request: Request, db, admin: Identity, user: User, *, errors: dict[str, str] | None = None,
-                 roles: list[str] | None = None, updated: str | None = None, status_code: int = 200) -> Response:
+def _manage_page(
+    request: Request,
+    db,
+    admin: Identity,
+    user: User,
+    *,
+    errors: dict[str, str] | None = None,
+    roles: list[str] | None = None,
+    updated: str | None = None,
+    status_code: int = 200,
+) -> Response:
     locked = user.username in service.locked_usernames(db, [user.username], now=now(request))
-    return render(request, "admin/user.html", {
-        "page_title": user.display_name,
-        "subject": user,
-        "locked": locked,
-        "errors": errors or {},
-        "chosen_roles": roles if roles is not None else list(user.roles),
-        "updated": updated,
-        "is_self": user.id == admin.user.id,
-    }, status_code=status_code)
+    return render(
+        request,
+        "admin/user.html",
+        {
+            "page_title": user.display_name,
+            "subject": user,
+            "locked": locked,
+            "errors": errors or {},
+            "chosen_roles": roles if roles is not None else list(user.roles),
+            "updated": updated,
+            "is_self": user.id == admin.user.id,
+        },
+        status_code=status_code,
+    )
 
 
 UPDATES = {
@@ -196,8 +266,7 @@ UPDATES = {
 
 
 @router.get("/admin/users/{uid}", include_in_schema=False)
-def manage_user(request: Request, uid: uuid.UUID, db: SessionDep, admin: Admin,
-                updated: str | None = None) -> Response:
+def manage_user(request: Request, uid: uuid.UUID, db: SessionDep, admin: Admin, updated: str | None = None) -> Response:
     user = _user_or_404(db, admin, uid)
     return _manage_page(request, db, admin, user, updated=UPDATES.get(updated or ""))
 
@@ -207,8 +276,7 @@ def _done(uid: uuid.UUID, what: str) -> Response:
 
 
 @router.post("/admin/users/{uid}/roles", include_in_schema=False)
-def change_roles(request: Request, uid: uuid.UUID, db: SessionDep, admin: Admin,
-                 roles: Annotated[list[str], Form()] = []) -> Response:  # noqa: B006
+def change_roles(request: Request, uid: uuid.UUID, db: SessionDep, admin: Admin, roles: RolesField) -> Response:
     user = _user_or_404(db, admin, uid)
     try:
         service.set_roles(db, admin.principal, user, roles)

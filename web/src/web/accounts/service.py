@@ -123,8 +123,7 @@ def sign_in(
     raise AssertionError("unreachable")
 
 
-def _sign_in(db: Session, key: str, password: str, *, now: datetime, threshold: int,
-             window: timedelta) -> SignInResult:
+def _sign_in(db: Session, key: str, password: str, *, now: datetime, threshold: int, window: timedelta) -> SignInResult:
     throttle = db.exec(select(SignInThrottle).where(SignInThrottle.username == key)).first()
     if throttle is not None:
         if throttle.locked_until is not None and throttle.locked_until > now:
@@ -172,8 +171,9 @@ def locked_usernames(db: Session, usernames: Iterable[str], *, now: datetime) ->
     if not names:
         return set()
     rows = db.exec(
-        select(SignInThrottle).where(col(SignInThrottle.username).in_(names),
-                                     col(SignInThrottle.locked_until).is_not(None))
+        select(SignInThrottle).where(
+            col(SignInThrottle.username).in_(names), col(SignInThrottle.locked_until).is_not(None)
+        )
     ).all()
     return {row.username for row in rows if row.locked_until and row.locked_until > now}
 
@@ -197,8 +197,7 @@ def start_session(db: Session, user: User, *, now: datetime, ttl_minutes: int) -
         expires_at=now + timedelta(minutes=ttl_minutes),
     )
     db.add(record)
-    db.execute(delete(UserSession).where(col(UserSession.user_id) == user.id,
-                                         col(UserSession.expires_at) <= now))
+    db.execute(delete(UserSession).where(col(UserSession.user_id) == user.id, col(UserSession.expires_at) <= now))
     db.commit()
     return token, record
 
@@ -265,8 +264,10 @@ def create_user(db: Session, actor: Principal, org: str, new: NewUser) -> tuple[
     if not username:
         errors["username"] = "Enter a username"
     elif not USERNAME_PATTERN.match(username):
-        errors["username"] = ("Username must be 3 to 50 characters: letters, numbers, full stops, "
-                              "hyphens, underscores or @, starting with a letter or number")
+        errors["username"] = (
+            "Username must be 3 to 50 characters: letters, numbers, full stops, "
+            "hyphens, underscores or @, starting with a letter or number"
+        )
     elif db.exec(select(User).where(User.username == username)).first() is not None:
         errors["username"] = "A user with this username already exists"
     unknown = set(new.roles) - {role.value for role in Role}
@@ -287,8 +288,9 @@ def create_user(db: Session, actor: Principal, org: str, new: NewUser) -> tuple[
     if errors:
         raise InvalidInput(errors)
 
-    user = User(username=username, display_name=display_name, org=org, roles=roles,
-                password_hash=hash_password(password))
+    user = User(
+        username=username, display_name=display_name, org=org, roles=roles, password_hash=hash_password(password)
+    )
     db.add(user)
     try:
         db.flush()
@@ -354,22 +356,30 @@ def unlock(db: Session, actor: Principal, user: User, *, now: datetime) -> bool:
     if throttle is None:
         return False
     was_locked = throttle.locked_until is not None and throttle.locked_until > now
-    before = {"failed_count": throttle.failed_count,
-              "locked_until": throttle.locked_until.isoformat() if throttle.locked_until else None}
+    before = {
+        "failed_count": throttle.failed_count,
+        "locked_until": throttle.locked_until.isoformat() if throttle.locked_until else None,
+    }
     db.delete(throttle)
-    audit.record(db, actor, "user.unlock", "user", user.uid, before=before,
-                 after={"failed_count": 0, "locked_until": None})
+    audit.record(
+        db, actor, "user.unlock", "user", user.uid, before=before, after={"failed_count": 0, "locked_until": None}
+    )
     db.commit()
     return was_locked
 
 
-def ensure_admin(db: Session, *, username: str, org: str, display_name: str,
-                 password: str | None) -> tuple[User | None, str | None]:
+def ensure_admin(
+    db: Session, *, username: str, org: str, display_name: str, password: str | None
+) -> tuple[User | None, str | None]:
     """Create the first administrator of `org` unless the username is taken.
 
     Returns (user, generated password) when created, (None, None) when the username exists."""
     if db.exec(select(User).where(User.username == normalise_username(username))).first() is not None:
         return None, None
     system = Principal(subject="cli:create-admin", org=org, scopes=frozenset(), name="web create-admin")
-    return create_user(db, system, org, NewUser(username=username, display_name=display_name,
-                                                roles=[Role.admin.value], password=password))
+    return create_user(
+        db,
+        system,
+        org,
+        NewUser(username=username, display_name=display_name, roles=[Role.admin.value], password=password),
+    )

@@ -93,8 +93,9 @@ class ServiceClient:
 
     service = "service"
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str, signer: TokenSigner, principal: Principal,
-                 *, timeout: float = 5.0) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, base_url: str, signer: TokenSigner, principal: Principal, *, timeout: float = 5.0
+    ) -> None:
         self._http = http
         self._base_url = base_url.rstrip("/")
         self._signer = signer
@@ -111,13 +112,13 @@ class ServiceClient:
             headers[REQUEST_ID_HEADER] = request_id
         return headers
 
-    async def _get(self, path: str, params: dict[str, Any] | None = None, *,
-                   accept: str = "application/json") -> httpx.Response:
+    async def _get(
+        self, path: str, params: dict[str, Any] | None = None, *, accept: str = "application/json"
+    ) -> httpx.Response:
         clean = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
         url = self._base_url + path
         try:
-            response = await self._http.get(url, params=clean, headers=self._headers(accept),
-                                             timeout=self._timeout)
+            response = await self._http.get(url, params=clean, headers=self._headers(accept), timeout=self._timeout)
         except httpx.TimeoutException as exc:
             log.warning("service_timeout", service=self.service, path=path)
             raise ServiceUnavailable(self.service, "timed out") from exc
@@ -130,7 +131,8 @@ class ServiceClient:
         if response.status_code >= 400:
             problem = _problem(response)
             kind = {404: ServiceNotFound, 401: ServiceRefused, 403: ServiceRefused}.get(
-                response.status_code, ServiceError)
+                response.status_code, ServiceError
+            )
             raise kind(self.service, response.status_code, problem)
         return response
 

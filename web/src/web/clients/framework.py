@@ -181,8 +181,7 @@ class VersionDiff(_Model):
 
     @property
     def unchanged(self) -> bool:
-        return not (self.added or self.removed or self.reworded or self.moved or self.descriptors
-                    or self.associations)
+        return not (self.added or self.removed or self.reworded or self.moved or self.descriptors or self.associations)
 
 
 class FrameworkClient(ServiceClient):
@@ -200,8 +199,16 @@ class FrameworkClient(ServiceClient):
     async def get_tree(self, version_id: uuid.UUID) -> VersionTree:
         return await self._get_model(VersionTree, f"/versions/{version_id}/tree")
 
-    async def search_items(self, version_id: uuid.UUID, *, q: str | None = None, type: str | None = None,  # noqa: A002
-                           audience: str | None = None, limit: int = 25, cursor: str | None = None) -> ItemPage:
+    async def search_items(
+        self,
+        version_id: uuid.UUID,
+        *,
+        q: str | None = None,
+        type: str | None = None,
+        audience: str | None = None,
+        limit: int = 25,
+        cursor: str | None = None,
+    ) -> ItemPage:
         params = {"q": q, "type": type, "audience": audience, "limit": limit, "cursor": cursor}
         return await self._get_model(ItemPage, f"/versions/{version_id}/items", params)
 

@@ -37,11 +37,17 @@ async def http_client(request: Request) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def framework_client(request: Request, identity: Reader,
-                     http: Annotated[httpx.AsyncClient, Depends(http_client)]) -> FrameworkClient:
+def framework_client(
+    request: Request, identity: Reader, http: Annotated[httpx.AsyncClient, Depends(http_client)]
+) -> FrameworkClient:
     settings = request.app.state.settings
-    return FrameworkClient(http, settings.framework_api_url, request.app.state.signer, identity.service_principal,
-                           timeout=settings.service_timeout_seconds)
+    return FrameworkClient(
+        http,
+        settings.framework_api_url,
+        request.app.state.signer,
+        identity.service_principal,
+        timeout=settings.service_timeout_seconds,
+    )
 
 
 Client = Annotated[FrameworkClient, Depends(framework_client)]
@@ -55,33 +61,45 @@ def _cursor_of(next_url: str | None) -> str | None:
 
 
 @router.get("/frameworks", include_in_schema=False)
-async def list_frameworks(request: Request, client: Client,
-                          cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+async def list_frameworks(
+    request: Request, client: Client, cursor: Annotated[str | None, Query(max_length=500)] = None
+) -> Response:
     (page,), notice = await gather(client.list_frameworks(cursor=cursor))
-    return render(request, "frameworks/list.html", {
-        "page_title": "Frameworks",
-        "frameworks": page.items if page else [],
-        "next_cursor": _cursor_of(page.next) if page else None,
-        "notice": notice,
-    }, status_code=notice.status_code if notice else 200)
+    return render(
+        request,
+        "frameworks/list.html",
+        {
+            "page_title": "Frameworks",
+            "frameworks": page.items if page else [],
+            "next_cursor": _cursor_of(page.next) if page else None,
+            "notice": notice,
+        },
+        status_code=notice.status_code if notice else 200,
+    )
 
 
 @router.get("/frameworks/{framework_id}", include_in_schema=False)
 async def show_framework(request: Request, framework_id: uuid.UUID, client: Client) -> Response:
     (framework,), notice = await gather(client.get_framework(framework_id))
-    return render(request, "frameworks/framework.html", {
-        "page_title": framework.title if framework else "Framework",
-        "framework": framework,
-        "notice": notice,
-    }, status_code=notice.status_code if notice else 200)
+    return render(
+        request,
+        "frameworks/framework.html",
+        {
+            "page_title": framework.title if framework else "Framework",
+            "framework": framework,
+            "notice": notice,
+        },
+        status_code=notice.status_code if notice else 200,
+    )
 
 
 def _audience(value: str | None) -> str | None:
     return value if value in AUDIENCES else None
 
 
-async def _version_page(request: Request, client: FrameworkClient, version_id: uuid.UUID, *,
-                        audience: str | None, q: str | None) -> Response:
+async def _version_page(
+    request: Request, client: FrameworkClient, version_id: uuid.UUID, *, audience: str | None, q: str | None
+) -> Response:
     calls = [client.get_version(version_id), client.get_tree(version_id)]
     if q:
         calls.append(client.search_items(version_id, q=q, limit=SEARCH_LIMIT))
@@ -104,8 +122,13 @@ async def _version_page(request: Request, client: FrameworkClient, version_id: u
         "notice": notice if version is None or tree is None else None,
     }
     page_notice = context["notice"]
-    return render(request, "frameworks/version.html", context, block="tree" if not q else None,
-                  status_code=page_notice.status_code if page_notice else 200)
+    return render(
+        request,
+        "frameworks/version.html",
+        context,
+        block="tree" if not q else None,
+        status_code=page_notice.status_code if page_notice else 200,
+    )
 
 
 def _version_title(version: Version | None) -> str:
@@ -115,14 +138,19 @@ def _version_title(version: Version | None) -> str:
 
 
 @router.get("/versions/{version_id}", include_in_schema=False)
-async def show_version(request: Request, version_id: uuid.UUID, client: Client,
-                       audience: Annotated[str | None, Query(max_length=50)] = None) -> Response:
+async def show_version(
+    request: Request,
+    version_id: uuid.UUID,
+    client: Client,
+    audience: Annotated[str | None, Query(max_length=50)] = None,
+) -> Response:
     return await _version_page(request, client, version_id, audience=_audience(audience), q=None)
 
 
 @router.get("/versions/{version_id}/search", include_in_schema=False)
-async def search_version(request: Request, version_id: uuid.UUID, client: Client,
-                         q: Annotated[str, Query(max_length=500)] = "") -> Response:
+async def search_version(
+    request: Request, version_id: uuid.UUID, client: Client, q: Annotated[str, Query(max_length=500)] = ""
+) -> Response:
     q = q.strip()[:200]
     if not is_htmx(request):
         # Without JavaScript the search form is an ordinary GET: the whole version page with results.
@@ -130,13 +158,19 @@ async def search_version(request: Request, version_id: uuid.UUID, client: Client
     results, notice = (None, None)
     if q:
         (results,), notice = await gather(client.search_items(version_id, q=q, limit=SEARCH_LIMIT))
-    return render(request, "frameworks/version.html", {
-        "version_id": version_id,
-        "q": q,
-        "results": results.items if results else None,
-        "more_results": bool(results and results.next),
-        "search_notice": notice,
-    }, block="search_results", status_code=notice.status_code if notice else 200)
+    return render(
+        request,
+        "frameworks/version.html",
+        {
+            "version_id": version_id,
+            "q": q,
+            "results": results.items if results else None,
+            "more_results": bool(results and results.next),
+            "search_notice": notice,
+        },
+        block="search_results",
+        status_code=notice.status_code if notice else 200,
+    )
 
 
 @router.get("/versions/{version_id}/items/{identifier}", include_in_schema=False)
@@ -145,27 +179,46 @@ async def show_item(request: Request, version_id: uuid.UUID, identifier: uuid.UU
     levels = version.scale.levels if version and version.scale else []
     threshold = {level.code for level in levels if level.proficient_threshold}
     descriptors = sorted(item.descriptors, key=lambda d: d.position) if item else []
-    return render(request, "frameworks/item.html", {
-        "page_title": f"{item.code}: {item.statement}" if item else "Framework item",
-        "item": item,
-        "version": version,
-        "version_id": version_id,
-        "descriptors": descriptors,
-        "threshold": threshold | {d.level for d in descriptors if d.proficient_threshold},
-        "scale": version.scale if version else None,
-        "notice": notice,
-    }, status_code=notice.status_code if notice and item is None else 200)
+    return render(
+        request,
+        "frameworks/item.html",
+        {
+            "page_title": f"{item.code}: {item.statement}" if item else "Framework item",
+            "item": item,
+            "version": version,
+            "version_id": version_id,
+            "descriptors": descriptors,
+            "threshold": threshold | {d.level for d in descriptors if d.proficient_threshold},
+            "scale": version.scale if version else None,
+            "notice": notice,
+        },
+        status_code=notice.status_code if notice and item is None else 200,
+    )
 
 
 @router.get("/versions/{version_id}/compare", include_in_schema=False)
-async def compare_versions(request: Request, version_id: uuid.UUID, client: Client,
-                           from_: Annotated[str | None, Query(alias="from", max_length=100)] = None) -> Response:
-    context: dict = {"page_title": "Compare versions", "version_id": version_id, "errors": {},
-                     "diff": None, "others": [], "chosen": from_ or ""}
+async def compare_versions(
+    request: Request,
+    version_id: uuid.UUID,
+    client: Client,
+    from_: Annotated[str | None, Query(alias="from", max_length=100)] = None,
+) -> Response:
+    context: dict = {
+        "page_title": "Compare versions",
+        "version_id": version_id,
+        "errors": {},
+        "diff": None,
+        "others": [],
+        "chosen": from_ or "",
+    }
     (version,), notice = await gather(client.get_version(version_id))
     if version is None:
-        return render(request, "frameworks/compare.html", {**context, "notice": notice},
-                      status_code=notice.status_code if notice else 200)
+        return render(
+            request,
+            "frameworks/compare.html",
+            {**context, "notice": notice},
+            status_code=notice.status_code if notice else 200,
+        )
     context["version"] = version
     context["page_title"] = f"Compare {version.framework.title}, version {version.version}"
 
@@ -179,22 +232,32 @@ async def compare_versions(request: Request, version_id: uuid.UUID, client: Clie
             context["errors"]["from"] = "Choose a different version from the one you are comparing"
             chosen = None
 
-    calls = [client.get_framework(version.framework.id)]
-    if chosen and not context["errors"]:
-        calls.append(_diff_or_field_error(client, version_id, chosen))
-    results, notice = await gather(*calls)
-    framework = results[0]
+    (framework,), notice = await gather(client.get_framework(version.framework.id))
     context["notice"] = notice
     if framework is not None:
         context["others"] = [v for v in framework.versions if v.id != version_id]
-    if len(results) > 1 and results[1] is not None:
-        diff = results[1]
-        if isinstance(diff, str):
-            context["errors"]["from"] = diff
-        else:
-            context["diff"] = diff
+        if chosen and not context["errors"]:
+            other = next((v for v in context["others"] if v.id == chosen), None)
+            if other is None:
+                context["errors"]["from"] = "Choose a version of this framework to compare with"
+            else:
+                # Always read as what changed from the earlier version to the later one.
+                older, newer = sorted((version, other), key=lambda v: _version_key(v.version))
+                (diff,), notice = await gather(_diff_or_field_error(client, newer.id, older.id))
+                context["notice"] = notice
+                if isinstance(diff, str):
+                    context["errors"]["from"] = diff
+                else:
+                    context["diff"] = diff
     status = 422 if context["errors"] else (notice.status_code if notice else 200)
     return render(request, "frameworks/compare.html", context, status_code=status)
+
+
+def _version_key(number: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in number.split("."))
+    except ValueError:
+        return ()
 
 
 async def _diff_or_field_error(client: FrameworkClient, version_id: uuid.UUID, other: uuid.UUID):
@@ -217,16 +280,24 @@ async def _download(request: Request, client: FrameworkClient, version_id: uuid.
     fetch = client.case_package(version_id) if kind == "json" else client.csv_export(version_id)
     (download, version), notice = await gather(fetch, client.get_version(version_id))
     if download is None:
-        return render(request, "frameworks/download_failed.html", {
-            "page_title": "The download is not available", "notice": notice, "version_id": version_id,
-        }, status_code=503 if notice and notice.kind == "unavailable" else (notice.status_code if notice else 503))
+        return render(
+            request,
+            "frameworks/download_failed.html",
+            {
+                "page_title": "The download is not available",
+                "notice": notice,
+                "version_id": version_id,
+            },
+            status_code=503 if notice and notice.kind == "unavailable" else (notice.status_code if notice else 503),
+        )
     if version is not None:
         filename = f"{_slug(version.framework.title)}-{version.version}.{kind}"
     else:
         filename = download.filename or f"framework-version-{version_id}.{kind}"
     media_type = "application/json" if kind == "json" else "text/csv; charset=utf-8"
-    return Response(download.content, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        download.content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 @router.get("/versions/{version_id}/download.json", include_in_schema=False)

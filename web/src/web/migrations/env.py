@@ -1,10 +1,11 @@
 """Alembic environment of the web: its accounts and sessions plus servicekit's audit record."""
 
-import servicekit.audit  # noqa: F401  (registers audit_record)
-import web.accounts.models  # noqa: F401  (registers the web's tables)
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
+
+import servicekit.audit  # noqa: F401  (registers audit_record)
+import web.accounts.models  # noqa: F401  (registers the web's tables)
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -33,6 +33,7 @@ from framework_api.frameworks.publishing import publication_problems
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
+from servicekit.pagination import cursor_value
 from servicekit.problems import ProblemError, conflict, not_found
 
 DEFAULT_LEVELS = (
@@ -55,11 +56,13 @@ def list_frameworks(session: Session, principal: Principal, limit: int, after: d
     visible = select(m.FrameworkVersion.framework_id).join(m.Framework).where(_visible_to(principal))
     query = select(m.Framework).where(or_(m.Framework.owner_org == principal.org, col(m.Framework.id).in_(visible)))
     if after:
+        title, uid = cursor_value(after, "title", str), cursor_value(after, "uid", str)
+        try:
+            uid = uuid.UUID(uid)
+        except ValueError:
+            uid = uuid.UUID(int=0)  # a tampered cursor simply starts from the title
         query = query.where(
-            or_(
-                m.Framework.title > after["title"],
-                and_(m.Framework.title == after["title"], col(m.Framework.uid) > uuid.UUID(after["uid"])),
-            )
+            or_(m.Framework.title > title, and_(m.Framework.title == title, col(m.Framework.uid) > uid))
         )
     return list(session.exec(query.order_by(m.Framework.title, m.Framework.uid).limit(limit + 1)))
 
@@ -290,7 +293,7 @@ def search_items(
     if audience:
         query = query.where(m.Item.audience == audience)
     if after:
-        query = query.where(m.Item.code > after["code"])
+        query = query.where(m.Item.code > cursor_value(after, "code", str))
     rows = list(session.exec(query.order_by(m.Item.code).limit(limit + 1)))
     position = {"code": rows[limit - 1].code} if len(rows) > limit else None
     rows = rows[:limit]

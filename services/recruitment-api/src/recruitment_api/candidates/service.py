@@ -16,6 +16,7 @@ from recruitment_api.candidates import models as m
 from recruitment_api.vacancies.models import Stage, StageKind, Vacancy, VacancyStatus
 from servicekit import audit
 from servicekit.auth import Principal
+from servicekit.pagination import cursor_value
 from servicekit.problems import ProblemError, conflict, not_found
 
 # Codes avoid letters and digits that are easily confused when read aloud on a panel day.
@@ -184,7 +185,7 @@ def list_candidates(
 ) -> tuple[list[m.Candidate], dict | None]:
     query = select(m.Candidate).where(m.Candidate.vacancy_id == vacancy.id)
     if after:
-        query = query.where(m.Candidate.id > int(after["after"]))
+        query = query.where(m.Candidate.id > cursor_value(after, "after", int))
     rows = list(session.exec(query.order_by(m.Candidate.id).limit(limit + 1)))
     position = {"after": rows[limit - 1].id} if len(rows) > limit else None
     return rows[:limit], position

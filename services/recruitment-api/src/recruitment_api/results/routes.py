@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query, Request, Response
 
 from recruitment_api.candidates.service import get_candidate
 from recruitment_api.db import SessionDep
-from recruitment_api.deps import Admin
+from recruitment_api.deps import Admin, Cursor, Limit
 from recruitment_api.results import models as m
 from recruitment_api.results import service
 from recruitment_api.vacancies import service as vacancies
+from servicekit.pagination import MAX_LIMIT, cursor_value, decode_cursor, next_link
 from servicekit.problems import problem_responses
 
 router = APIRouter(tags=["results"])
@@ -31,8 +32,24 @@ def _located(session, principal, vacancy_id: uuid.UUID, stage_id: uuid.UUID):
     response_model=m.StageResultsPublic,
     responses=problem_responses(404),
 )
-def results(vacancy_id: uuid.UUID, stage_id: uuid.UUID, session: SessionDep, principal: Admin) -> m.StageResultsPublic:
-    return service.results_public(session, principal, *_located(session, principal, vacancy_id, stage_id))
+def results(
+    request: Request,
+    vacancy_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    session: SessionDep,
+    principal: Admin,
+    limit: Limit = MAX_LIMIT,
+    cursor: Cursor = None,
+) -> m.StageResultsPublic:
+    """In rank order; pages of `limit` candidates, following `next`."""
+    public = service.results_public(session, principal, *_located(session, principal, vacancy_id, stage_id))
+    position = decode_cursor(cursor)
+    start = max(cursor_value(position, "offset", int), 0) if position else 0
+    rows = public.candidates[start : start + limit]
+    more = start + limit < len(public.candidates)
+    public.candidates = rows
+    public.next = next_link(request.url, {"offset": start + limit} if more else None)
+    return public
 
 
 @router.get(

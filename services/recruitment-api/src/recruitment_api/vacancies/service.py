@@ -15,6 +15,7 @@ from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
 from servicekit.etags import strong_etag
+from servicekit.pagination import cursor_value
 from servicekit.problems import ProblemError, conflict, not_found
 
 SHORTLISTING_ANCHORS = [
@@ -39,7 +40,7 @@ def list_vacancies(
     if status:
         query = query.where(m.Vacancy.status == status)
     if after:
-        query = query.where(m.Vacancy.id < int(after["before"]))
+        query = query.where(m.Vacancy.id < cursor_value(after, "before", int))
     rows = list(session.exec(query.order_by(col(m.Vacancy.id).desc()).limit(limit + 1)))
     position = {"before": rows[limit - 1].id} if len(rows) > limit else None
     return rows[:limit], position

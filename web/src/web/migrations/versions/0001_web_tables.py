@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+
 from servicekit.audit import create_append_only_guard, drop_append_only_guard
 
 revision: str = "0001"
