@@ -200,3 +200,16 @@ def test_item_page_has_descriptors_at_every_level_and_links(client, keys, seeded
     assert [d["level"] for d in detail["descriptors"] if d["proficient_threshold"]] == ["proficient"]
     assert all(c["type"] == "behaviour" for c in detail["children"]) and detail["children"]
     assert detail["associations"], "values are linked to the cultural characteristic of modelling them"
+
+
+def test_text_postgresql_cannot_store_is_a_422_and_nothing_is_written(client, keys):
+    from support import ON_POSTGRES
+
+    h = keys.headers(READ, WRITE, org="DOH")
+    response = client.post("/frameworks", json={"title": "Nul\u0000title"}, headers=h)
+    if ON_POSTGRES:
+        assert response.status_code == 422 and response.json()["type"].endswith("/unstorable-value")
+        titles = [f["title"] for f in client.get("/frameworks", params={"limit": 500}, headers=h).json()["items"]]
+        assert "Nul\u0000title" not in titles
+    else:
+        assert response.status_code == 201  # SQLite stores it as given

@@ -190,3 +190,20 @@ def test_every_http_exception_status_becomes_a_problem(status):
     assert body["status"] == status
     assert body["type"].startswith(PROBLEM_BASE)
     assert "detail" not in body  # the default detail only repeats the title
+
+
+def test_a_value_the_database_refuses_is_a_422_not_a_500():
+    import asyncio
+
+    from sqlalchemy.exc import DataError
+
+    from servicekit.problems import _unstorable_value_handler
+
+    class Orig(Exception):
+        def __str__(self):
+            return "PostgreSQL text fields cannot contain NUL (0x00) bytes"
+
+    response = asyncio.run(_unstorable_value_handler(None, DataError("INSERT", {}, Orig())))
+    assert response.status_code == 422
+    assert response.media_type == "application/problem+json"
+    assert b"NUL" in response.body and b"unstorable-value" in response.body

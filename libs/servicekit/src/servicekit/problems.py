@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_BASE = "https://collective.hscni.net/problems/"
@@ -192,8 +193,18 @@ async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _unstorable_value_handler(request: Request, exc: Exception) -> JSONResponse:
+    # The database refused a value that passed validation (PostgreSQL: a NUL character in text, a
+    # number out of range). The transaction is rolled back, so nothing was written.
+    detail = "A value in the request cannot be stored"
+    if "NUL" in str(getattr(exc, "orig", exc)):
+        detail += ": text may not contain the NUL character (U+0000)"
+    return problem_response(request, 422, "unstorable-value", "Request is not valid", detail + ".", [])
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _problem_error_handler)
+    app.add_exception_handler(DataError, _unstorable_value_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
     app.add_exception_handler(Exception, _unhandled_handler)
