@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from scipy.stats import fisher_exact
 
 
 @dataclass(frozen=True)
@@ -103,6 +102,9 @@ def adverse_impact(
                 [o.selected, o.considered - o.selected],
                 [reference.selected, reference.considered - reference.selected],
             ]
+            # scipy.stats is imported here, not at start-up: it costs about 70 MB of every worker's memory.
+            from scipy.stats import fisher_exact
+
             p = float(fisher_exact(table, alternative="two-sided").pvalue)
         groups.append(
             GroupImpact(

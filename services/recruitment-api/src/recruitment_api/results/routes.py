@@ -9,16 +9,17 @@ from fastapi import APIRouter, Query, Request, Response
 
 from recruitment_api.candidates.service import get_candidate
 from recruitment_api.db import SessionDep
-from recruitment_api.deps import Admin, Cursor, Limit
+from recruitment_api.deps import Admin, Cursor
 from recruitment_api.results import models as m
 from recruitment_api.results import service
 from recruitment_api.vacancies import service as vacancies
-from servicekit.pagination import MAX_LIMIT, cursor_value, decode_cursor, next_link
+from servicekit.pagination import cursor_value, decode_cursor, next_link
 from servicekit.problems import problem_responses
 
 router = APIRouter(tags=["results"])
 
 StagePath = "/vacancies/{vacancy_id}/stages/{stage_id}"
+RESULTS_MAX_LIMIT = 10_000
 
 
 def _located(session, principal, vacancy_id: uuid.UUID, stage_id: uuid.UUID):
@@ -38,10 +39,11 @@ def results(
     stage_id: uuid.UUID,
     session: SessionDep,
     principal: Admin,
-    limit: Limit = MAX_LIMIT,
+    limit: Annotated[int, Query(ge=1, le=RESULTS_MAX_LIMIT, description="Candidates per page.")] = RESULTS_MAX_LIMIT,
     cursor: Cursor = None,
 ) -> m.StageResultsPublic:
-    """In rank order; pages of `limit` candidates, following `next`."""
+    """In rank order; pages of `limit` candidates, following `next`. Ranking needs every
+    candidate's scores, so a whole stage usually comes in one page."""
     public = service.results_public(session, principal, *_located(session, principal, vacancy_id, stage_id))
     position = decode_cursor(cursor)
     start = max(cursor_value(position, "offset", int), 0) if position else 0
