@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 
-
 @dataclass(frozen=True)
 class GroupOutcome:
     group: str
