@@ -154,3 +154,53 @@ def test_results_page_in_rank_order(client, keys):
     everything = client.get(url, headers=panel.admin).json()["candidates"]
     assert seen == [(r["rank"], r["candidate_code"]) for r in everything] and len(seen) == 5
     assert [rank for rank, _ in seen] == sorted(rank for rank, _ in seen)
+
+
+def test_candidate_feedback_withholds_cohort_figures_in_a_small_cohort(client, keys):
+    small = ready_panel(client, keys, org="SPPG", candidates=2)
+    for candidate in small.candidates:
+        score(client, small, small.lead, candidate, {"V1": 3, "V2": 2, "V3": 3, "V4": 4})
+    url = f"/vacancies/{small.vacancy['id']}/candidates/{small.candidates[0]['id']}/feedback"
+    withheld = client.get(url, params={"stage": small.stage["id"]}, headers=small.admin).json()
+    assert withheld["cohort_withheld"] is True and withheld["cohort_size"] is None
+    assert [(v["criterion"], v["your_score"], v["cohort_mean"]) for v in withheld["values"]] == [
+        ("V1", 3, None), ("V2", 2, None), ("V3", 3, None), ("V4", 4, None)]
+
+    large = ready_panel(client, keys, org="SPPG", candidates=3)  # the test app's minimum cohort is 3
+    for level, candidate in zip((1, 2, 3), large.candidates, strict=True):
+        score(client, large, large.lead, candidate, {"V1": level, "V2": level, "V3": level, "V4": level})
+    url = f"/vacancies/{large.vacancy['id']}/candidates/{large.candidates[0]['id']}/feedback"
+    shown = client.get(url, params={"stage": large.stage["id"]}, headers=large.admin).json()
+    assert shown["cohort_withheld"] is False and shown["cohort_size"] == 3
+    v1 = shown["values"][0]
+    assert (v1["your_score"], v1["cohort_mean"], v1["cohort_spread"]) == (1, 2, 2)
+
+
+def test_retention_purge_erases_closed_vacancies_past_their_period(client, keys, recruitment_app):
+    from datetime import timedelta
+
+    from sqlmodel import Session, select
+
+    from recruitment_api.candidates.models import Candidate, CandidatePersonal
+    from recruitment_api.privacy.service import purge_expired
+    from recruitment_api.vacancies.models import Vacancy
+    from servicekit.audit import utcnow
+    from servicekit.auth import Principal
+
+    panel = ready_panel(client, keys, org="NIMDTA")
+    for candidate in panel.candidates:
+        score(client, panel, panel.lead, candidate, {"V1": 2, "V2": 2, "V3": 2, "V4": 2})
+    for status in ("decided", "closed"):
+        assert client.post(f"/vacancies/{panel.vacancy['id']}/status", json={"status": status},
+                           headers=panel.admin).status_code == 200
+    purger = Principal(subject="retention-purge", org="NIMDTA", scopes=frozenset())
+    with Session(recruitment_app.state.engine) as session:
+        vacancy = session.exec(select(Vacancy).where(Vacancy.org == "NIMDTA")).first()
+        assert purge_expired(session, purger) == 0  # still within its retention period
+        later = utcnow() + timedelta(days=vacancy.retention_days + 1)
+        assert purge_expired(session, purger, now=later) == len(panel.candidates)
+        session.commit()
+        ids = [c.id for c in session.exec(select(Candidate).where(Candidate.vacancy_id == vacancy.id))]
+        assert session.exec(select(CandidatePersonal).where(CandidatePersonal.candidate_id.in_(ids))).all() == []
+    results = client.get(f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/results", headers=panel.admin)
+    assert len(results.json()["candidates"]) == len(panel.candidates), "pseudonymised scores are kept"
