@@ -1,8 +1,10 @@
 """The deployment files hang together: no Docker engine or cluster is needed to check them.
 
 The compose file and every Kubernetes manifest parse; what a Dockerfile copies exists in the
-build context; each image installs only its own workspace member; every Deployment has probes
-and runs as a non-root user; no secret value is committed in the manifests.
+build context; each image installs only its own workspace member; every deployable
+(framework-api, recruitment-api, web) has its port, its own database, its one-shot migration and
+its env example; every Deployment has probes and runs as a non-root user; no secret value is
+committed in the manifests.
 """
 
 from __future__ import annotations
@@ -45,7 +47,12 @@ IMAGES = {
 }
 
 SHARED_CONTEXT = ("pyproject.toml", "uv.lock", "libs/servicekit")
-APP_SERVICES = {"framework-api": 8001, "web": 8000}
+# Each deployable (its compose service, image package and Kubernetes Deployment share the name) and its port.
+APP_SERVICES = {"framework-api": 8001, "recruitment-api": 8002, "web": 8000}
+# The database each deployable owns in PostgreSQL (deploy/postgres/init.sql and the compose URLs).
+DATABASES = {"framework-api": "framework", "recruitment-api": "recruitment", "web": "web"}
+# The settings prefix of each deployable.
+ENV_PREFIXES = {"framework-api": "FRAMEWORK_API_", "recruitment-api": "RECRUITMENT_API_", "web": "WEB_"}
 
 
 # --- Dockerfile parsing ---------------------------------------------------------------------
@@ -168,7 +175,7 @@ def compose() -> dict:
 
 def test_compose_parses_and_has_the_deployables(compose):
     services = compose["services"]
-    for name in ("postgres", "keys", "framework-api", "web"):
+    for name in ("postgres", "keys", *APP_SERVICES, *(f"{app}-migrate" for app in APP_SERVICES)):
         assert name in services, f"docker-compose.yml has no {name} service"
     assert services["postgres"]["image"].startswith("postgres:16")
 
@@ -187,7 +194,7 @@ def test_every_compose_build_names_an_existing_dockerfile(compose):
         assert dockerfile.is_file(), f"{name}: {dockerfile} does not exist"
         assert str(dockerfile.relative_to(ROOT)) in IMAGES, f"{name}: unexpected Dockerfile {dockerfile}"
         built += 1
-    assert built >= 2
+    assert built >= len(APP_SERVICES)
 
 
 def test_compose_files_it_mounts_and_reads_exist(compose):
@@ -207,8 +214,30 @@ def test_compose_files_it_mounts_and_reads_exist(compose):
 def test_postgres_init_creates_one_database_per_service():
     sql = (ROOT / "deploy" / "postgres" / "init.sql").read_text()
     active = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
-    for database in ("framework", "web"):
+    for database in DATABASES.values():
         assert re.search(rf"CREATE DATABASE {database}\b", active), database
+
+
+def _database_of(service: dict, prefix: str) -> str:
+    """The database name at the end of the service's DATABASE_URL in compose."""
+    url = (service.get("environment") or {}).get(f"{prefix}DATABASE_URL", "")
+    assert url.startswith("postgresql://") and "@postgres:5432/" in url, url
+    return url.rsplit("/", 1)[-1]
+
+
+@pytest.mark.parametrize("app", sorted(APP_SERVICES))
+def test_each_app_has_a_one_shot_migration_on_its_own_database(compose, app):
+    services = compose["services"]
+    migrate = services[f"{app}-migrate"]
+    prefix = ENV_PREFIXES[app]
+    assert f"{app} migrate" in " ".join(_command(migrate)), f"{app}-migrate does not run `{app} migrate`"
+    assert str(migrate.get("restart")) == "no", f"{app}-migrate must run once, not restart"
+    assert migrate["build"]["dockerfile"] == services[app]["build"]["dockerfile"], f"{app}-migrate uses another image"
+    env_example = f"deploy/env/{app}.env.example"
+    for name in (app, f"{app}-migrate"):
+        assert env_example in services[name].get("env_file", []), f"{name} does not read {env_example}"
+        assert _database_of(services[name], prefix) == DATABASES[app], f"{name} uses another database"
+    assert services[app]["depends_on"][f"{app}-migrate"]["condition"] == "service_completed_successfully"
 
 
 def test_apps_start_after_their_migrations_and_have_healthchecks(compose):
@@ -224,8 +253,9 @@ def test_apps_start_after_their_migrations_and_have_healthchecks(compose):
             and "migrate" in " ".join(_command(services[dep]))
         ]
         assert migrations, f"{app} does not wait for a completed migration step"
-        assert service.get("healthcheck", {}).get("test"), f"{app} has no healthcheck"
-        assert any(str(port) in str(mapping) for mapping in service.get("ports", [])), app
+        healthcheck = " ".join(service.get("healthcheck", {}).get("test", []))
+        assert f"127.0.0.1:{port}/readyz" in healthcheck, f"{app} has no healthcheck on its own port"
+        assert f"127.0.0.1:{port}:{port}" in [str(mapping) for mapping in service.get("ports", [])], app
     keys_command = " ".join(_command(services["keys"]))
     assert "collective-keys init" in keys_command
 
@@ -250,7 +280,23 @@ def test_every_path_a_dockerfile_copies_exists(image):
 
 def test_the_deployables_have_images():
     assert workspace_members()["servicekit"] == "libs/servicekit"
-    assert {"services/framework-api/Dockerfile", "web/Dockerfile"} <= set(IMAGES)
+    assert {
+        "services/framework-api/Dockerfile",
+        "services/recruitment-api/Dockerfile",
+        "web/Dockerfile",
+    } <= set(IMAGES)
+    assert {package for package, _ in IMAGES.values()} == set(APP_SERVICES)
+
+
+def test_each_image_serves_and_checks_its_own_port(image):
+    dockerfile, package, _ = image
+    port = APP_SERVICES[package]
+    final = dockerfile.final_stage
+    assert [i.arguments for i in dockerfile.of("EXPOSE") if i.stage == final] == [str(port)], dockerfile.path
+    command = [i.arguments for i in dockerfile.of("CMD") if i.stage == final][-1]
+    assert f'"--port", "{port}"' in command, f"{dockerfile.path}: CMD does not serve on {port}"
+    healthcheck = [i.arguments for i in dockerfile.of("HEALTHCHECK") if i.stage == final][-1]
+    assert f"127.0.0.1:{port}/livez" in healthcheck, f"{dockerfile.path}: HEALTHCHECK not on {port}"
 
 
 def test_dockerfile_copies_only_the_shared_files_and_its_own_member(image):
@@ -383,6 +429,25 @@ def test_deployments_have_probes_resources_and_run_as_non_root():
             assert security.get("readOnlyRootFilesystem") is True, where
 
 
+def test_each_deployment_and_service_use_the_deployables_port():
+    documents = k8s_documents()
+    for app, port in APP_SERVICES.items():
+        services = [d for _, d in documents if d["kind"] == "Service" and d["metadata"]["name"] == app]
+        assert services, f"no Service {app}"
+        assert [p["port"] for p in services[0]["spec"]["ports"]] == [port], app
+        deployments = [d for _, d in documents if d["kind"] == "Deployment" and d["metadata"]["name"] == app]
+        assert deployments, f"no Deployment {app}"
+        [container] = deployments[0]["spec"]["template"]["spec"]["containers"]
+        assert [p["containerPort"] for p in container["ports"]] == [port], app
+        assert str(port) in container.get("args", []), f"{app} does not serve on {port}"
+        secret_keys = [
+            v["valueFrom"]["secretKeyRef"]["key"]
+            for v in container.get("env", [])
+            if v["name"] == f"{ENV_PREFIXES[app]}DATABASE_URL"
+        ]
+        assert secret_keys == [f"{app}-database-url"], f"{app} reads its database URL from elsewhere"
+
+
 def test_each_service_has_a_migration_job():
     commands = [
         " ".join(c.get("command", []) + c.get("args", []))
@@ -396,6 +461,8 @@ def test_each_service_has_a_migration_job():
 
 SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|PRIVATE|DATABASE_URL|CREDENTIAL)", re.I)
 CREDENTIAL_URL = re.compile(r"://[^/\s:@]+:[^@\s]+@")
+# Settings that hold a secret (a token's lifetime or a token URL is not one).
+EXAMPLE_SECRET = re.compile(r"(PASSWORD|SECRET|CREDENTIAL|DATABASE_URL)", re.I)
 
 
 def test_no_secret_values_are_committed_in_the_manifests():
@@ -424,17 +491,47 @@ def test_no_secret_values_are_committed_in_the_manifests():
 
 def test_production_overlay_verifies_with_jwks_in_production_mode():
     config = _env_file(K8S / "overlays" / "production" / "config.env")
-    assert config["FRAMEWORK_API_ENVIRONMENT"] == "production"
-    assert config["WEB_ENVIRONMENT"] == "production"
-    assert config["FRAMEWORK_API_JWKS_URL"].startswith("https://")
+    for prefix in ENV_PREFIXES.values():
+        assert config[f"{prefix}ENVIRONMENT"] == "production", prefix
+    for prefix in ("FRAMEWORK_API_", "RECRUITMENT_API_"):
+        assert config[f"{prefix}JWKS_URL"].startswith("https://"), prefix
+        # The web's own user tokens stay trusted beside the provider's.
+        assert config[f"{prefix}JWT_LOCAL_ISSUER"] == "collective-local", prefix
 
 
 def test_env_examples_exist_and_hold_no_keys():
-    for name in ("framework-api.env.example", "web.env.example"):
-        path = ENV_EXAMPLES / name
+    for app in APP_SERVICES:
+        path = ENV_EXAMPLES / f"{app}.env.example"
         assert path.is_file(), path
         assert "-----BEGIN" not in path.read_text()
-    assert _env_file(ENV_EXAMPLES / "framework-api.env.example")["FRAMEWORK_API_MIGRATE_ON_STARTUP"] == "false"
+        values = _env_file(path)
+        prefix = ENV_PREFIXES[app]
+        assert all(name.startswith(prefix) for name in values), f"{path}: a setting without {prefix}"
+        # Migrations run as the one-shot step, never at start-up of an app container.
+        assert values[f"{prefix}MIGRATE_ON_STARTUP"] == "false", path
+        assert values[f"{prefix}ENVIRONMENT"] == "production", path
+        for name, value in values.items():
+            if EXAMPLE_SECRET.search(name):
+                assert not value, f"{path}: {name} has a value; secrets do not belong in an example file"
+
+
+def test_env_examples_agree_on_the_tokens_the_web_signs():
+    """The services must accept the web's tokens: the same issuer and audience everywhere."""
+    web = _env_file(ENV_EXAMPLES / "web.env.example")
+    for app in ("framework-api", "recruitment-api"):
+        values = _env_file(ENV_EXAMPLES / f"{app}.env.example")
+        prefix = ENV_PREFIXES[app]
+        assert values[f"{prefix}JWT_ISSUER"] == web["WEB_JWT_ISSUER"], app
+        assert values[f"{prefix}JWT_AUDIENCE"] == web["WEB_JWT_AUDIENCE"], app
+        assert values[f"{prefix}JWT_PUBLIC_KEY_PATH"] == f"{web['WEB_KEYS_DIR']}/jwt-signing.pub.pem", app
+
+
+def test_recruitment_api_env_example_reaches_framework_api_and_signs_with_the_shared_key():
+    values = _env_file(ENV_EXAMPLES / "recruitment-api.env.example")
+    assert values["RECRUITMENT_API_FRAMEWORK_API_URL"] == f"http://framework-api:{APP_SERVICES['framework-api']}"
+    web = _env_file(ENV_EXAMPLES / "web.env.example")
+    assert values["RECRUITMENT_API_SERVICE_SIGNING_KEY_PATH"] == f"{web['WEB_KEYS_DIR']}/jwt-signing.pem"
+    assert "RECRUITMENT_API_SERVICE_CLIENT_SECRET" not in values  # commented out: it belongs in a secret store
 
 
 def _env_file(path: Path) -> dict[str, str]:
