@@ -210,3 +210,73 @@ def test_an_admin_on_the_panel_is_as_blind_as_any_assessor(client, keys):
     # An admin who is not on the panel sees everything.
     everyone = client.get(f"{base}/results", headers=panel.admin).json()["candidates"]
     assert {r["candidate_code"] for r in everyone} == {first["code"], second["code"]}
+
+
+def test_sjt_stage_takes_fractional_imported_scores(client, keys):
+    vacancy = create_vacancy(client, keys, org="SEHSCT")
+    sjt = [{"name": "Situational judgement", "kind": "sjt", "pass_mark": 60}]
+    stage = design(client, keys, vacancy, org="SEHSCT", stages=sjt)["stages"][0]
+    admin = admin_headers(keys, "SEHSCT")
+    people = client.post(
+        f"/vacancies/{vacancy['id']}/candidates/import",
+        headers=admin,
+        json={"candidates": [{"name": "A"}, {"name": "B"}]},
+    ).json()["candidates"]
+    for status in ("open", "scoring"):
+        client.post(f"/vacancies/{vacancy['id']}/status", json={"status": status}, headers=admin)
+    scores = {
+        "scores": [{"candidate_id": people[0]["id"], "score": 71.5}, {"candidate_id": people[1]["id"], "score": 55.25}]
+    }
+    base = f"/vacancies/{vacancy['id']}/stages/{stage['id']}"
+    assert client.post(f"{base}/sjt-scores", json=scores, headers=admin).json() == {"imported": 2}
+    rows = client.get(f"{base}/results", headers=admin).json()["candidates"]
+    assert [(r["weighted_mean"], r["appointable"]) for r in rows] == [(71.5, True), (55.25, False)]
+    assert client.get(f"{base}/results.csv", headers=admin).status_code == 200
+    bad = client.post(
+        f"{base}/sjt-scores", json={"scores": [{"candidate_id": str(uuid.uuid4()), "score": 1}]}, headers=admin
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.scores.0.candidate_id"
+
+
+def test_no_new_equality_answers_after_erasure(client, keys):
+    vacancy = create_vacancy(client, keys, org="DOH")
+    admin = admin_headers(keys, "DOH")
+    [person] = client.post(
+        f"/vacancies/{vacancy['id']}/candidates/import", headers=admin, json={"candidates": [{"name": "Erased"}]}
+    ).json()["candidates"]
+    url = f"/vacancies/{vacancy['id']}/candidates/{person['id']}"
+    assert client.post(f"{url}/erasure", headers=admin).status_code == 204
+    again = client.put(f"{url}/equality", json={"sex": "male"}, headers=keys.headers("equality:write", org="DOH"))
+    assert again.status_code == 409 and again.json()["type"].endswith("/candidate-erased")
+
+
+def test_a_withdrawn_candidate_does_not_lock_an_admin_assessor_out(client, keys):
+    panel = ready_panel(client, keys, org="NHSCT", lead="admin-assessor")
+    both = keys.headers(
+        "recruitment:read", "recruitment:admin", "recruitment:score", org="NHSCT", subject="admin-assessor"
+    )
+    first, second, third = panel.candidates
+    base = f"/vacancies/{panel.vacancy['id']}"
+    assert client.post(f"{base}/candidates/{third['id']}/withdraw", headers=panel.admin).status_code == 200
+    for candidate in (first, second):
+        score(client, panel, panel.second, candidate, {"V1": 2, "V2": 3, "V3": 2, "V4": 3})
+        score(client, panel, both, candidate, {"V1": 3, "V2": 3, "V3": 3, "V4": 3})
+    stage = f"{base}/stages/{panel.stage['id']}"
+    assert client.get(f"{stage}/reliability", headers=both).status_code == 200
+    assert client.get(f"{stage}/results.csv", headers=both).status_code == 200
+
+
+def test_missing_service_key_is_a_503_not_a_500(client, keys, recruitment_app, tmp_path):
+    provider = recruitment_app.state.framework_client.tokens
+    saved = provider.private_key_path
+    provider.private_key_path = tmp_path / "no-such-key.pem"
+    provider._cache.clear()
+    try:
+        response = client.post(
+            "/vacancies",
+            headers=admin_headers(keys, "BSO"),
+            json={"title": "X", "framework_version_id": "0e0f845f-bea6-5cba-ad81-5a5e70dcb9ef"},
+        )
+    finally:
+        provider.private_key_path = saved
+    assert response.status_code == 503 and response.json()["type"].endswith("/framework-unavailable")

@@ -14,13 +14,18 @@ from recruitment_api.results.service import latest_decisions
 from recruitment_api.vacancies.models import Stage, Vacancy
 from servicekit import audit
 from servicekit.auth import Principal
-from servicekit.problems import ProblemError
+from servicekit.problems import ProblemError, conflict
 
 SELECTED = {Outcome.progress, Outcome.appoint}
 NOT_RECORDED = "not_recorded"
 
 
 def put_equality(session: Session, principal: Principal, candidate: Candidate, data: m.EqualityWrite) -> None:
+    if candidate.erased_at is not None:
+        raise conflict(
+            "candidate-erased",
+            f"Candidate {candidate.code}'s personal data was erased; no new equality answers are kept for them.",
+        )
     record = session.exec(select(m.EqualityRecord).where(m.EqualityRecord.candidate_id == candidate.id)).first()
     if record is None:
         record = m.EqualityRecord(candidate_id=candidate.id)

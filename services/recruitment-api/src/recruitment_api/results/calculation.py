@@ -38,9 +38,9 @@ class Thresholds:
 class CriterionResult:
     criterion: str
     mean: float | None  # None when no assessor gave a score
-    minimum: int | None
-    maximum: int | None
-    spread: int | None  # maximum - minimum
+    minimum: float | None  # whole numbers on panel scales; imported SJT scores may be fractional
+    maximum: float | None
+    spread: float | None  # maximum - minimum
     sd: float | None  # sample standard deviation (n - 1); None with fewer than 2 scores
     n_scores: int
     n_not_evidenced: int

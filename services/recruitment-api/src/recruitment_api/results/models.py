@@ -70,9 +70,9 @@ class DecisionPublic(BaseModel):
 class CriterionResultPublic(BaseModel):
     criterion: str
     mean: float | None = None
-    minimum: int | None = None
-    maximum: int | None = None
-    spread: int | None = None
+    minimum: float | None = None  # whole numbers on panel scales; SJT scores may be fractional
+    maximum: float | None = None
+    spread: float | None = None
     sd: float | None = None
     n_scores: int
     n_not_evidenced: int

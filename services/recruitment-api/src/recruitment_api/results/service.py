@@ -140,13 +140,17 @@ def reliability_public(session: Session, vacancy: Vacancy, stage: Stage) -> m.Re
             total = sum(w for w, _ in pairs)
             ratings.append(Rating(str(candidate), assessor, sum(w * s for w, s in pairs) / total))
     report = reliability(ratings)
+    # Alpha is the measure for missing or ragged ratings; a fully crossed panel reports its ICCs.
+    coefficients = [
+        c for c in report.coefficients if report.design != "fully_crossed" or not c.name.startswith("alpha")
+    ]
     candidates = _candidates(session, vacancy)
     flagged = len(scoring.flags_for(session, stage, scores, {i: c.code for i, c in candidates.items()}))
     return m.ReliabilityPublic(
         vacancy_id=vacancy.uid,
         stage_id=stage.uid,
         design=report.design,
-        coefficients=[m.CoefficientPublic(**vars(c)) for c in report.coefficients],
+        coefficients=[m.CoefficientPublic(**vars(c)) for c in coefficients],
         leniency=[m.LeniencyPublic(**vars(x)) for x in leniency(ratings)],
         flagged_candidates=flagged,
     )

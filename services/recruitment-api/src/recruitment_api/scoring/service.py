@@ -374,12 +374,13 @@ def flags_for(
 
 def hidden_from(session: Session, principal: Principal, stage: Stage) -> set[int]:
     """Candidates whose scores the caller may not see yet: for anyone on this stage's panel
-    (admins included), every candidate they have not submitted their own sheet for."""
+    (admins included), every candidate another assessor has scored but the caller has not."""
     if membership(session, principal, stage) is None:
         return set()
-    vacancy_candidates = set(session.exec(select(Candidate.id).where(Candidate.vacancy_id == stage.vacancy_id)))
-    submitted = {s.candidate_id for s in submitted_sheets(session, stage) if s.assessor == principal.subject}
-    return vacancy_candidates - submitted
+    scored_by: dict[int, set[str]] = defaultdict(set)
+    for sheet in submitted_sheets(session, stage):
+        scored_by[sheet.candidate_id].add(sheet.assessor)
+    return {candidate for candidate, assessors in scored_by.items() if principal.subject not in assessors}
 
 
 def panel_scores(
@@ -387,10 +388,10 @@ def panel_scores(
 ) -> tuple[list[m.SheetPublic], list[DivergenceFlag]]:
     """The panel's submitted sheets for one candidate: for an assessor who has submitted their own
     sheet for this candidate, or for an admin who is not on this panel."""
-    if candidate.id in hidden_from(session, principal, stage) or not (
-        principal.has(ADMIN) or membership(session, principal, stage)
-    ):
+    member = membership(session, principal, stage)
+    if member is None and not principal.has(ADMIN):
         require_member(session, principal, stage)
+    if member is not None and not has_submitted(session, principal, stage, candidate):
         raise _forbidden(
             "submit-your-own-first",
             "Submit your own score sheet for this candidate before seeing the panel's scores.",

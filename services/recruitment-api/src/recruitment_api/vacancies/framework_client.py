@@ -37,7 +37,15 @@ class FrameworkClient:
         self.transport = transport
 
     def snapshot(self, version_id: uuid.UUID, org: str, wanted_codes: list[str] | None) -> FrameworkSnapshot:
-        headers = {"Authorization": f"Bearer {self.tokens.token(org)}"}
+        try:
+            headers = {"Authorization": f"Bearer {self.tokens.token(org)}"}
+        except (OSError, ValueError, httpx.HTTPError) as exc:  # no signing key, or the token service failed
+            raise ProblemError(
+                503,
+                "framework-unavailable",
+                "recruitment-api cannot obtain its token for framework-api; tell the administrator.",
+                title="Service unavailable",
+            ) from exc
         try:
             with httpx.Client(
                 base_url=self.base_url, timeout=self.timeout, headers=headers, transport=self.transport
