@@ -40,8 +40,9 @@ run: setup
 	@$(VENV)/bin/recruitment-api seed-demo
 	@$(VENV)/bin/web migrate
 	@$(VENV)/bin/web create-admin
+	@$(VENV)/bin/web create-demo-users
 	@echo ""
-	@echo "  Collective is starting: open http://localhost:8000 and sign in as admin."
+	@echo "  Collective is starting: open http://localhost:8000 and sign in as admin (or as recruiter to try scoring)."
 	@echo "  API docs: framework-api http://localhost:8001/docs, recruitment-api http://localhost:8002/docs"
 	@echo "  Ctrl-C stops everything."
 	@echo ""

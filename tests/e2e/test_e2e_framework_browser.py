@@ -7,77 +7,25 @@ and drives Debian's Chromium (/usr/bin/chromium) with Playwright; never download
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from e2e_support import BIN, chromium, free_port, open_page, require_chromium, run, serving
 
 from servicekit.keys import PUBLIC_NAME, ensure_keys
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ADMIN_PASSWORD = "e2e-admin-password-long-enough"
-BIN = Path(sys.executable).parent
-
-
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    message = f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _run(command: list[str], env: dict[str, str], cwd: Path) -> str:
-    result = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
-    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
-def _wait_until_live(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{url} exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/livez", timeout=2) as response:  # noqa: S310 (local URL)
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    pytest.fail(f"{url} did not come up within {timeout}s:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory) -> Iterator[dict[str, str]]:
-    _require_chromium()
+    require_chromium()
     root = tmp_path_factory.mktemp("e2e")
     keys_dir = root / "keys"
     ensure_keys(keys_dir)
-    framework_port, web_port = _free_port(), _free_port()
+    framework_port, web_port = free_port(), free_port()
     framework_url, web_url = f"http://127.0.0.1:{framework_port}", f"http://127.0.0.1:{web_port}"
     env = {
         **os.environ,
@@ -89,56 +37,24 @@ def servers(tmp_path_factory) -> Iterator[dict[str, str]]:
         "WEB_FRAMEWORK_API_URL": framework_url,
         "COLLECTIVE_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
-    _run([str(BIN / "framework-api"), "migrate"], env, root)
-    _run([str(BIN / "framework-api"), "seed"], env, root)
-    _run([str(BIN / "web"), "migrate"], env, root)
-    created = _run([str(BIN / "web"), "create-admin", "--username", "admin", "--org", "BSO"], env, root)
+    run([str(BIN / "framework-api"), "migrate"], env, root)
+    run([str(BIN / "framework-api"), "seed"], env, root)
+    run([str(BIN / "web"), "migrate"], env, root)
+    created = run([str(BIN / "web"), "create-admin", "--username", "admin", "--org", "BSO"], env, root)
     assert ADMIN_PASSWORD not in created
 
-    processes: list[subprocess.Popen] = []
-    try:
-        for name, port, url in (("framework-api", framework_port, framework_url), ("web", web_port, web_url)):
-            log = root / f"{name}.log"
-            with log.open("w") as handle:
-                process = subprocess.Popen(
-                    [str(BIN / name), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                    env=env,
-                    cwd=root,
-                    stdout=handle,
-                    stderr=subprocess.STDOUT,
-                )
-            processes.append(process)
-            _wait_until_live(url, process, log)
+    with serving([("framework-api", framework_port, framework_url), ("web", web_port, web_url)], env, root):
         yield {"web": web_url, "framework": framework_url}
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 @pytest.fixture
 def browser(servers):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _open(browser, *, javascript: bool = True):
-    context = browser.new_context(java_script_enabled=javascript)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
-    return page
+    return open_page(browser, javascript=javascript)
 
 
 def _sign_in_and_open_the_published_version(page, web: str) -> None:

@@ -496,3 +496,111 @@ def signed_in(client: TestClient, make_user) -> Callable[..., TestClient]:
 @pytest.fixture
 def login() -> Callable[..., httpx.Response]:
     return sign_in
+
+
+# --- recruitment: framework-api and recruitment-api in process ------------------------------
+
+RECRUITMENT_URL = "http://recruitment-api.internal"
+FRAMEWORK_API_URL = "http://framework-api.internal"
+
+
+@pytest.fixture(scope="module")
+def recruitment_services(tmp_path_factory, keys) -> Iterator[dict[str, Any]]:
+    """The real framework-api (seeded) and recruitment-api, in process, for one test module;
+    recruitment-api reads framework versions from that framework-api, as in production."""
+    from framework_api.config import Settings as FrameworkSettings
+    from framework_api.main import create_app as create_framework_app
+    from framework_api.seed.loader import seed
+    from recruitment_api.config import Settings as RecruitmentSettings
+    from recruitment_api.main import create_app as create_recruitment_app
+    from recruitment_api.vacancies.framework_client import FrameworkClient as RecruitmentFrameworkClient
+    from servicekit.service_tokens import ServiceTokenProvider
+
+    with (
+        fresh_database(tmp_path_factory.mktemp("fw"), "webrecfw") as framework_url,
+        fresh_database(tmp_path_factory.mktemp("rec"), "webrec") as recruitment_url,
+    ):
+        framework = create_framework_app(
+            FrameworkSettings(
+                database_url=framework_url,
+                jwt_public_key_path=keys.public_path,
+                environment="test",
+                log_level="WARNING",
+                public_base_url=FRAMEWORK_API_URL,
+            )
+        )
+        with Session(framework.state.engine) as session:
+            seed(session)
+        with TestClient(framework) as framework_client:
+            recruitment = create_recruitment_app(
+                RecruitmentSettings(
+                    database_url=recruitment_url,
+                    jwt_public_key_path=keys.public_path,
+                    environment="test",
+                    log_level="WARNING",
+                ),
+                framework_client=RecruitmentFrameworkClient(
+                    FRAMEWORK_API_URL,
+                    ServiceTokenProvider(
+                        subject="recruitment-api", scopes=["framework:read"], private_key_path=keys.private_path
+                    ),
+                    transport=framework_client._transport,
+                ),
+            )
+            with TestClient(recruitment) as api:
+                yield {"framework": framework, "recruitment": recruitment, "api": api}
+            recruitment.state.engine.dispose()
+        framework.state.engine.dispose()
+
+
+@pytest.fixture
+def recruitment_web(settings: Settings, recruitment_services):
+    """The web composing the in-process framework-api and recruitment-api through `transports`."""
+    settings = settings.model_copy(
+        update={"framework_api_url": FRAMEWORK_API_URL, "recruitment_api_url": RECRUITMENT_URL}
+    )
+    application = create_app(
+        settings,
+        transports={
+            FRAMEWORK_API_URL: httpx.ASGITransport(app=recruitment_services["framework"]),
+            RECRUITMENT_URL: httpx.ASGITransport(app=recruitment_services["recruitment"]),
+        },
+    )
+    yield application
+    application.state.engine.dispose()
+
+
+def add_user(application, username: str, *, org: str, roles: tuple[str, ...], display_name: str | None = None):
+    with Session(application.state.engine, expire_on_commit=False) as session:
+        user, _ = service.create_user(
+            session,
+            Principal(subject="test", org=org, scopes=frozenset()),
+            org,
+            service.NewUser(
+                username=username,
+                display_name=display_name or username.title(),
+                roles=list(roles),
+                password=PASSWORD,
+            ),
+        )
+        return user
+
+
+@pytest.fixture
+def browser_as(recruitment_web) -> Iterator[Callable[..., TestClient]]:
+    """A browser on the recruitment web, signed in as a new user with the roles given."""
+    opened: list[TestClient] = []
+
+    def open_as(username: str, *, org: str = "SEHSCT", roles: tuple[str, ...] = ("assessor",), display_name=None):
+        user = add_user(recruitment_web, username, org=org, roles=roles, display_name=display_name)
+        test_client = TestClient(recruitment_web, follow_redirects=False)
+        test_client.__enter__()
+        opened.append(test_client)
+        response = sign_in(test_client, username)
+        assert response.status_code == 303, response.text
+        test_client.user = user
+        return test_client
+
+    yield open_as
+    for test_client in opened:
+        test_client.__exit__(None, None, None)

@@ -103,7 +103,8 @@ def test_layout_has_skip_link_landmarks_and_no_inline_script_or_style(signed_in)
     assert 'id="maincontent"' in page and "<main" in page
     assert '<html lang="en"' in page
     assert "<script>" not in page and "<style" not in page and " style=" not in page
-    assert "content='{\"includeIndicatorCSS\": false}'" in page
+    # htmx injects no indicator styles and copies no style attributes across a swap.
+    assert 'content=\'{"includeIndicatorCSS": false, "defaultSettleDelay": 0}\'' in page
     assert "NHS" not in page.split("<main")[0].replace("nhsuk", "")  # no NHS logo or name in the header
     assert "HSC Northern Ireland" in page
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import uuid
 from typing import Annotated
 
 import typer
 from sqlmodel import Session
 
 from servicekit.db import make_engine
+from servicekit.demo import DEMO_ASSESSOR, DEMO_ORG, DEMO_RECRUITER, demo_subject
 from web import db
 from web.accounts import service
 from web.accounts.organisations import ORGANISATIONS, is_organisation
@@ -17,6 +19,18 @@ from web.config import Settings
 app = typer.Typer(help="Collective's web shell.", no_args_is_help=True)
 
 PASSWORD_ENV = "COLLECTIVE_ADMIN_PASSWORD"  # noqa: S105  (the name of a variable, not a password)
+DEMO_PASSWORD_ENV = "COLLECTIVE_DEMO_PASSWORD"  # noqa: S105  (the name of a variable, not a password)
+
+# The demo accounts recruitment-api's demo seed puts on the demo vacancy's panel (by these ids).
+DEMO_ACCOUNTS = (
+    service.DemoAccount(
+        DEMO_RECRUITER,
+        "Demo Recruiter",
+        ("recruitment_admin", "assessor", "equality_officer"),
+        uuid.UUID(demo_subject(DEMO_RECRUITER)),
+    ),
+    service.DemoAccount(DEMO_ASSESSOR, "Demo Assessor", ("assessor",), uuid.UUID(demo_subject(DEMO_ASSESSOR))),
+)
 
 
 @app.command()
@@ -63,6 +77,44 @@ def create_admin(
         typer.echo(f"Password (shown once; keep it safe): {generated}")
     else:
         typer.echo(f"Password: the one given in {PASSWORD_ENV}.")
+
+
+@app.command("create-demo-users")
+def create_demo_users() -> None:
+    """Create the demo accounts `recruiter` and `assessor` of the demo organisation, if missing.
+
+    They sit on the panel of recruitment-api's demo vacancy (`recruitment-api seed-demo`). The
+    password comes from COLLECTIVE_DEMO_PASSWORD, or is generated and printed once. Running it
+    again changes nothing."""
+    settings = Settings()
+    if settings.migrate_on_startup:
+        db.upgrade(settings.database_url)
+    given = os.environ.get(DEMO_PASSWORD_ENV) or None
+    password = given or service.generate_password()
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            outcomes = service.ensure_demo_users(session, DEMO_ORG, DEMO_ACCOUNTS, password)
+    except service.InvalidInput as exc:
+        for field, message in exc.errors.items():
+            typer.echo(f"{field}: {message}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    created = [o.account.username for o in outcomes if o.created]
+    for outcome in outcomes:
+        if outcome.conflict:
+            typer.echo(f"Warning: {outcome.conflict}.", err=True)
+        elif not outcome.created:
+            typer.echo(f"The demo user {outcome.account.username!r} already exists; nothing changed.")
+    if not created:
+        return
+    names = ", ".join(repr(name) for name in created)
+    typer.echo(f"Created demo users {names} of {DEMO_ORG} ({ORGANISATIONS[DEMO_ORG]}).")
+    if given:
+        typer.echo(f"Password: the one given in {DEMO_PASSWORD_ENV}.")
+    else:
+        typer.echo(f"Password of the demo users (shown once; keep it safe): {password}")
 
 
 @app.command()

@@ -62,13 +62,19 @@ async def _sign_in_required(request: Request, exc: Exception) -> Response:
 async def _not_permitted(request: Request, exc: Exception) -> Response:
     _identify(request)
     return render(
-        request, "errors/forbidden.html", {"page_title": "You do not have access to this page"}, status_code=403
+        request,
+        "errors/forbidden.html",
+        {"page_title": "You do not have access to this page"},
+        block="content",  # an htmx request gets the explanation alone, for the part of the page it updates
+        status_code=403,
     )
 
 
 async def _csrf_refused(request: Request, exc: Exception) -> Response:
     _identify(request)
-    return render(request, "errors/csrf.html", {"page_title": "Your form could not be sent"}, status_code=403)
+    return render(
+        request, "errors/csrf.html", {"page_title": "Your form could not be sent"}, block="content", status_code=403
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -25,6 +25,9 @@ from web.config import Settings
 from web.errors import install_error_pages
 from web.frameworks.routes import router as frameworks_router
 from web.home import router as home_router
+from web.recruitment.results import router as recruitment_results_router
+from web.recruitment.scoring import router as recruitment_scoring_router
+from web.recruitment.vacancies import router as recruitment_vacancies_router
 from web.security import SecurityHeadersMiddleware, StaticGZipMiddleware
 
 
@@ -90,6 +93,9 @@ def create_app(
     app.include_router(home_router)
     app.include_router(accounts_router)
     app.include_router(frameworks_router)
+    app.include_router(recruitment_scoring_router)
+    app.include_router(recruitment_vacancies_router)
+    app.include_router(recruitment_results_router)
     mount_assets(app, settings.node_modules_dir)
     install_metrics(app)
     # Outermost last: request id first, so the access log carries it.

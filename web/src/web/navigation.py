@@ -30,7 +30,13 @@ NAVIGATION: tuple[NavEntry, ...] = (
         "Browse the HSC Collective Leadership Framework: its values, behaviours and capabilities "
         "for every level, with what each looks like from essential to exemplary.",
     ),
-    # NavEntry("Recruitment", "/recruitment", frozenset({"recruitment:read"}), "Values-based recruitment."),
+    NavEntry(
+        "Recruitment",
+        "/recruitment",
+        frozenset({"recruitment:read"}),
+        "Score candidates against the HSC values on your panels, set up vacancies, and read their "
+        "results and fairness reports.",
+    ),
     # NavEntry("Monitoring", "/monitoring", frozenset({"monitoring:read"}), "Outcome monitoring."),
     NavEntry(
         "Users",

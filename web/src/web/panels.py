@@ -14,7 +14,7 @@ from fastapi import HTTPException
 
 from web.clients.base import ServiceError, ServiceNotFound, ServiceRefused, ServiceUnavailable
 
-SERVICE_NAMES = {"framework": "framework service"}
+SERVICE_NAMES = {"framework": "framework service", "recruitment": "recruitment service"}
 
 
 @dataclass(frozen=True)

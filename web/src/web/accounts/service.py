@@ -232,6 +232,7 @@ class NewUser:
     display_name: str
     roles: list[str] = field(default_factory=list)
     password: str | None = None  # None: generate one
+    uid: uuid.UUID | None = None  # None: a new random id (the demo accounts have fixed ones)
 
 
 def principal_for(user: User) -> Principal:
@@ -291,6 +292,8 @@ def create_user(db: Session, actor: Principal, org: str, new: NewUser) -> tuple[
     user = User(
         username=username, display_name=display_name, org=org, roles=roles, password_hash=hash_password(password)
     )
+    if new.uid is not None:
+        user.uid = new.uid
     db.add(user)
     try:
         db.flush()
@@ -383,3 +386,50 @@ def ensure_admin(
         org,
         NewUser(username=username, display_name=display_name, roles=[Role.admin.value], password=password),
     )
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    display_name: str
+    roles: tuple[str, ...]
+    uid: uuid.UUID
+
+
+@dataclass(frozen=True)
+class DemoOutcome:
+    account: DemoAccount
+    created: bool
+    # An account of that username exists but is not the demo account (another id or organisation).
+    conflict: str | None = None
+
+
+def ensure_demo_users(db: Session, org: str, accounts: Iterable[DemoAccount], password: str) -> list[DemoOutcome]:
+    """Create each demo account unless its username is taken; never changes an existing account."""
+    system = Principal(subject="cli:create-demo-users", org=org, scopes=frozenset(), name="web create-demo-users")
+    outcomes = []
+    for account in accounts:
+        existing = db.exec(select(User).where(User.username == normalise_username(account.username))).first()
+        if existing is not None:
+            conflict = None
+            if existing.uid != account.uid or existing.org != org:
+                conflict = (
+                    f"the user {existing.username!r} already exists with another id or organisation, "
+                    "so the demo panel does not include it"
+                )
+            outcomes.append(DemoOutcome(account, created=False, conflict=conflict))
+            continue
+        create_user(
+            db,
+            system,
+            org,
+            NewUser(
+                username=account.username,
+                display_name=account.display_name,
+                roles=list(account.roles),
+                password=password,
+                uid=account.uid,
+            ),
+        )
+        outcomes.append(DemoOutcome(account, created=True))
+    return outcomes

@@ -24,10 +24,11 @@ log = structlog.get_logger("web.clients")
 class ServiceUnavailable(Exception):
     """The service could not be reached, timed out, failed (5xx) or answered nonsense."""
 
-    def __init__(self, service: str, reason: str) -> None:
+    def __init__(self, service: str, reason: str, problem: dict[str, Any] | None = None) -> None:
         super().__init__(f"{service} is not available: {reason}")
         self.service = service
         self.reason = reason
+        self.problem = problem or {}
 
 
 class ServiceError(Exception):
@@ -43,9 +44,14 @@ class ServiceError(Exception):
     def detail(self) -> str:
         return str(self.problem.get("detail") or self.problem.get("title") or "")
 
+    @property
+    def slug(self) -> str:
+        """The last part of the problem's `type` URI (e.g. "design-locked"), or ""."""
+        return str(self.problem.get("type") or "").rstrip("/").rsplit("/", 1)[-1]
+
     def field_errors(self) -> list[dict[str, Any]]:
         errors = self.problem.get("errors")
-        return errors if isinstance(errors, list) else []
+        return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
 
 
 class ServiceNotFound(ServiceError):
@@ -112,22 +118,42 @@ class ServiceClient:
             headers[REQUEST_ID_HEADER] = request_id
         return headers
 
-    async def _get(
-        self, path: str, params: dict[str, Any] | None = None, *, accept: str = "application/json"
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        content: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+        accept: str = "application/json",
+        timeout: float | None = None,
     ) -> httpx.Response:
+        """One call to the service; 4xx become ServiceError (404 ServiceNotFound, 401/403
+        ServiceRefused), and anything that is not an answer becomes ServiceUnavailable."""
         clean = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
         url = self._base_url + path
+        all_headers = {**self._headers(accept), **(headers or {})}
         try:
-            response = await self._http.get(url, params=clean, headers=self._headers(accept), timeout=self._timeout)
+            response = await self._http.request(
+                method,
+                url,
+                params=clean,
+                json=json,
+                content=content,
+                headers=all_headers,
+                timeout=timeout or self._timeout,
+            )
         except httpx.TimeoutException as exc:
-            log.warning("service_timeout", service=self.service, path=path)
+            log.warning("service_timeout", service=self.service, method=method, path=path)
             raise ServiceUnavailable(self.service, "timed out") from exc
         except httpx.TransportError as exc:
-            log.warning("service_unreachable", service=self.service, path=path, error=str(exc))
+            log.warning("service_unreachable", service=self.service, method=method, path=path, error=str(exc))
             raise ServiceUnavailable(self.service, "could not connect") from exc
         if response.status_code >= 500:
-            log.warning("service_failed", service=self.service, path=path, status=response.status_code)
-            raise ServiceUnavailable(self.service, f"answered {response.status_code}")
+            log.warning("service_failed", service=self.service, method=method, path=path, status=response.status_code)
+            raise ServiceUnavailable(self.service, f"answered {response.status_code}", _problem(response))
         if response.status_code >= 400:
             problem = _problem(response)
             kind = {404: ServiceNotFound, 401: ServiceRefused, 403: ServiceRefused}.get(
@@ -136,21 +162,35 @@ class ServiceClient:
             raise kind(self.service, response.status_code, problem)
         return response
 
+    async def _get(
+        self, path: str, params: dict[str, Any] | None = None, *, accept: str = "application/json"
+    ) -> httpx.Response:
+        return await self._request("GET", path, params=params, accept=accept)
+
     async def _get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        response = await self._get(path, params)
+        return self._json(await self._get(path, params), path)
+
+    async def _get_model(self, model: type[Model], path: str, params: dict[str, Any] | None = None) -> Model:
+        return self._model(model, await self._get_json(path, params), path)
+
+    def _json(self, response: httpx.Response, path: str) -> Any:
         try:
             return response.json()
         except ValueError as exc:
             log.error("service_bad_json", service=self.service, path=path)
             raise ServiceUnavailable(self.service, "answered with a body that is not JSON") from exc
 
-    async def _get_model(self, model: type[Model], path: str, params: dict[str, Any] | None = None) -> Model:
-        body = await self._get_json(path, params)
+    def _model(self, model: type[Model], body: Any, path: str) -> Model:
         try:
             return model.model_validate(body)
         except ValidationError as exc:
             log.error("service_bad_shape", service=self.service, path=path, errors=exc.errors()[:5])
             raise ServiceUnavailable(self.service, "answered with an unexpected shape") from exc
+
+    async def _send_model(self, model: type[Model], method: str, path: str, **kwargs: Any) -> Model:
+        """A change (POST, PUT) whose answer is one `model`."""
+        response = await self._request(method, path, **kwargs)
+        return self._model(model, self._json(response, path), path)
 
     async def _download(self, path: str, accept: str) -> Download:
         response = await self._get(path, accept=accept)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,6 +15,7 @@ from fastapi.responses import Response
 
 from web.accounts.auth import Identity, RequireScopes
 from web.clients.base import ServiceError, ServiceNotFound
+from web.clients.dependency import http_client
 from web.clients.framework import FrameworkClient, Version
 from web.frameworks.tree import count_items, filter_by_audience
 from web.pages import AUDIENCES, is_htmx, render
@@ -25,16 +25,6 @@ router = APIRouter()
 
 Reader = Annotated[Identity, Depends(RequireScopes("framework:read"))]
 SEARCH_LIMIT = 25
-
-
-async def http_client(request: Request) -> AsyncIterator[httpx.AsyncClient]:
-    """The app's pooled client (made at start-up); a short-lived one if the app was not started."""
-    shared = getattr(request.app.state, "http", None)
-    if shared is not None:
-        yield shared
-        return
-    async with request.app.state.make_http_client() as client:
-        yield client
 
 
 def framework_client(

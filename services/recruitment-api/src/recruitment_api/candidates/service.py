@@ -57,7 +57,8 @@ def _validate_rows(rows: Iterable[dict], first_row: int) -> tuple[list[tuple[int
         except ValidationError as exc:
             for err in exc.errors():
                 field = ".".join(str(p) for p in err["loc"]) or None
-                errors.append({"row": number, "field": field, "message": err["msg"]})
+                blank = err["type"] == "missing" or (err["type"] == "string_type" and err.get("input") is None)
+                errors.append({"row": number, "field": field, "message": "is required" if blank else err["msg"]})
     return valid, errors
 
 

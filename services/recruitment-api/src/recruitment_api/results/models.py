@@ -98,6 +98,11 @@ class StageResultsPublic(BaseModel):
     stage_id: uuid.UUID
     stage_name: str
     candidates: list[CandidateResultPublic]
+    complete: bool = PydField(
+        default=True,
+        description="False for a caller on this panel who has not yet submitted every candidate the others have "
+        "scored: those candidates are left out, and ranks are among the candidates shown.",
+    )
     next: str | None = None
 
 

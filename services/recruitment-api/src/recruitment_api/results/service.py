@@ -45,9 +45,10 @@ def decision_public(decision: m.Decision, stage: Stage, candidate: Candidate) ->
 
 
 def compute(
-    session: Session, vacancy: Vacancy, stage: Stage
+    session: Session, vacancy: Vacancy, stage: Stage, exclude: frozenset[int] | set[int] = frozenset()
 ) -> tuple[list[CandidateResult], dict[int, Candidate], dict[int, list[str]], dict[int, int]]:
-    """The pure calculation fed from the database: results, candidates, flags and sheet counts."""
+    """The pure calculation fed from the database: results, candidates, flags and sheet counts.
+    Candidates in `exclude` take no part, not even in the ranking."""
     candidates = _candidates(session, vacancy)
     if stage.kind == StageKind.sjt:
         scores = {
@@ -76,7 +77,7 @@ def compute(
         sheets = defaultdict(int)
         for sheet in scoring.submitted_sheets(session, stage):
             sheets[sheet.candidate_id] += 1
-    eligible = {i: s for i, s in scores.items() if i in candidates and not candidates[i].withdrawn}
+    eligible = {i: s for i, s in scores.items() if i in candidates and not candidates[i].withdrawn and i not in exclude}
     results = stage_results(criteria, {str(i): s for i, s in eligible.items()}, thresholds)
     return results, candidates, flags, sheets
 
@@ -95,11 +96,10 @@ def require_nothing_hidden(session: Session, principal: Principal, stage: Stage)
 
 
 def results_public(session: Session, principal: Principal, vacancy: Vacancy, stage: Stage) -> m.StageResultsPublic:
-    """Every candidate's result; for an admin who sits on the panel, only the candidates they have
-    submitted their own sheet for."""
-    results, candidates, flags, sheets = compute(session, vacancy, stage)
+    """Every candidate's result. For an admin who sits on the panel, only the candidates they have
+    submitted their own sheet for, ranked among themselves: no rank reveals the others' scores."""
     hidden = scoring.hidden_from(session, principal, stage)
-    results = [r for r in results if int(r.candidate) not in hidden]
+    results, candidates, flags, sheets = compute(session, vacancy, stage, exclude=hidden)
     decisions = latest_decisions(session, stage)
     rows = []
     for result in results:
@@ -121,7 +121,9 @@ def results_public(session: Session, principal: Principal, vacancy: Vacancy, sta
                 decision=decision_public(decision, stage, candidate) if decision else None,
             )
         )
-    return m.StageResultsPublic(vacancy_id=vacancy.uid, stage_id=stage.uid, stage_name=stage.name, candidates=rows)
+    return m.StageResultsPublic(
+        vacancy_id=vacancy.uid, stage_id=stage.uid, stage_name=stage.name, candidates=rows, complete=not hidden
+    )
 
 
 def reliability_public(session: Session, vacancy: Vacancy, stage: Stage) -> m.ReliabilityPublic:

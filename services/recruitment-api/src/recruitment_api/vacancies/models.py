@@ -324,6 +324,10 @@ class StagePublic(BaseModel):
     min_per_value: float | None = None
     essentials_required: bool
     pass_mark: float | None = None
+    anchors: list[Anchor] | None = PydField(
+        default=None,
+        description="The stage's own scale anchors (shortlisting 0, 1, 2); otherwise each criterion's anchors apply.",
+    )
     criteria: list[StageCriterionPublic]
 
 

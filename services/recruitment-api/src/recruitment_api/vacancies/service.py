@@ -271,6 +271,9 @@ def design_public(session: Session, vacancy: m.Vacancy) -> m.DesignPublic:
                 min_per_value=stage.min_per_value,
                 essentials_required=stage.essentials_required,
                 pass_mark=stage.pass_mark,
+                anchors=[m.Anchor(**a) for a in SHORTLISTING_ANCHORS]
+                if stage.kind == m.StageKind.shortlisting
+                else None,
                 criteria=[
                     m.StageCriterionPublic(
                         criterion=c.code, criterion_id=c.uid, weight=sc.weight, essential=sc.essential

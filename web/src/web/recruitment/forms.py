@@ -1,0 +1,265 @@
+"""The forms of the recruitment admin pages whose fields repeat (stages of a design, members of a
+panel): read from a submitted form or from the service's answer, checked, and turned into the
+body recruitment-api expects. Pure functions (no I/O)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from web.clients.recruitment import Criterion, Design, Panel
+from web.recruitment.deps import STAGE_KINDS
+
+MAX_STAGES = 20
+MAX_MEMBERS = 20
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}"
+
+
+# --- the assessment design ------------------------------------------------------------------
+
+
+@dataclass
+class CriterionChoice:
+    chosen: bool = False
+    weight: str = "1"
+    essential: bool = False
+
+
+@dataclass
+class StageForm:
+    name: str = ""
+    kind: str = "interview"
+    min_weighted_mean: str = ""
+    min_per_value: str = ""
+    essentials_required: bool = True
+    pass_mark: str = ""
+    criteria: dict[str, CriterionChoice] = field(default_factory=dict)
+
+    @property
+    def blank(self) -> bool:
+        return not self.name.strip() and not any(c.chosen for c in self.criteria.values())
+
+
+def blank_stage(codes: Iterable[str]) -> StageForm:
+    return StageForm(criteria={code: CriterionChoice() for code in codes})
+
+
+def stages_from_design(design: Design, codes: list[str]) -> list[StageForm]:
+    forms = []
+    for stage in design.stages:
+        chosen = {link.criterion: link for link in stage.criteria}
+        forms.append(
+            StageForm(
+                name=stage.name,
+                kind=stage.kind,
+                min_weighted_mean=_number(stage.min_weighted_mean),
+                min_per_value=_number(stage.min_per_value),
+                essentials_required=stage.essentials_required,
+                pass_mark=_number(stage.pass_mark),
+                criteria={
+                    code: CriterionChoice(
+                        chosen=code in chosen,
+                        weight=_number(chosen[code].weight) if code in chosen else "1",
+                        essential=chosen[code].essential if code in chosen else False,
+                    )
+                    for code in codes
+                },
+            )
+        )
+    return forms
+
+
+def stages_from_form(form: Mapping[str, Any], codes: list[str]) -> list[StageForm]:
+    """The stages as submitted: fields `stage-<i>-<name>`, criteria as `stage-<i>-criteria`
+    (checkboxes, one value per code) with `stage-<i>-weight-<code>` and `stage-<i>-essential-<code>`."""
+    try:
+        count = min(int(str(form.get("stage_count", "0"))), MAX_STAGES)
+    except ValueError:
+        count = 0
+    getlist = getattr(form, "getlist", None)
+    stages = []
+    for i in range(max(count, 0)):
+        prefix = f"stage-{i}-"
+        chosen = set(getlist(prefix + "criteria")) if getlist else set()
+        stages.append(
+            StageForm(
+                name=str(form.get(prefix + "name", "")).strip(),
+                kind=str(form.get(prefix + "kind", "interview")),
+                min_weighted_mean=str(form.get(prefix + "min_weighted_mean", "")).strip(),
+                min_per_value=str(form.get(prefix + "min_per_value", "")).strip(),
+                essentials_required=form.get(prefix + "essentials_required") is not None,
+                pass_mark=str(form.get(prefix + "pass_mark", "")).strip(),
+                criteria={
+                    code: CriterionChoice(
+                        chosen=code in chosen,
+                        weight=str(form.get(f"{prefix}weight-{code}", "1")).strip() or "1",
+                        essential=form.get(f"{prefix}essential-{code}") is not None,
+                    )
+                    for code in codes
+                },
+            )
+        )
+    return stages
+
+
+def _parse_number(raw: str, low: float, high: float, *, above_low: bool = False) -> float | str | None:
+    """The number, None when blank, or the error message."""
+    if not raw:
+        return None
+    try:
+        number = float(raw)
+    except ValueError:
+        return "must be a number"
+    if (number <= low if above_low else number < low) or number > high:
+        return f"must be {'more than' if above_low else 'at least'} {low:g} and at most {high:g}"
+    return number
+
+
+def design_body(stages: list[StageForm]) -> tuple[dict[str, Any], dict[str, str], list[int]]:
+    """(body for PUT /design, errors by form field, the form index of each stage in the body).
+    A blank stage (no name and no criteria) is left out."""
+    errors: dict[str, str] = {}
+    body_stages = []
+    slots = []
+    names: set[str] = set()
+    for i, stage in enumerate(stages):
+        if stage.blank:
+            continue
+        prefix = f"stage-{i}-"
+        if not stage.name:
+            errors[prefix + "name"] = f"Enter a name for stage {i + 1}"
+        elif stage.name in names:
+            errors[prefix + "name"] = f"Stage {i + 1} has the same name as another stage: give each its own"
+        names.add(stage.name)
+        if stage.kind not in STAGE_KINDS:
+            errors[prefix + "kind"] = f"Choose what kind of stage {i + 1} is"
+        numbers: dict[str, float | None] = {}
+        for name, label, high in (
+            ("min_weighted_mean", "The minimum weighted mean", 10),
+            ("min_per_value", "The minimum score per value", 10),
+        ):
+            parsed = _parse_number(getattr(stage, name), 0, high)
+            if isinstance(parsed, str):
+                errors[prefix + name] = f"{label} of stage {i + 1} {parsed}"
+            else:
+                numbers[name] = parsed
+        pass_mark = _parse_number(stage.pass_mark, -1000, 1000)
+        if isinstance(pass_mark, str):
+            errors[prefix + "pass_mark"] = f"The pass mark of stage {i + 1} {pass_mark}"
+            pass_mark = None
+        criteria = []
+        for code, choice in stage.criteria.items():
+            if not choice.chosen:
+                continue
+            weight = _parse_number(choice.weight, 0, 100, above_low=True)
+            if isinstance(weight, str) or weight is None:
+                errors[f"{prefix}weight-{code}"] = (
+                    f"The weight of {code} in stage {i + 1} must be more than 0 and at most 100"
+                )
+                weight = 1.0
+            criteria.append({"criterion": code, "weight": weight, "essential": choice.essential})
+        if stage.kind == "sjt" and criteria:
+            errors[prefix + "criteria"] = (
+                f"Stage {i + 1} is a situational judgement test: its score is imported, so choose no criteria"
+            )
+        elif stage.kind != "sjt" and not criteria:
+            errors[prefix + "criteria"] = f"Choose at least one criterion for stage {i + 1}"
+        body_stages.append(
+            {
+                "name": stage.name,
+                "kind": stage.kind,
+                "min_weighted_mean": numbers.get("min_weighted_mean"),
+                "min_per_value": numbers.get("min_per_value"),
+                "essentials_required": stage.essentials_required,
+                "pass_mark": pass_mark if stage.kind == "sjt" else None,
+                "criteria": criteria,
+            }
+        )
+        slots.append(i)
+    if not body_stages and not errors:
+        errors["stage-0-name"] = "Add at least one stage"
+    return {"stages": body_stages}, errors, slots
+
+
+_STAGE_FIELDS = ("name", "kind", "min_weighted_mean", "min_per_value", "pass_mark")
+_STAGE_FIELD = re.compile(r"^body\.stages\.(\d+)(?:\.([a-z_]+))?")
+
+
+def design_problem_errors(field_errors: list[dict[str, Any]], slots: list[int], detail: str) -> dict[str, str]:
+    """recruitment-api's 422 on a design, as messages beside the stage fields they concern."""
+    errors: dict[str, str] = {}
+    for error in field_errors:
+        path = str(error.get("field") or "")
+        message = str(error.get("message") or "is not valid").removeprefix("Value error, ")
+        match = _STAGE_FIELD.match(path)
+        if match and int(match.group(1)) < len(slots):
+            slot = slots[int(match.group(1))]
+            name = match.group(2) if match.group(2) in _STAGE_FIELDS else "criteria"
+            target = f"stage-{slot}-{name}"
+            errors.setdefault(target, f"Stage {slot + 1}: {message}")
+        else:
+            errors.setdefault("problem", message[:1].upper() + message[1:])
+    if not errors:
+        errors["problem"] = detail or "The design was not accepted"
+    return errors
+
+
+# --- a stage's panel ------------------------------------------------------------------------
+
+
+@dataclass
+class MemberForm:
+    assessor: str = ""
+    is_lead: bool = False
+
+
+def members_from_panel(panel: Panel) -> list[MemberForm]:
+    return [MemberForm(member.assessor, member.is_lead) for member in panel.members]
+
+
+def members_from_form(form: Mapping[str, Any]) -> list[MemberForm]:
+    try:
+        count = min(int(str(form.get("member_count", "0"))), MAX_MEMBERS + 5)
+    except ValueError:
+        count = 0
+    return [
+        MemberForm(str(form.get(f"member-{i}", "")).strip(), form.get(f"lead-{i}") is not None)
+        for i in range(max(count, 0))
+    ]
+
+
+def panel_body(members: list[MemberForm], names: Mapping[str, str]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """(members for PUT /panel, errors by form field). `names` maps the user ids that may be
+    chosen to the names shown; a row left empty is ignored."""
+    errors: dict[str, str] = {}
+    chosen: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, member in enumerate(members):
+        if not member.assessor:
+            if member.is_lead:
+                errors[f"member-{i}"] = f"Choose the assessor in row {i + 1}, or untick lead"
+            continue
+        if member.assessor not in names:
+            errors[f"member-{i}"] = f"Choose an assessor from the list in row {i + 1}"
+            continue
+        if member.assessor in seen:
+            errors[f"member-{i}"] = f"{names[member.assessor]} is on the panel already: choose each assessor once"
+            continue
+        seen.add(member.assessor)
+        chosen.append({"assessor": member.assessor, "name": names[member.assessor], "is_lead": member.is_lead})
+    if not chosen and not errors:
+        errors["member-0"] = "Choose at least one assessor"
+    if len(chosen) > MAX_MEMBERS:
+        errors["member-0"] = f"A panel has at most {MAX_MEMBERS} assessors"
+    return chosen, errors
+
+
+def criteria_codes(criteria: Iterable[Criterion]) -> list[str]:
+    return [criterion.code for criterion in criteria]

@@ -1,0 +1,337 @@
+"""Results and ranking, the CSV export, the reliability report, progression decisions (recruitment
+admins) and the adverse-impact report (holders of the equality role only)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from web.clients.base import ServiceError, ServiceUnavailable
+from web.clients.recruitment import CandidateResult, RecruitmentClient
+from web.db import SessionDep
+from web.pages import render
+from web.panels import gather, notice_for
+from web.recruitment.deps import (
+    BANDS,
+    EQUALITY_CATEGORIES,
+    OUTCOMES,
+    Admin,
+    Client,
+    EqualityReader,
+    attempt,
+    is_blind_refusal,
+    my_panel,
+    or_blind,
+    people,
+    person_name,
+    problem_messages,
+)
+from web.recruitment.vacancies import cursor_of
+
+router = APIRouter()
+
+STAGE = "/recruitment/vacancies/{vacancy_id}/stages/{stage_id}"
+
+DESIGNS = {
+    "fully_crossed": "Every assessor scored every candidate (fully crossed).",
+    "one_way": "Each candidate was scored by the same number of assessors, but not always the same people.",
+    "ragged": "Candidates were scored by different numbers of assessors, so only Krippendorff's alpha applies.",
+}
+COEFFICIENTS = {
+    "ICC(2,1)": "How far one assessor's score can be relied on alone.",
+    "ICC(2,k)": "How far the panel's mean score, the one used for results, can be relied on.",
+    "ICC(1,k)": "How far the mean of the assessors who scored each candidate can be relied on.",
+    "alpha (ordinal)": "Agreement between assessors on the order of scores, allowing for missing scores.",
+}
+
+
+def stage_url(vacancy_id: uuid.UUID, stage_id: uuid.UUID) -> str:
+    return f"/recruitment/vacancies/{vacancy_id}/stages/{stage_id}"
+
+
+def rank_labels(rows: list[CandidateResult]) -> dict[uuid.UUID, str]:
+    """Each candidate's rank as shown: "=2" where candidates tie, "" where there is no rank."""
+    counts: dict[int, int] = {}
+    for row in rows:
+        if row.rank is not None:
+            counts[row.rank] = counts.get(row.rank, 0) + 1
+    return {
+        row.candidate_id: "" if row.rank is None else (f"={row.rank}" if counts[row.rank] > 1 else str(row.rank))
+        for row in rows
+    }
+
+
+async def _stage_context(client: RecruitmentClient, vacancy_id: uuid.UUID, *calls):
+    results, notice = await gather(client.get_vacancy(vacancy_id), client.get_design(vacancy_id), *calls)
+    vacancy, read = results[0], results[1]
+    return vacancy, read, results[2:], notice
+
+
+def _stage_of(read, stage_id: uuid.UUID):
+    stage = read.design.stage(stage_id) if read else None
+    if read is not None and stage is None:
+        raise HTTPException(404)
+    return stage
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+@router.get(STAGE + "/results", include_in_schema=False)
+async def results(
+    request: Request,
+    vacancy_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    identity: Admin,
+    client: Client,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    vacancy, read, (found, seat), notice = await _stage_context(
+        client, vacancy_id, client.results(vacancy_id, stage_id, cursor=cursor), my_panel(client, identity, stage_id)
+    )
+    stage = _stage_of(read, stage_id)
+    rows = found.candidates if found else []
+    value_codes: list[str] = []
+    for row in rows:
+        for code in row.value_means:
+            if code not in value_codes:
+                value_codes.append(code)
+    return render(
+        request,
+        "recruitment/results.html",
+        {
+            "page_title": f"Results: {stage.name}, {vacancy.title}" if stage and vacancy else "Results",
+            "vacancy": vacancy,
+            "stage": stage,
+            "vacancy_id": vacancy_id,
+            "stage_id": stage_id,
+            "stage_url": stage_url(vacancy_id, stage_id),
+            "rows": rows,
+            "ranks": rank_labels(rows),
+            "value_codes": value_codes,
+            "seat": seat,
+            "next_cursor": cursor_of(found.next) if found else None,
+            "decided": request.query_params.get("decided"),
+            "OUTCOMES": OUTCOMES,
+            "notice": notice,
+        },
+        status_code=notice.status_code if notice and found is None else 200,
+    )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "stage"
+
+
+@router.get(STAGE + "/results.csv", include_in_schema=False)
+async def results_csv(
+    request: Request, vacancy_id: uuid.UUID, stage_id: uuid.UUID, identity: Admin, client: Client
+) -> Response:
+    try:
+        download = await client.results_csv(vacancy_id, stage_id)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise HTTPException(404) from exc
+        blind = is_blind_refusal(exc)
+        notice = None if blind else notice_for(exc)
+        return _csv_failed(request, vacancy_id, stage_id, notice=notice, blind=blind)
+    except ServiceUnavailable as exc:
+        return _csv_failed(request, vacancy_id, stage_id, notice=notice_for(exc), blind=False, status_code=503)
+    filename = download.filename or f"results-{_slug(str(stage_id))}.csv"
+    return Response(
+        download.content,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _csv_failed(request, vacancy_id, stage_id, *, notice, blind: bool, status_code: int | None = None) -> Response:
+    return render(
+        request,
+        "recruitment/csv_failed.html",
+        {
+            "page_title": "The results cannot be downloaded",
+            "notice": notice,
+            "blind": blind,
+            "stage_url": stage_url(vacancy_id, stage_id),
+        },
+        status_code=status_code or (403 if blind else (notice.status_code if notice else 200)),
+    )
+
+
+# --- reliability ----------------------------------------------------------------------------
+
+
+@router.get(STAGE + "/reliability", include_in_schema=False)
+async def reliability(
+    request: Request,
+    vacancy_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    identity: Admin,
+    client: Client,
+    db: SessionDep,
+) -> Response:
+    vacancy, read, (report,), notice = await _stage_context(
+        client, vacancy_id, or_blind(client.reliability(vacancy_id, stage_id))
+    )
+    stage = _stage_of(read, stage_id)
+    blind = report == "blind"
+    report = None if blind else report
+    assessors = {}
+    if report is not None:
+        directory = people(db, identity.user.org, [row.assessor for row in report.leniency])
+        assessors = {row.assessor: person_name(directory, row.assessor, identity) for row in report.leniency}
+    return render(
+        request,
+        "recruitment/reliability.html",
+        {
+            "page_title": f"Reliability: {stage.name}, {vacancy.title}" if stage and vacancy else "Reliability",
+            "vacancy": vacancy,
+            "stage": stage,
+            "stage_url": stage_url(vacancy_id, stage_id),
+            "report": report,
+            "blind": blind,
+            "assessors": assessors,
+            "DESIGNS": DESIGNS,
+            "COEFFICIENTS": COEFFICIENTS,
+            "BANDS": BANDS,
+            "notice": notice,
+        },
+        status_code=notice.status_code if notice and report is None and not blind else 200,
+    )
+
+
+# --- progression decisions ------------------------------------------------------------------
+
+
+async def _decision_page(
+    request: Request,
+    client: RecruitmentClient,
+    vacancy_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    *,
+    form: dict | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    vacancy, read, (found,), notice = await _stage_context(
+        client, vacancy_id, client.results(vacancy_id, stage_id, limit=500)
+    )
+    stage = _stage_of(read, stage_id)
+    row = None
+    if found is not None:
+        row = next((r for r in found.candidates if r.candidate_id == candidate_id), None)
+        if row is None:
+            raise HTTPException(404)
+    return render(
+        request,
+        "recruitment/decision.html",
+        {
+            "page_title": f"Record a decision for candidate {row.candidate_code}" if row else "Record a decision",
+            "vacancy": vacancy,
+            "stage": stage,
+            "row": row,
+            "stage_url": stage_url(vacancy_id, stage_id),
+            "candidate_id": candidate_id,
+            "form": form or {},
+            "errors": errors or {},
+            "OUTCOMES": OUTCOMES,
+            "notice": notice,
+        },
+        status_code=notice.status_code if notice and row is None else status_code,
+    )
+
+
+@router.get(STAGE + "/results/{candidate_id}/decision", include_in_schema=False)
+async def decision_form(
+    request: Request,
+    vacancy_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    identity: Admin,
+    client: Client,
+) -> Response:
+    return await _decision_page(request, client, vacancy_id, stage_id, candidate_id)
+
+
+@router.post(STAGE + "/results/{candidate_id}/decision", include_in_schema=False)
+async def record_decision(
+    request: Request,
+    vacancy_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    identity: Admin,
+    client: Client,
+    outcome: Annotated[str, Form(max_length=20)] = "",
+    reason: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    form = {"outcome": outcome, "reason": reason}
+    errors: dict[str, str] = {}
+    if outcome not in OUTCOMES:
+        errors["outcome"] = "Choose the decision"
+    if not reason.strip():
+        errors["reason"] = "Enter the reason for the decision"
+    if errors:
+        return await _decision_page(
+            request, client, vacancy_id, stage_id, candidate_id, form=form, errors=errors, status_code=422
+        )
+    body = {"candidate_id": str(candidate_id), "outcome": outcome, "reason": reason.strip()}
+    sent = await attempt(client.decide(vacancy_id, stage_id, body))
+    if sent.ok:
+        return RedirectResponse(f"{stage_url(vacancy_id, stage_id)}/results?decided={sent.value.candidate_code}", 303)
+    if sent.notice:
+        errors = {"problem": f"The decision was not recorded. {sent.notice.heading}. {sent.notice.body}"}
+        return await _decision_page(request, client, vacancy_id, stage_id, candidate_id, form=form, errors=errors)
+    problem = sent.problem
+    return await _decision_page(
+        request,
+        client,
+        vacancy_id,
+        stage_id,
+        candidate_id,
+        form=form,
+        errors=problem_messages(problem, {"body.outcome": "outcome", "body.reason": "reason"}),
+        status_code=problem.status if problem.status in (403, 409) else 422,
+    )
+
+
+# --- adverse impact (equality role only) ----------------------------------------------------
+
+
+@router.get(STAGE + "/adverse-impact", include_in_schema=False)
+async def adverse_impact(
+    request: Request,
+    vacancy_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    identity: EqualityReader,
+    client: Client,
+    category: Annotated[str, Query(max_length=50)] = "community_background",
+) -> Response:
+    category = category if category in EQUALITY_CATEGORIES else "community_background"
+    vacancy, read, (report,), notice = await _stage_context(
+        client, vacancy_id, client.adverse_impact(vacancy_id, stage_id, category)
+    )
+    stage = _stage_of(read, stage_id)
+    return render(
+        request,
+        "recruitment/adverse_impact.html",
+        {
+            "page_title": f"Adverse impact: {stage.name}, {vacancy.title}" if stage and vacancy else "Adverse impact",
+            "vacancy": vacancy,
+            "stage": stage,
+            "vacancy_id": vacancy_id,
+            "stage_id": stage_id,
+            "stage_url": stage_url(vacancy_id, stage_id),
+            "category": category,
+            "report": report,
+            "CATEGORIES": EQUALITY_CATEGORIES,
+            "notice": notice,
+        },
+        block="report",
+        status_code=notice.status_code if notice and report is None else 200,
+    )
