@@ -13,83 +13,29 @@ tree / livez, which mean more than the absolute numbers on a shared machine.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from _support import (
+    Sample,
+    client_for,
+    run_cli,
+    run_threads,
+    running_service,
+    service_env,
+    timed,
+    token_for,
+)
 
-from servicekit.keys import ensure_keys, issue_token
+from servicekit.keys import ensure_keys
 
-HOST = "127.0.0.1"  # loopback only
 CONCURRENCY = 8
 CHUNK = 30  # requests per endpoint per round
-CLI = "from framework_api.cli import app; app()"  # the `framework-api` console script
-
-
-@dataclass
-class Sample:
-    """Latencies of one endpoint in one mode, and the wall time they took altogether."""
-
-    latencies: list[float] = field(default_factory=list)
-    wall: float = 0.0
-    failures: int = 0
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.wall if self.wall else 0.0
-
-    @property
-    def median_ms(self) -> float:
-        return statistics.median(self.latencies) * 1000 if self.latencies else float("nan")
-
-    @property
-    def p95_ms(self) -> float:
-        if len(self.latencies) < 2:
-            return self.median_ms
-        return statistics.quantiles(self.latencies, n=20, method="inclusive")[-1] * 1000
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", CLI, *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"framework-api {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-
-
-def wait_ready(base: str, server: subprocess.Popen, log: Path, deadline: float) -> None:
-    with httpx.Client(base_url=base, trust_env=False, timeout=2) as client:
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise SystemExit(f"framework-api exited with {server.returncode}:\n{log.read_text()}")
-            try:
-                if client.get("/readyz").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-    raise SystemExit(f"framework-api was not ready in time:\n{log.read_text()}")
 
 
 def published_version(client: httpx.Client) -> tuple[str, str]:
@@ -105,28 +51,10 @@ def published_version(client: httpx.Client) -> tuple[str, str]:
     raise SystemExit(f"no published framework version after `framework-api seed`: {body}")
 
 
-def timed(client: httpx.Client, path: str, sample: Sample, lock: threading.Lock | None = None) -> None:
-    started = time.perf_counter()
-    try:
-        response = client.get(path)
-        ok = response.status_code == 200
-        response.read()
-    except httpx.HTTPError:
-        ok = False
-    elapsed = time.perf_counter() - started
-    if lock is None:
-        sample.latencies.append(elapsed)
-        sample.failures += not ok
-    else:
-        with lock:
-            sample.latencies.append(elapsed)
-            sample.failures += not ok
-
-
 def sequential(client: httpx.Client, path: str, count: int, sample: Sample) -> None:
     started = time.perf_counter()
     for _ in range(count):
-        timed(client, path, sample)
+        timed(sample, lambda: client.get(path))
     sample.wall += time.perf_counter() - started
 
 
@@ -135,17 +63,12 @@ def concurrent(clients: list[httpx.Client], path: str, count: int, sample: Sampl
     lock = threading.Lock()
     shares = [count // len(clients) + (n < count % len(clients)) for n in range(len(clients))]
 
-    def worker(client: httpx.Client, share: int) -> None:
-        for _ in range(share):
-            timed(client, path, sample, lock)
+    def worker(n: int) -> None:
+        client = clients[n]
+        for _ in range(shares[n]):
+            timed(sample, lambda: client.get(path), lock=lock)
 
-    threads = [threading.Thread(target=worker, args=pair) for pair in zip(clients, shares, strict=True)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    sample.wall += time.perf_counter() - started
+    sample.wall += run_threads(worker, len(clients))
 
 
 def interleave(
@@ -173,15 +96,6 @@ def interleave(
             return True
 
 
-def client_for(base: str, token: str) -> httpx.Client:
-    return httpx.Client(
-        base_url=base,
-        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-        trust_env=False,  # never through a proxy: loopback only
-        timeout=30,
-    )
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=300, help="measured requests per endpoint and mode")
@@ -192,64 +106,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-framework-") as folder:
         work = Path(folder)
         private_key, public_key = ensure_keys(work / "keys")
-        env = {
-            **os.environ,
-            "FRAMEWORK_API_ENVIRONMENT": "development",
-            "FRAMEWORK_API_DATABASE_URL": f"sqlite:///{work / 'framework.db'}",
-            "FRAMEWORK_API_JWT_PUBLIC_KEY_PATH": str(public_key),
-            "FRAMEWORK_API_MIGRATE_ON_STARTUP": "false",
-            "FRAMEWORK_API_LOG_LEVEL": "WARNING",
-        }
-        # Verify with the temporary key, whatever the shell has set.
-        env.pop("FRAMEWORK_API_JWKS_URL", None)
-        run_cli(["migrate"], env, work)
-        run_cli(["seed"], env, work)
-
-        port = free_port()
-        base = f"http://{HOST}:{port}"
-        log = work / "server.log"
-        with log.open("w") as log_handle:
-            server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "framework_api.main:create_app",
-                    "--factory",
-                    "--host",
-                    HOST,
-                    "--port",
-                    str(port),
-                    "--no-access-log",
-                    "--log-level",
-                    "warning",
-                ],
-                env=env,
-                cwd=work,
-                stdout=log_handle,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_ready(base, server, log, time.monotonic() + 60)
-            token = issue_token(
-                private_key.read_bytes(),
-                subject="bench",
-                org="BHSCT",
-                scopes=["framework:read"],
-                ttl_seconds=3600,
-            )
+        env = service_env("framework_api", work / "framework.db", public_key)
+        run_cli("framework_api", ["migrate"], env, work)
+        run_cli("framework_api", ["seed"], env, work)
+        with running_service("framework_api", work, env) as (base, _pid):
+            token = token_for(private_key.read_bytes(), subject="bench", org="BHSCT", scopes=["framework:read"])
             return measure(base, token, options)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
 
 
 def measure(base: str, token: str, options: argparse.Namespace) -> int:
-    clients = [client_for(base, token) for _ in range(CONCURRENCY)]
+    clients = [client_for(base, token, timeout=30) for _ in range(CONCURRENCY)]
     try:
         main_client = clients[0]
         version_id, label = published_version(main_client)
@@ -287,7 +153,7 @@ def measure(base: str, token: str, options: argparse.Namespace) -> int:
     failures = 0
     for mode, samples in results.items():
         for name, sample in samples.items():
-            failures += sample.failures
+            failures += len(sample.failures)
             print(
                 f"{mode:<12} {name:<8} {len(sample.latencies):>8} {sample.rate:>9.1f} "
                 f"{sample.median_ms:>10.2f} {sample.p95_ms:>8.2f}"

@@ -24,23 +24,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import socket
 import sqlite3
-import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from contextlib import closing
 from pathlib import Path
 
 import httpx
+from _support import (
+    HOST,
+    Sample,
+    client_for,
+    run_cli,
+    run_threads,
+    running_service,
+    service_env,
+    timed,
+    token_for,
+)
 from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
@@ -49,139 +54,33 @@ from recruitment_api.scoring.models import PanelMember, Score, ScoreSheet, Sheet
 from recruitment_api.vacancies.models import Criterion, Stage, Vacancy
 from servicekit.audit import utcnow
 from servicekit.db import make_engine
-from servicekit.keys import ensure_keys, issue_token
+from servicekit.keys import ensure_keys
 
-HOST = "127.0.0.1"  # loopback only
 ORG = "BENCH"
 CRITERIA = [f"V{n}" for n in range(1, 7)]  # six criteria throughout
 MEMORY_BUDGET_MB = 300
-CLI = "from recruitment_api.cli import app; app()"  # the `recruitment-api` console script
 ADMIN_SCOPES = ["recruitment:read", "recruitment:admin"]
 ASSESSOR_SCOPES = ["recruitment:read", "recruitment:score"]
-
-
-@dataclass
-class Sample:
-    """Latencies of one kind of request, the wall time they took altogether, and what failed."""
-
-    latencies: list[float] = field(default_factory=list)
-    wall: float = 0.0
-    failures: list[str] = field(default_factory=list)
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.wall if self.wall else 0.0
-
-    @property
-    def median_ms(self) -> float:
-        return statistics.median(self.latencies) * 1000 if self.latencies else float("nan")
-
-    @property
-    def p95_ms(self) -> float:
-        if len(self.latencies) < 2:
-            return self.median_ms
-        return statistics.quantiles(self.latencies, n=20, method="inclusive")[-1] * 1000
 
 
 # --- the server -------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def service_env(work: Path, database: Path, public_key: Path, private_key: Path) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "RECRUITMENT_API_ENVIRONMENT": "development",
-        "RECRUITMENT_API_DATABASE_URL": f"sqlite:///{database}",
-        "RECRUITMENT_API_JWT_PUBLIC_KEY_PATH": str(public_key),
-        "RECRUITMENT_API_SERVICE_SIGNING_KEY_PATH": str(private_key),
-        # Never called (criteria are inline); a closed loopback port if it ever were.
-        "RECRUITMENT_API_FRAMEWORK_API_URL": f"http://{HOST}:9",
-        "RECRUITMENT_API_MIGRATE_ON_STARTUP": "false",
-        "RECRUITMENT_API_LOG_LEVEL": "WARNING",
-    }
-    # Verify with the temporary key and sign locally, whatever the shell has set.
-    for name in ("RECRUITMENT_API_JWKS_URL", "RECRUITMENT_API_SERVICE_TOKEN_URL"):
-        env.pop(name, None)
-    result = subprocess.run(
-        [sys.executable, "-c", CLI, "migrate"],
-        env=env,
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+def migrated_env(work: Path, database: Path, public_key: Path, private_key: Path) -> dict[str, str]:
+    """recruitment-api's environment on a fresh database, after `recruitment-api migrate`."""
+    env = service_env(
+        "recruitment_api",
+        database,
+        public_key,
+        {
+            "SERVICE_SIGNING_KEY_PATH": str(private_key),
+            # Never called (criteria are inline); a closed loopback port if it ever were.
+            "FRAMEWORK_API_URL": f"http://{HOST}:9",
+        },
+        unset=["SERVICE_TOKEN_URL"],  # sign locally, whatever the shell has set
     )
-    if result.returncode != 0:
-        raise SystemExit(f"recruitment-api migrate failed:\n{result.stdout}\n{result.stderr}")
+    run_cli("recruitment_api", ["migrate"], env, work)
     return env
-
-
-@contextmanager
-def running_server(work: Path, env: dict[str, str], name: str) -> Iterator[tuple[str, int]]:
-    """recruitment-api on a free loopback port: yields its base URL and process id."""
-    port = free_port()
-    base = f"http://{HOST}:{port}"
-    log = work / f"{name}.log"
-    with log.open("w") as log_handle:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "recruitment_api.main:create_app",
-                "--factory",
-                "--host",
-                HOST,
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=work,
-            stdout=log_handle,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_ready(base, server, log, time.monotonic() + 60)
-        yield base, server.pid
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        if server.returncode not in (0, -15):
-            print(f"({name} exited with {server.returncode}; log: {log.read_text()[-2000:]})")
-
-
-def wait_ready(base: str, server: subprocess.Popen, log: Path, deadline: float) -> None:
-    with httpx.Client(base_url=base, trust_env=False, timeout=2) as client:
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise SystemExit(f"recruitment-api exited with {server.returncode}:\n{log.read_text()}")
-            try:
-                if client.get("/readyz").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-    raise SystemExit(f"recruitment-api was not ready in time:\n{log.read_text()}")
-
-
-def client_for(base: str, token: str | None = None, timeout: float = 120) -> httpx.Client:
-    headers = {"Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    # trust_env=False: never through a proxy, loopback only.
-    return httpx.Client(base_url=base, headers=headers, trust_env=False, timeout=timeout)
 
 
 def expect(response: httpx.Response, status: int = 200) -> dict:
@@ -221,32 +120,8 @@ def stage_row(session: Session, stage_uid: str) -> Stage:
 # --- (a) concurrent score submission ----------------------------------------------------------
 
 
-def run_threads(work: Callable[[int], None], count: int) -> float:
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(count)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started
-
-
-def timed(sample: Sample, lock: threading.Lock, call: Callable[[], httpx.Response], expected: int = 200) -> None:
-    started = time.perf_counter()
-    try:
-        response = call()
-        problem = None if response.status_code == expected else f"{response.status_code} {response.text[:300]}"
-    except httpx.HTTPError as exc:
-        problem = f"{type(exc).__name__}: {exc}"
-    elapsed = time.perf_counter() - started
-    with lock:
-        sample.latencies.append(elapsed)
-        if problem:
-            sample.failures.append(problem)
-
-
 def bench_scoring(base: str, database: Path, private_pem: bytes, options: argparse.Namespace) -> dict[str, Sample]:
-    admin_token = issue_token(private_pem, subject="bench-admin", org=ORG, scopes=ADMIN_SCOPES, ttl_seconds=3600)
+    admin_token = token_for(private_pem, subject="bench-admin", org=ORG, scopes=ADMIN_SCOPES)
     assessors = [f"assessor-{n:02d}" for n in range(options.assessors)]
     with client_for(base, admin_token) as admin:
         vacancy_id, stage_id = create_vacancy(admin, "Scoring bench", [{"assessor": assessors[0], "is_lead": True}])
@@ -266,9 +141,7 @@ def bench_scoring(base: str, database: Path, private_pem: bytes, options: argpar
     engine.dispose()
 
     clients = [
-        client_for(
-            base, issue_token(private_pem, subject=a, org=ORG, scopes=ASSESSOR_SCOPES, ttl_seconds=3600), timeout=60
-        )
+        client_for(base, token_for(private_pem, subject=a, org=ORG, scopes=ASSESSOR_SCOPES), timeout=60)
         for a in assessors
     ]
     body = {
@@ -290,12 +163,12 @@ def bench_scoring(base: str, database: Path, private_pem: bytes, options: argpar
             def score(n: int, chunk: list[str] = chunk) -> None:
                 for candidate in chunk:
                     url = f"/vacancies/{vacancy_id}/stages/{stage_id}/candidates/{candidate}/sheet"
-                    timed(samples["save + submit"], lock, lambda url=url: clients[n].put(url, json=body))
-                    timed(samples["save + submit"], lock, lambda url=url: clients[n].post(url + "/submit"))
+                    timed(samples["save + submit"], lambda url=url: clients[n].put(url, json=body), lock=lock)
+                    timed(samples["save + submit"], lambda url=url: clients[n].post(url + "/submit"), lock=lock)
 
             def livez(n: int, count: int = 2 * len(chunk)) -> None:
                 for _ in range(count):
-                    timed(samples["livez"], lock, lambda: clients[n].get("/livez"))
+                    timed(samples["livez"], lambda: clients[n].get("/livez"), lock=lock)
 
             order = [("save + submit", score), ("livez", livez)]
             for name, work in order if (start // per_round) % 2 == 0 else order[::-1]:
@@ -403,7 +276,7 @@ GROUP BY sheet.candidate_id, score.criterion_id
 
 
 def bench_results(base: str, database: Path, private_pem: bytes, options: argparse.Namespace):
-    admin_token = issue_token(private_pem, subject="bench-admin", org=ORG, scopes=ADMIN_SCOPES, ttl_seconds=3600)
+    admin_token = token_for(private_pem, subject="bench-admin", org=ORG, scopes=ADMIN_SCOPES)
     assessors = ["panel-a", "panel-b", "panel-c"]
     with client_for(base, admin_token, timeout=300) as admin:
         members = [{"assessor": a, "is_lead": n == 0} for n, a in enumerate(assessors)]
@@ -421,7 +294,6 @@ def bench_results(base: str, database: Path, private_pem: bytes, options: argpar
         }
         samples = {name: Sample() for name in (*paths, "bare SQL")}
         sizes: dict[str, int] = {}
-        lock = threading.Lock()
 
         def sql() -> None:
             started = time.perf_counter()
@@ -441,7 +313,7 @@ def bench_results(base: str, database: Path, private_pem: bytes, options: argpar
         for _ in range(options.repeats):
             for name, path in paths.items():
                 started = time.perf_counter()
-                timed(samples[name], lock, lambda path=path: admin.get(path))
+                timed(samples[name], lambda path=path: admin.get(path))
                 samples[name].wall += time.perf_counter() - started
             sql()
     return samples, sizes, loaded
@@ -458,7 +330,7 @@ def proc_status_kb(pid: int, field_name: str) -> int:
 
 
 def bench_import_memory(base: str, pid: int, private_pem: bytes, options: argparse.Namespace) -> dict[str, float]:
-    admin_token = issue_token(private_pem, subject="bench-admin", org=ORG, scopes=ADMIN_SCOPES, ttl_seconds=3600)
+    admin_token = token_for(private_pem, subject="bench-admin", org=ORG, scopes=ADMIN_SCOPES)
     with client_for(base, admin_token, timeout=600) as admin:
         vacancy_id, _ = create_vacancy(admin, "Import bench")
         answer = (
@@ -538,14 +410,14 @@ def main() -> int:
         private_key, public_key = ensure_keys(work / "keys")
         private_pem = private_key.read_bytes()
         database = work / "recruitment.db"
-        env = service_env(work, database, public_key, private_key)
-        with running_server(work, env, "server") as (base, _pid):
+        env = migrated_env(work, database, public_key, private_key)
+        with running_service("recruitment_api", work, env, "server") as (base, _pid):
             scoring = bench_scoring(base, database, private_pem, options)
             results, sizes, loaded = bench_results(base, database, private_pem, options)
         # A fresh process and database, so the peak belongs to the import alone.
         fresh_db = work / "import.db"
-        fresh_env = service_env(work, fresh_db, public_key, private_key)
-        with running_server(work, fresh_env, "import-server") as (base, pid):
+        fresh_env = migrated_env(work, fresh_db, public_key, private_key)
+        with running_service("recruitment_api", work, fresh_env, "import-server") as (base, pid):
             memory = bench_import_memory(base, pid, private_pem, options)
 
     nan = float("nan")

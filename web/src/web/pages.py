@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from jinja2.runtime import Macro
 from jinja2_fragments.fastapi import Jinja2Blocks
 
@@ -79,6 +79,11 @@ templates.env.filters.update(
 # an htmx fragment has them too (top-level imports of a template do not run for a lone block).
 _macros = templates.env.get_template("macros.html").make_module()
 templates.env.globals.update({name: value for name, value in vars(_macros).items() if isinstance(value, Macro)})
+
+
+def see_other(url: str) -> RedirectResponse:
+    """303: after a change, the browser GETs `url` (so reloading it does not send the form again)."""
+    return RedirectResponse(url, status_code=303)
 
 
 def render(

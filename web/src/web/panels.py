@@ -29,6 +29,11 @@ class Notice:
         """A page whose service is down still answers 200; a refusal by the service is a 403."""
         return 403 if self.kind == "refused" else 200
 
+    @property
+    def text(self) -> str:
+        """Heading and body as one message, e.g. beside a form whose change was not made."""
+        return f"{self.heading}. {self.body}"
+
 
 def notice_for(exc: Exception) -> Notice:
     service = getattr(exc, "service", "service")

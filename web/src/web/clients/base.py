@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import structlog
@@ -198,6 +199,14 @@ class ServiceClient:
         match = _FILENAME.search(disposition)
         media_type = response.headers.get("content-type", accept)
         return Download(response.content, media_type, match.group(1) if match else None)
+
+
+def cursor_of(next_url: str | None) -> str | None:
+    """The `cursor` of a list's `next` link (cursor pagination), for the page's own Next link."""
+    if not next_url:
+        return None
+    values = parse_qs(urlsplit(next_url).query).get("cursor")
+    return values[0] if values else None
 
 
 def _problem(response: httpx.Response) -> dict[str, Any] | None:

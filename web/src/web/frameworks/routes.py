@@ -7,15 +7,14 @@ from __future__ import annotations
 import re
 import uuid
 from typing import Annotated
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from web.accounts.auth import Identity, RequireScopes
-from web.clients.base import ServiceError, ServiceNotFound
-from web.clients.dependency import http_client
+from web.clients.base import ServiceError, ServiceNotFound, cursor_of
+from web.clients.dependency import http_client, service_client
 from web.clients.framework import FrameworkClient, Version
 from web.frameworks.tree import count_items, filter_by_audience
 from web.pages import AUDIENCES, is_htmx, render
@@ -30,24 +29,11 @@ SEARCH_LIMIT = 25
 def framework_client(
     request: Request, identity: Reader, http: Annotated[httpx.AsyncClient, Depends(http_client)]
 ) -> FrameworkClient:
-    settings = request.app.state.settings
-    return FrameworkClient(
-        http,
-        settings.framework_api_url,
-        request.app.state.signer,
-        identity.service_principal,
-        timeout=settings.service_timeout_seconds,
-    )
+    url = request.app.state.settings.framework_api_url
+    return service_client(FrameworkClient, url, request, http, identity.service_principal)
 
 
 Client = Annotated[FrameworkClient, Depends(framework_client)]
-
-
-def _cursor_of(next_url: str | None) -> str | None:
-    if not next_url:
-        return None
-    values = parse_qs(urlsplit(next_url).query).get("cursor")
-    return values[0] if values else None
 
 
 @router.get("/frameworks", include_in_schema=False)
@@ -61,7 +47,7 @@ async def list_frameworks(
         {
             "page_title": "Frameworks",
             "frameworks": page.items if page else [],
-            "next_cursor": _cursor_of(page.next) if page else None,
+            "next_cursor": cursor_of(page.next) if page else None,
             "notice": notice,
         },
         status_code=notice.status_code if notice else 200,

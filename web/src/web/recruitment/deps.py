@@ -15,9 +15,9 @@ from sqlmodel import Session, col, select
 from web.accounts.auth import CurrentIdentity, Identity, RequireScopes
 from web.accounts.models import User
 from web.clients.base import ServiceError, ServiceNotFound, ServiceRefused, ServiceUnavailable
-from web.clients.dependency import http_client
+from web.clients.dependency import http_client, service_client
 from web.clients.framework import FrameworkClient
-from web.clients.recruitment import MyPanel, RecruitmentClient
+from web.clients.recruitment import DesignRead, MyPanel, RecruitmentClient, Stage
 from web.panels import Notice, notice_for
 
 T = TypeVar("T")
@@ -31,27 +31,16 @@ EqualityReader = Annotated[Identity, Depends(RequireScopes("recruitment:read", "
 def recruitment_client(
     request: Request, identity: CurrentIdentity, http: Annotated[httpx.AsyncClient, Depends(http_client)]
 ) -> RecruitmentClient:
-    settings = request.app.state.settings
-    return RecruitmentClient(
-        http,
-        settings.recruitment_api_url,
-        request.app.state.signer,
-        identity.service_principal,
-        timeout=settings.service_timeout_seconds,
-    )
+    url = request.app.state.settings.recruitment_api_url
+    return service_client(RecruitmentClient, url, request, http, identity.service_principal)
 
 
 def framework_client(
     request: Request, identity: CurrentIdentity, http: Annotated[httpx.AsyncClient, Depends(http_client)]
 ) -> FrameworkClient:
-    settings = request.app.state.settings
-    return FrameworkClient(
-        http,
-        settings.framework_api_url,
-        request.app.state.signer,
-        identity.service_principal,
-        timeout=settings.service_timeout_seconds,
-    )
+    """framework-api for a recruitment page (the page's own scopes decide who may see it)."""
+    url = request.app.state.settings.framework_api_url
+    return service_client(FrameworkClient, url, request, http, identity.service_principal)
 
 
 Client = Annotated[RecruitmentClient, Depends(recruitment_client)]
@@ -101,6 +90,19 @@ EQUALITY_CATEGORIES = {
     "disability": "Disability",
     "dependants": "Dependants",
 }
+
+
+def stage_url(vacancy_id: uuid.UUID, stage_id: uuid.UUID) -> str:
+    return f"/recruitment/vacancies/{vacancy_id}/stages/{stage_id}"
+
+
+def stage_of(read: DesignRead | None, stage_id: uuid.UUID) -> Stage | None:
+    """The stage in the vacancy's design: None if the design could not be read, a 404 if the design
+    has no such stage."""
+    stage = read.design.stage(stage_id) if read else None
+    if read is not None and stage is None:
+        raise HTTPException(404)
+    return stage
 
 
 def is_blind_refusal(exc: BaseException) -> bool:
@@ -162,6 +164,12 @@ def problem_messages(exc: ServiceError, fields: Mapping[str, str], *, general: s
     if not errors:
         errors[general] = sentence(exc.detail or "The recruitment service did not accept this")
     return errors
+
+
+def form_status(problem: ServiceError) -> int:
+    """The status of a form shown again after the service refused the change: 403 (not allowed)
+    and 409 (not in this state) keep their meaning; anything else is a 422."""
+    return problem.status if problem.status in (403, 409) else 422
 
 
 def sentence(text: str) -> str:

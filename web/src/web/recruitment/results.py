@@ -8,13 +8,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
-from web.clients.base import ServiceError, ServiceUnavailable
+from web.clients.base import cursor_of
 from web.clients.recruitment import CandidateResult, RecruitmentClient
 from web.db import SessionDep
-from web.pages import render
-from web.panels import gather, notice_for
+from web.pages import render, see_other
+from web.panels import gather
 from web.recruitment.deps import (
     BANDS,
     EQUALITY_CATEGORIES,
@@ -23,14 +23,15 @@ from web.recruitment.deps import (
     Client,
     EqualityReader,
     attempt,
-    is_blind_refusal,
+    form_status,
     my_panel,
     or_blind,
     people,
     person_name,
     problem_messages,
+    stage_of,
+    stage_url,
 )
-from web.recruitment.vacancies import cursor_of
 
 router = APIRouter()
 
@@ -49,10 +50,6 @@ COEFFICIENTS = {
 }
 
 
-def stage_url(vacancy_id: uuid.UUID, stage_id: uuid.UUID) -> str:
-    return f"/recruitment/vacancies/{vacancy_id}/stages/{stage_id}"
-
-
 def rank_labels(rows: list[CandidateResult]) -> dict[uuid.UUID, str]:
     """Each candidate's rank as shown: "=2" where candidates tie, "" where there is no rank."""
     counts: dict[int, int] = {}
@@ -65,17 +62,11 @@ def rank_labels(rows: list[CandidateResult]) -> dict[uuid.UUID, str]:
     }
 
 
-async def _stage_context(client: RecruitmentClient, vacancy_id: uuid.UUID, *calls):
+async def _stage_context(client: RecruitmentClient, vacancy_id: uuid.UUID, stage_id: uuid.UUID, *calls):
+    """The vacancy, its stage and the results of `calls`, fetched together, and the notice if any failed."""
     results, notice = await gather(client.get_vacancy(vacancy_id), client.get_design(vacancy_id), *calls)
     vacancy, read = results[0], results[1]
-    return vacancy, read, results[2:], notice
-
-
-def _stage_of(read, stage_id: uuid.UUID):
-    stage = read.design.stage(stage_id) if read else None
-    if read is not None and stage is None:
-        raise HTTPException(404)
-    return stage
+    return vacancy, stage_of(read, stage_id), results[2:], notice
 
 
 # --- results --------------------------------------------------------------------------------
@@ -90,10 +81,13 @@ async def results(
     client: Client,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
-    vacancy, read, (found, seat), notice = await _stage_context(
-        client, vacancy_id, client.results(vacancy_id, stage_id, cursor=cursor), my_panel(client, identity, stage_id)
+    vacancy, stage, (found, seat), notice = await _stage_context(
+        client,
+        vacancy_id,
+        stage_id,
+        client.results(vacancy_id, stage_id, cursor=cursor),
+        my_panel(client, identity, stage_id),
     )
-    stage = _stage_of(read, stage_id)
     rows = found.candidates if found else []
     value_codes: list[str] = []
     for row in rows:
@@ -131,16 +125,13 @@ def _slug(text: str) -> str:
 async def results_csv(
     request: Request, vacancy_id: uuid.UUID, stage_id: uuid.UUID, identity: Admin, client: Client
 ) -> Response:
-    try:
-        download = await client.results_csv(vacancy_id, stage_id)
-    except ServiceError as exc:
-        if exc.status == 404:
-            raise HTTPException(404) from exc
-        blind = is_blind_refusal(exc)
-        notice = None if blind else notice_for(exc)
-        return _csv_failed(request, vacancy_id, stage_id, notice=notice, blind=blind)
-    except ServiceUnavailable as exc:
-        return _csv_failed(request, vacancy_id, stage_id, notice=notice_for(exc), blind=False, status_code=503)
+    (download,), notice = await gather(or_blind(client.results_csv(vacancy_id, stage_id)))
+    if download == "blind":
+        return _csv_failed(request, vacancy_id, stage_id, notice=None, blind=True)
+    if download is None:
+        # A download that failed because the service is down is a 503, not a page that answers 200.
+        status_code = 503 if notice.kind == "unavailable" else None
+        return _csv_failed(request, vacancy_id, stage_id, notice=notice, blind=False, status_code=status_code)
     filename = download.filename or f"results-{_slug(str(stage_id))}.csv"
     return Response(
         download.content,
@@ -175,10 +166,9 @@ async def reliability(
     client: Client,
     db: SessionDep,
 ) -> Response:
-    vacancy, read, (report,), notice = await _stage_context(
-        client, vacancy_id, or_blind(client.reliability(vacancy_id, stage_id))
+    vacancy, stage, (report,), notice = await _stage_context(
+        client, vacancy_id, stage_id, or_blind(client.reliability(vacancy_id, stage_id))
     )
-    stage = _stage_of(read, stage_id)
     blind = report == "blind"
     report = None if blind else report
     assessors = {}
@@ -219,10 +209,9 @@ async def _decision_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    vacancy, read, (found,), notice = await _stage_context(
-        client, vacancy_id, client.results(vacancy_id, stage_id, limit=500)
+    vacancy, stage, (found,), notice = await _stage_context(
+        client, vacancy_id, stage_id, client.results(vacancy_id, stage_id, limit=500)
     )
-    stage = _stage_of(read, stage_id)
     row = None
     if found is not None:
         row = next((r for r in found.candidates if r.candidate_id == candidate_id), None)
@@ -283,9 +272,9 @@ async def record_decision(
     body = {"candidate_id": str(candidate_id), "outcome": outcome, "reason": reason.strip()}
     sent = await attempt(client.decide(vacancy_id, stage_id, body))
     if sent.ok:
-        return RedirectResponse(f"{stage_url(vacancy_id, stage_id)}/results?decided={sent.value.candidate_code}", 303)
+        return see_other(f"{stage_url(vacancy_id, stage_id)}/results?decided={sent.value.candidate_code}")
     if sent.notice:
-        errors = {"problem": f"The decision was not recorded. {sent.notice.heading}. {sent.notice.body}"}
+        errors = {"problem": f"The decision was not recorded. {sent.notice.text}"}
         return await _decision_page(request, client, vacancy_id, stage_id, candidate_id, form=form, errors=errors)
     problem = sent.problem
     return await _decision_page(
@@ -296,7 +285,7 @@ async def record_decision(
         candidate_id,
         form=form,
         errors=problem_messages(problem, {"body.outcome": "outcome", "body.reason": "reason"}),
-        status_code=problem.status if problem.status in (403, 409) else 422,
+        status_code=form_status(problem),
     )
 
 
@@ -313,10 +302,9 @@ async def adverse_impact(
     category: Annotated[str, Query(max_length=50)] = "community_background",
 ) -> Response:
     category = category if category in EQUALITY_CATEGORIES else "community_background"
-    vacancy, read, (report,), notice = await _stage_context(
-        client, vacancy_id, client.adverse_impact(vacancy_id, stage_id, category)
+    vacancy, stage, (report,), notice = await _stage_context(
+        client, vacancy_id, stage_id, client.adverse_impact(vacancy_id, stage_id, category)
     )
-    stage = _stage_of(read, stage_id)
     return render(
         request,
         "recruitment/adverse_impact.html",

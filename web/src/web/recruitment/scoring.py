@@ -14,11 +14,11 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from web.clients.recruitment import BlindCandidate, RecruitmentClient, Sheet, Stage, Vacancy
 from web.db import SessionDep
-from web.pages import render
+from web.pages import render, see_other
 from web.panels import Notice, gather
 from web.recruitment.deps import (
     SHORTLISTING_LABELS,
@@ -26,11 +26,14 @@ from web.recruitment.deps import (
     Reader,
     Scorer,
     attempt,
+    form_status,
     my_panel,
     or_blind,
     people,
     person_name,
     problem_messages,
+    stage_of,
+    stage_url,
 )
 from web.recruitment.sheets import Option, SheetItem, first_unanswered, parse_answer, score_body, sheet_items
 
@@ -44,16 +47,8 @@ Answer = Annotated[str, Form(max_length=20)]
 Notes = Annotated[str, Form(max_length=10000)]
 
 
-def stage_url(vacancy_id: uuid.UUID, stage_id: uuid.UUID) -> str:
-    return f"/recruitment/vacancies/{vacancy_id}/stages/{stage_id}"
-
-
 def candidate_url(vacancy_id: uuid.UUID, stage_id: uuid.UUID, candidate_id: uuid.UUID) -> str:
     return f"{stage_url(vacancy_id, stage_id)}/candidates/{candidate_id}"
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 def _notice_page(request: Request, notice: Notice, title: str, **context) -> Response:
@@ -87,7 +82,7 @@ async def my_panels(request: Request, identity: Scorer, client: Client) -> Respo
 @router.get(STAGE, include_in_schema=False)
 def stage_page(vacancy_id: uuid.UUID, stage_id: uuid.UUID, identity: Reader) -> Response:
     """A stage lives on its vacancy's page."""
-    return _see_other(f"/recruitment/vacancies/{vacancy_id}#stage-{stage_id}")
+    return see_other(f"/recruitment/vacancies/{vacancy_id}#stage-{stage_id}")
 
 
 @router.get(STAGE + "/candidates", include_in_schema=False)
@@ -174,7 +169,7 @@ async def _value_page(
         return _notice_page(request, notice, "Score sheet")
     here = candidate_url(vacancy_id, stage_id, candidate_id)
     if context.sheet.submitted:
-        return _see_other(f"{here}/sheet/submit")
+        return see_other(f"{here}/sheet/submit")
     items = context.items
     if not items:
         raise HTTPException(404)
@@ -298,7 +293,7 @@ async def save_value(
             request, saved.notice, "Your answer was not saved", not_saved=True, back=f"{here}/sheet/{index}"
         )
     if saved.slug == "sheet-submitted":
-        return _see_other(f"{here}/sheet/submit")
+        return see_other(f"{here}/sheet/submit")
     if saved.errors:
         return await _value_page(
             request,
@@ -312,12 +307,12 @@ async def save_value(
             status_code=422,
         )
     if action == "previous":
-        return _see_other(f"{here}/sheet/{max(index - 1, 1)}")
+        return see_other(f"{here}/sheet/{max(index - 1, 1)}")
     if action == "next" and index < saved.total:
-        return _see_other(f"{here}/sheet/{index + 1}")
+        return see_other(f"{here}/sheet/{index + 1}")
     if action in ("next", "review"):
-        return _see_other(f"{here}/sheet/submit")
-    return _see_other(f"{here}/sheet/{index}?saved=1")
+        return see_other(f"{here}/sheet/submit")
+    return see_other(f"{here}/sheet/{index}?saved=1")
 
 
 @router.put(CANDIDATE + "/sheet/{index:int}", include_in_schema=False)
@@ -400,7 +395,7 @@ async def submit_sheet(
     here = candidate_url(vacancy_id, stage_id, candidate_id)
     outcome = await attempt(client.submit_sheet(vacancy_id, stage_id, candidate_id))
     if outcome.ok or (outcome.problem and outcome.problem.slug == "sheet-submitted"):
-        return _see_other(f"{here}/scores?submitted=1")
+        return see_other(f"{here}/scores?submitted=1")
     if outcome.notice:
         return _notice_page(request, outcome.notice, "Your scores were not submitted", back=f"{here}/sheet/submit")
     problem = outcome.problem
@@ -412,7 +407,7 @@ async def submit_sheet(
         stage_id,
         candidate_id,
         errors=problem_messages(problem, {}, general="problem"),
-        status_code=problem.status if problem.status in (403, 409) else 422,
+        status_code=form_status(problem),
     )
 
 
@@ -450,9 +445,7 @@ async def _panel_context(
         client.get_design(vacancy_id),
         my_panel(client, identity, stage_id),
     )
-    stage = design.design.stage(stage_id) if design else None
-    if design is not None and stage is None:
-        raise HTTPException(404)
+    stage = stage_of(design, stage_id)
     context = {
         "vacancy": vacancy,
         "stage": stage,
@@ -511,9 +504,7 @@ async def moderation_queue(
     (queue, vacancy, design), notice = await gather(
         client.moderation(vacancy_id, stage_id), client.get_vacancy(vacancy_id), client.get_design(vacancy_id)
     )
-    stage = design.design.stage(stage_id) if design else None
-    if design is not None and stage is None:
-        raise HTTPException(404)
+    stage = stage_of(design, stage_id)
     return render(
         request,
         "recruitment/moderation.html",
@@ -617,7 +608,7 @@ async def amend(
     }
     outcome = await attempt(client.amend(vacancy_id, stage_id, body))
     if outcome.ok:
-        return _see_other(f"{candidate_url(vacancy_id, stage_id, candidate_id)}/scores?amended={criterion}")
+        return see_other(f"{candidate_url(vacancy_id, stage_id, candidate_id)}/scores?amended={criterion}")
     if outcome.notice:
         return _notice_page(
             request,
@@ -644,5 +635,5 @@ async def amend(
         candidate_id,
         form=form,
         errors=problem_messages(problem, fields),
-        status_code=problem.status if problem.status in (403, 409) else 422,
+        status_code=form_status(problem),
     )

@@ -6,16 +6,16 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from typing import Annotated
-from urllib.parse import parse_qs, urlsplit
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import Response
 
 from web.accounts.roles import scopes_for
+from web.clients.base import cursor_of
 from web.clients.framework import FrameworkClient, ItemNode
 from web.clients.recruitment import RecruitmentClient
 from web.db import SessionDep
-from web.pages import is_htmx, render
+from web.pages import is_htmx, render, see_other
 from web.panels import gather
 from web.recruitment.deps import (
     NEXT_STATUS,
@@ -26,8 +26,10 @@ from web.recruitment.deps import (
     Frameworks,
     Reader,
     attempt,
+    form_status,
     people,
     problem_messages,
+    stage_of,
 )
 from web.recruitment.forms import (
     MAX_MEMBERS,
@@ -54,17 +56,6 @@ ValuesField = Annotated[list[str], Form(default_factory=list)]
 
 def vacancy_url(vacancy_id: uuid.UUID) -> str:
     return f"/recruitment/vacancies/{vacancy_id}"
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-def cursor_of(next_url: str | None) -> str | None:
-    if not next_url:
-        return None
-    values = parse_qs(urlsplit(next_url).query).get("cursor")
-    return values[0] if values else None
 
 
 # --- the list -------------------------------------------------------------------------------
@@ -218,9 +209,9 @@ async def create_vacancy(
         }
         outcome = await attempt(client.create_vacancy(body, idempotency_key=idempotency_key or None))
         if outcome.ok:
-            return _see_other(f"{vacancy_url(outcome.value.id)}?created=1")
+            return see_other(f"{vacancy_url(outcome.value.id)}?created=1")
         if outcome.notice:
-            errors["problem"] = f"{outcome.notice.heading}. {outcome.notice.body}"
+            errors["problem"] = outcome.notice.text
         else:
             fields = {
                 "body.title": "title",
@@ -305,9 +296,9 @@ async def change_status(
         )
     outcome = await attempt(client.change_status(vacancy_id, status))
     if outcome.ok:
-        return _see_other(f"{vacancy_url(vacancy_id)}?changed={status}")
+        return see_other(f"{vacancy_url(vacancy_id)}?changed={status}")
     if outcome.notice:
-        errors = {"status": f"The status did not change. {outcome.notice.heading}. {outcome.notice.body}"}
+        errors = {"status": f"The status did not change. {outcome.notice.text}"}
         return await _vacancy_page(request, identity, client, vacancy_id, errors=errors)
     problem = outcome.problem
     return await _vacancy_page(
@@ -316,7 +307,7 @@ async def change_status(
         client,
         vacancy_id,
         errors=problem_messages(problem, {}, general="status"),
-        status_code=problem.status if problem.status in (403, 409) else 422,
+        status_code=form_status(problem),
     )
 
 
@@ -386,9 +377,9 @@ async def save_design(request: Request, vacancy_id: uuid.UUID, identity: Admin, 
         return await _design_page(request, client, vacancy_id, stages=stages, etag=etag, errors=errors, status_code=422)
     outcome = await attempt(client.put_design(vacancy_id, body, etag=etag))
     if outcome.ok:
-        return _see_other(f"{vacancy_url(vacancy_id)}?changed=design")
+        return see_other(f"{vacancy_url(vacancy_id)}?changed=design")
     if outcome.notice:
-        errors = {"problem": f"The design was not saved. {outcome.notice.heading}. {outcome.notice.body}"}
+        errors = {"problem": f"The design was not saved. {outcome.notice.text}"}
         return await _design_page(request, client, vacancy_id, stages=stages, etag=etag, errors=errors)
     problem = outcome.problem
     if problem.status == 412:
@@ -438,9 +429,7 @@ async def _panel_page(
     (vacancy, read, panel), notice = await gather(
         client.get_vacancy(vacancy_id), client.get_design(vacancy_id), client.get_panel(vacancy_id, stage_id)
     )
-    stage = read.design.stage(stage_id) if read else None
-    if read is not None and stage is None:
-        raise HTTPException(404)
+    stage = stage_of(read, stage_id)
     choices = _assessor_choices(db, identity.user.org)
     if panel is not None:
         # A member who is not (or no longer) a user who can score stays choosable, by their stored name.
@@ -497,9 +486,9 @@ async def save_panel(
         )
     outcome = await attempt(client.set_panel(vacancy_id, stage_id, body))
     if outcome.ok:
-        return _see_other(f"{vacancy_url(vacancy_id)}?changed=panel")
+        return see_other(f"{vacancy_url(vacancy_id)}?changed=panel")
     if outcome.notice:
-        errors = {"problem": f"The panel was not saved. {outcome.notice.heading}. {outcome.notice.body}"}
+        errors = {"problem": f"The panel was not saved. {outcome.notice.text}"}
         return await _panel_page(request, identity, client, db, vacancy_id, stage_id, members=members, errors=errors)
     problem = outcome.problem
     return await _panel_page(
@@ -511,7 +500,7 @@ async def save_panel(
         stage_id,
         members=members,
         errors=problem_messages(problem, {}),
-        status_code=problem.status if problem.status in (403, 409) else 422,
+        status_code=form_status(problem),
     )
 
 
