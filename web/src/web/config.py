@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     node_modules_dir: Path = PACKAGE_ROOT / "node_modules"
     log_level: str = "INFO"
     log_json: bool = True
+    otel_endpoint: str | None = None  # an OTLP/HTTP traces endpoint switches tracing on
 
     @model_validator(mode="after")
     def _production_refuses_defaults(self) -> Settings:

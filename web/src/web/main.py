@@ -16,6 +16,7 @@ from servicekit.observability import (
     install_metrics,
     install_request_id,
 )
+from servicekit.tracing import install_tracing
 from web import db
 from web.accounts.auth import csrf_protect
 from web.accounts.routes import router as accounts_router
@@ -103,4 +104,5 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.session_cookie_secure)
     app.add_middleware(AccessLogMiddleware, service="web")
     install_request_id(app)
+    install_tracing(app, "Collective web", settings.otel_endpoint)
     return app

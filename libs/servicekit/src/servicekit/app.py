@@ -22,6 +22,7 @@ from servicekit.observability import (
     install_request_id,
 )
 from servicekit.problems import PROBLEM_MEDIA_TYPE, Problem, install_problem_handlers
+from servicekit.tracing import install_tracing
 
 # Refusals any authenticated operation can give, documented once for every operation.
 _COMMON_PROBLEMS = {
@@ -44,6 +45,7 @@ def create_service_app(
     body_limit_overrides: Mapping[str, int] | None = None,
     verifier: TokenVerifier | None = None,
     on_startup=None,
+    span_exporter: Any = None,
 ) -> FastAPI:
     configure_logging(settings.log_level, settings.log_json)
 
@@ -69,6 +71,7 @@ def create_service_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=body_limit_overrides)
     app.add_middleware(AccessLogMiddleware, service=title)
     install_request_id(app)
+    install_tracing(app, title, settings.otel_endpoint, span_exporter)
     _document_problems(app)
     return app
 

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import structlog
 from asgi_correlation_id import correlation_id
+from opentelemetry.propagate import inject
 from pydantic import BaseModel, ValidationError
 
 from servicekit.auth import Principal
@@ -117,6 +118,7 @@ class ServiceClient:
         request_id = correlation_id.get()
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
+        inject(headers)  # W3C traceparent, when tracing is on: the service's span joins the page's trace
         return headers
 
     async def _request(
