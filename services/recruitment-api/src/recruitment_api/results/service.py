@@ -74,9 +74,7 @@ def compute(
         scores = scoring.effective_scores(session, stage)
         divergence = scoring.flags_for(session, stage, scores, {i: c.code for i, c in candidates.items()})
         flags = {i: [f"{f.criterion}: {f.detail}" for f in found] for i, found in divergence.items()}
-        sheets = defaultdict(int)
-        for sheet in scoring.submitted_sheets(session, stage):
-            sheets[sheet.candidate_id] += 1
+        sheets = scoring.sheet_counts(session, stage)
     eligible = {i: s for i, s in scores.items() if i in candidates and not candidates[i].withdrawn and i not in exclude}
     results = stage_results(criteria, {str(i): s for i, s in eligible.items()}, thresholds)
     return results, candidates, flags, sheets
