@@ -1,4 +1,5 @@
-"""Client of recruitment-api: vacancies, design, panels, score sheets, moderation, results, fairness.
+"""Client of recruitment-api: vacancies, design, candidates, panels, score sheets, moderation,
+results, feedback, fairness and data protection.
 
 Every call carries the signed-in user's short-lived token, so recruitment-api decides what the
 user may see and do (blindness included); this client only reads and sends."""
@@ -145,6 +146,26 @@ class CandidatePage(_Model):
 class ImportResult(_Model):
     imported: int
     candidates: list[BlindCandidate] | None = None
+
+
+class PersonalDetails(_Model):
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class CandidateRecord(BlindCandidate):
+    """A candidate as recruitment admins see them, personal details included. Only the candidate
+    record and its data-protection pages use it: every other page keeps to BlindCandidate."""
+
+    external_ref: str | None = None
+    personal: PersonalDetails | None = None
+    erased: bool = False
+    created_at: datetime | None = None
+
+
+class SjtImported(_Model):
+    imported: int
 
 
 # --- panels and score sheets ----------------------------------------------------------------
@@ -353,6 +374,24 @@ class AdverseImpact(_Model):
     note: str | None = None
 
 
+class FeedbackValue(_Model):
+    criterion: str
+    statement: str
+    your_score: float | None = None
+    cohort_mean: float | None = None
+    cohort_spread: float | None = None
+
+
+class Feedback(_Model):
+    candidate_id: uuid.UUID
+    candidate_code: str
+    stage_id: uuid.UUID
+    stage_name: str
+    cohort_size: int | None = None
+    cohort_withheld: bool = False
+    values: list[FeedbackValue] = []
+
+
 class RecruitmentClient(ServiceClient):
     service = "recruitment"
 
@@ -389,8 +428,11 @@ class RecruitmentClient(ServiceClient):
         params = {"cursor": cursor, "limit": limit}
         return await self._get_model(CandidatePage, f"/vacancies/{vacancy_id}/candidates", params)
 
+    def _candidate(self, vacancy_id: uuid.UUID, candidate_id: uuid.UUID) -> str:
+        return f"/vacancies/{vacancy_id}/candidates/{candidate_id}"
+
     async def get_candidate(self, vacancy_id: uuid.UUID, candidate_id: uuid.UUID) -> BlindCandidate:
-        return await self._get_model(BlindCandidate, f"/vacancies/{vacancy_id}/candidates/{candidate_id}")
+        return await self._get_model(BlindCandidate, self._candidate(vacancy_id, candidate_id))
 
     async def import_candidates(
         self, vacancy_id: uuid.UUID, csv_text: str, *, idempotency_key: str | None = None
@@ -406,6 +448,34 @@ class RecruitmentClient(ServiceClient):
             headers=headers,
             timeout=IMPORT_TIMEOUT_SECONDS,
         )
+
+    async def get_candidate_record(self, vacancy_id: uuid.UUID, candidate_id: uuid.UUID) -> CandidateRecord:
+        """The admin's view of a candidate, with their personal details (recruitment:admin)."""
+        return await self._get_model(CandidateRecord, self._candidate(vacancy_id, candidate_id))
+
+    async def withdraw(self, vacancy_id: uuid.UUID, candidate_id: uuid.UUID) -> CandidateRecord:
+        path = self._candidate(vacancy_id, candidate_id) + "/withdraw"
+        return await self._send_model(CandidateRecord, "POST", path)
+
+    async def import_sjt_scores(
+        self, vacancy_id: uuid.UUID, stage_id: uuid.UUID, scores: list[dict[str, Any]]
+    ) -> SjtImported:
+        path = self._stage(vacancy_id, stage_id) + "/sjt-scores"
+        return await self._send_model(
+            SjtImported, "POST", path, json={"scores": scores}, timeout=IMPORT_TIMEOUT_SECONDS
+        )
+
+    async def feedback(self, vacancy_id: uuid.UUID, candidate_id: uuid.UUID, stage_id: uuid.UUID) -> Feedback:
+        path = self._candidate(vacancy_id, candidate_id) + "/feedback"
+        return await self._get_model(Feedback, path, {"stage": str(stage_id)})
+
+    async def subject_access(self, vacancy_id: uuid.UUID, candidate_id: uuid.UUID) -> Download:
+        """Everything held on the candidate, as the service's JSON document."""
+        return await self._download(self._candidate(vacancy_id, candidate_id) + "/subject-access", "application/json")
+
+    async def erase(self, vacancy_id: uuid.UUID, candidate_id: uuid.UUID) -> None:
+        """Erase personal details, equality answers, evidence and notes; the scores stay (204)."""
+        await self._request("POST", self._candidate(vacancy_id, candidate_id) + "/erasure")
 
     # --- panels and score sheets
 

@@ -1,10 +1,13 @@
 """The forms of the recruitment admin pages whose fields repeat (stages of a design, members of a
-panel): read from a submitted form or from the service's answer, checked, and turned into the
-body recruitment-api expects. Pure functions (no I/O)."""
+panel, rows of pasted SJT scores): read from a submitted form or from the service's answer,
+checked, and turned into the body recruitment-api expects. Pure functions (no I/O)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -263,3 +266,68 @@ def panel_body(members: list[MemberForm], names: Mapping[str, str]) -> tuple[lis
 
 def criteria_codes(criteria: Iterable[Criterion]) -> list[str]:
     return [criterion.code for criterion in criteria]
+
+
+# --- situational judgement test scores ------------------------------------------------------
+
+# recruitment-api's bounds: a score from -1000 to 1000, at most 50,000 in one import.
+SJT_SCORE_LIMIT = 1000
+MAX_SJT_ROWS = 50_000
+SJT_HEADERS = ("candidate_code", "code", "candidate")
+SJT_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")  # 71, 71.5, -3, .5 (not 1e3, nan or 1_000)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # the line of the pasted text, from 1
+    code: str
+    message: str
+
+
+def sjt_scores(text: str, codes: Mapping[str, uuid.UUID]) -> tuple[list[dict[str, Any]], list[RowProblem]]:
+    """Pasted `candidate_code,score` lines as the scores of POST .../sjt-scores, or every problem
+    by row. `codes` maps the vacancy's candidate codes to their ids (matched ignoring case). A
+    header line naming the columns is skipped, and so are blank lines."""
+    known = {code.casefold(): candidate_id for code, candidate_id in codes.items()}
+    scores: list[dict[str, Any]] = []
+    problems: list[RowProblem] = []
+    first_row: dict[uuid.UUID, int] = {}
+    reader = csv.reader(io.StringIO(text.replace("\x00", "")))
+    try:
+        rows = list(reader)
+    except csv.Error:
+        return [], [RowProblem(reader.line_num, "", "This line cannot be read as CSV")]
+    first_line = True
+    for number, cells in enumerate(rows, start=1):
+        cells = [cell.strip() for cell in cells]
+        while cells and not cells[-1]:
+            cells.pop()  # spreadsheets add empty columns
+        if not cells:
+            continue
+        header, first_line = first_line and cells[0].casefold() in SJT_HEADERS, False
+        if header:
+            continue
+        code = cells[0]
+        if len(cells) != 2:
+            missing = len(cells) == 1
+            message = "Give the score after the code, with a comma" if missing else "Give only a code and a score"
+            problems.append(RowProblem(number, code, message))
+            continue
+        candidate_id = known.get(code.casefold())
+        score = float(cells[1]) if SJT_NUMBER.fullmatch(cells[1]) else None
+        found = []
+        if candidate_id is None:
+            found.append(RowProblem(number, code, f"No candidate of this vacancy has the code {code}"))
+        if score is None:
+            found.append(RowProblem(number, code, f"The score “{cells[1]}” is not a number"))
+        elif abs(score) > SJT_SCORE_LIMIT:
+            found.append(RowProblem(number, code, f"The score must be from -{SJT_SCORE_LIMIT} to {SJT_SCORE_LIMIT}"))
+        if found:
+            problems.extend(found)
+            continue
+        if candidate_id in first_row:
+            problems.append(RowProblem(number, code, f"Candidate {code} has a score on row {first_row[candidate_id]}"))
+            continue
+        first_row[candidate_id] = number
+        scores.append({"candidate_id": str(candidate_id), "score": score})
+    return scores, problems
