@@ -106,52 +106,77 @@ async def candidate_record(
 # --- withdrawal -----------------------------------------------------------------------------
 
 
-async def _withdraw_page(
+async def _confirmation_page(
     request: Request,
     identity,
     client: RecruitmentClient,
     vacancy_id: uuid.UUID,
     candidate_id: uuid.UUID,
+    action: str,
     *,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The page that asks an admin to confirm a withdrawal or an erasure."""
+    template, title, _ = CONFIRMED_ACTIONS[action]
     context, notice = await _record_context(client, identity, vacancy_id, candidate_id)
     candidate = context["candidate"]
     return render(
         request,
-        "recruitment/withdraw.html",
-        {**context, "page_title": _title(candidate, "Record a withdrawal"), "errors": errors or {}},
+        template,
+        {**context, "page_title": _title(candidate, title), "errors": errors or {}},
         status_code=notice.status_code if notice and candidate is None else status_code,
     )
+
+
+async def _confirmed(
+    request: Request,
+    identity,
+    client: RecruitmentClient,
+    vacancy_id: uuid.UUID,
+    candidate_id: uuid.UUID,
+    action: str,
+    call,
+) -> Response:
+    """Carry out a confirmed action; back to the candidate page, or the form again with the reason."""
+    outcome = await attempt(call)
+    if outcome.ok:
+        return see_other(f"{record_url(vacancy_id, candidate_id)}?changed={action}")
+    if outcome.notice:
+        errors = {"problem": f"{CONFIRMED_ACTIONS[action][2]} {outcome.notice.text}"}
+        return await _confirmation_page(request, identity, client, vacancy_id, candidate_id, action, errors=errors)
+    return await _confirmation_page(
+        request,
+        identity,
+        client,
+        vacancy_id,
+        candidate_id,
+        action,
+        errors=problem_messages(outcome.problem, {}),
+        status_code=form_status(outcome.problem),
+    )
+
+
+# action -> (template, page title, what failure means)
+CONFIRMED_ACTIONS = {
+    "withdrawn": ("recruitment/withdraw.html", "Record a withdrawal", "The withdrawal was not recorded."),
+    "erased": ("recruitment/erasure.html", "Erase personal data", "Nothing was erased."),
+}
 
 
 @router.get(CANDIDATE + "/withdraw", include_in_schema=False)
 async def withdraw_form(
     request: Request, vacancy_id: uuid.UUID, candidate_id: uuid.UUID, identity: Admin, client: Client
 ) -> Response:
-    return await _withdraw_page(request, identity, client, vacancy_id, candidate_id)
+    return await _confirmation_page(request, identity, client, vacancy_id, candidate_id, "withdrawn")
 
 
 @router.post(CANDIDATE + "/withdraw", include_in_schema=False)
 async def withdraw(
     request: Request, vacancy_id: uuid.UUID, candidate_id: uuid.UUID, identity: Admin, client: Client
 ) -> Response:
-    outcome = await attempt(client.withdraw(vacancy_id, candidate_id))
-    if outcome.ok:
-        return see_other(f"{record_url(vacancy_id, candidate_id)}?changed=withdrawn")
-    if outcome.notice:
-        errors = {"problem": f"The withdrawal was not recorded. {outcome.notice.text}"}
-        return await _withdraw_page(request, identity, client, vacancy_id, candidate_id, errors=errors)
-    problem = outcome.problem
-    return await _withdraw_page(
-        request,
-        identity,
-        client,
-        vacancy_id,
-        candidate_id,
-        errors=problem_messages(problem, {}),
-        status_code=form_status(problem),
+    return await _confirmed(
+        request, identity, client, vacancy_id, candidate_id, "withdrawn", client.withdraw(vacancy_id, candidate_id)
     )
 
 
@@ -246,52 +271,19 @@ async def subject_access(
     )
 
 
-async def _erasure_page(
-    request: Request,
-    identity,
-    client: RecruitmentClient,
-    vacancy_id: uuid.UUID,
-    candidate_id: uuid.UUID,
-    *,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    context, notice = await _record_context(client, identity, vacancy_id, candidate_id)
-    candidate = context["candidate"]
-    return render(
-        request,
-        "recruitment/erasure.html",
-        {**context, "page_title": _title(candidate, "Erase personal data"), "errors": errors or {}},
-        status_code=notice.status_code if notice and candidate is None else status_code,
-    )
-
-
 @router.get(CANDIDATE + "/erasure", include_in_schema=False)
 async def erasure_form(
     request: Request, vacancy_id: uuid.UUID, candidate_id: uuid.UUID, identity: Admin, client: Client
 ) -> Response:
-    return await _erasure_page(request, identity, client, vacancy_id, candidate_id)
+    return await _confirmation_page(request, identity, client, vacancy_id, candidate_id, "erased")
 
 
 @router.post(CANDIDATE + "/erasure", include_in_schema=False)
 async def erase(
     request: Request, vacancy_id: uuid.UUID, candidate_id: uuid.UUID, identity: Admin, client: Client
 ) -> Response:
-    outcome = await attempt(client.erase(vacancy_id, candidate_id))
-    if outcome.ok:
-        return see_other(f"{record_url(vacancy_id, candidate_id)}?changed=erased")
-    if outcome.notice:
-        errors = {"problem": f"Nothing was erased. {outcome.notice.text}"}
-        return await _erasure_page(request, identity, client, vacancy_id, candidate_id, errors=errors)
-    problem = outcome.problem
-    return await _erasure_page(
-        request,
-        identity,
-        client,
-        vacancy_id,
-        candidate_id,
-        errors=problem_messages(problem, {}),
-        status_code=form_status(problem),
+    return await _confirmed(
+        request, identity, client, vacancy_id, candidate_id, "erased", client.erase(vacancy_id, candidate_id)
     )
 
 
