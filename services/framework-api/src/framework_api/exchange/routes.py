@@ -17,7 +17,7 @@ from framework_api.frameworks.routes import cached_json, draft_etag
 from servicekit.auth import Principal, RequireScopes
 from servicekit.etags import check_if_match
 from servicekit.idempotency import Idempotency, fingerprint
-from servicekit.problems import ProblemError, problem_responses
+from servicekit.problems import ProblemError, problem_responses, unprocessable
 
 router = APIRouter(tags=["exchange"])
 
@@ -113,12 +113,10 @@ async def import_csv(
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ProblemError(
-            422,
-            "csv-invalid",
+        raise unprocessable(
             "The CSV must be UTF-8 encoded.",
-            title="Request is not valid",
-            errors=[{"row": None, "field": "body", "message": "not UTF-8"}],
+            [{"row": None, "field": "body", "message": "not UTF-8"}],
+            slug="csv-invalid",
         ) from exc
     idem = Idempotency(session, principal, idempotency_key, f"POST /versions/{version_id}/csv", fingerprint(raw))
     if replayed := idem.replay():

@@ -14,7 +14,7 @@ from framework_api.frameworks import models as m
 from framework_api.frameworks import service as frameworks
 from framework_api.frameworks.diffing import diff_versions
 from servicekit.auth import Principal
-from servicekit.problems import ProblemError
+from servicekit.problems import unprocessable
 
 Located = tuple[m.FrameworkVersion, m.Framework]
 
@@ -49,13 +49,11 @@ def csv_import(
         items, associations, descriptors = parse_csv(text, content.scale, known)
     except CsvImportError as exc:
         errors = [{"row": e.row, "field": e.field, "message": e.message} for e in exc.errors]
-        raise ProblemError(
-            422,
-            "csv-invalid",
+        raise unprocessable(
             f"The CSV has {len(errors)} error(s); nothing was imported. Each error names its row "
             "(row 1 is the header).",
-            title="Request is not valid",
-            errors=errors,
+            errors,
+            slug="csv-invalid",
         ) from exc
     frameworks.replace_content(session, principal, version, framework, items, associations, descriptors)
     return m.ImportResult(

@@ -34,7 +34,7 @@ from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
 from servicekit.pagination import cursor_value
-from servicekit.problems import ProblemError, conflict, not_found
+from servicekit.problems import ProblemError, conflict, not_found, unprocessable
 
 DEFAULT_LEVELS = (
     LevelContent("essential", 1, "Essential", "Shows the capability with support, in familiar situations."),
@@ -543,18 +543,16 @@ def create_version(
         raise conflict("no-published-version", "There is no published version to copy from.")
     highest = max((v.major, v.minor, v.patch) for v in existing)
     if _semver_parts(data.version) <= highest:
-        raise ProblemError(
-            422,
-            "version-not-greater",
+        raise unprocessable(
             f"Version {data.version} must be greater than {'.'.join(map(str, highest))}.",
-            title="Request is not valid",
-            errors=[
+            [
                 {
                     "field": "body.version",
                     "message": "must be greater than every existing version",
                     "type": "value_error",
                 }
             ],
+            slug="version-not-greater",
         )
     source = published[-1]
     draft = _new_version_row(framework, data.version, principal, supersedes_id=source.id, change_note=data.change_note)
@@ -613,12 +611,10 @@ def _check_parent(session: Session, version: m.FrameworkVersion, parent: uuid.UU
         and session.exec(select(m.Item.id).where(m.Item.version_id == version.id, m.Item.identifier == parent)).first()
         is None
     ):
-        raise ProblemError(
-            422,
-            "unknown-item",
+        raise unprocessable(
             "The parent item is not in this version.",
-            title="Request is not valid",
-            errors=[{"field": field, "message": "no such item in this version", "type": "unknown_item"}],
+            [{"field": field, "message": "no such item in this version", "type": "unknown_item"}],
+            slug="unknown-item",
         )
 
 
@@ -638,12 +634,10 @@ def _set_parent(session: Session, version: m.FrameworkVersion, child: uuid.UUID,
     )
     if parent is not None:
         if parent == child or parent in _descendants(session, version, child):
-            raise ProblemError(
-                422,
-                "cycle",
+            raise unprocessable(
                 "An item cannot be moved under itself or its descendants.",
-                title="Request is not valid",
-                errors=[{"field": "body.parent", "message": "would create a cycle", "type": "cycle"}],
+                [{"field": "body.parent", "message": "would create a cycle", "type": "cycle"}],
+                slug="cycle",
             )
         session.add(
             m.Association(version_id=version.id, type=AssociationType.is_child_of, origin=child, destination=parent)
@@ -714,12 +708,8 @@ def update_item(
         _check_code_free(session, version, changes["code"], except_id=item.id)
     for name in ("statement", "type", "audience"):
         if name in changes and changes[name] is None:
-            raise ProblemError(
-                422,
-                "validation-error",
-                f"{name} cannot be null.",
-                title="Request is not valid",
-                errors=[{"field": f"body.{name}", "message": "cannot be null", "type": "null"}],
+            raise unprocessable(
+                f"{name} cannot be null.", [{"field": f"body.{name}", "message": "cannot be null", "type": "null"}]
             )
     if "parent" in changes:
         _check_parent(session, version, changes["parent"], "body.parent")
@@ -786,23 +776,15 @@ def add_association(
     for end in ("origin", "destination"):
         _check_parent(session, version, getattr(data, end), f"body.{end}")
     if data.origin == data.destination:
-        raise ProblemError(
-            422,
-            "validation-error",
+        raise unprocessable(
             "An item cannot be associated with itself.",
-            title="Request is not valid",
-            errors=[{"field": "body.destination", "message": "same as origin", "type": "value_error"}],
+            [{"field": "body.destination", "message": "same as origin", "type": "value_error"}],
         )
     if data.type == AssociationType.is_child_of:
         # Hierarchy changes go through the item's parent, which keeps one parent per item.
-        raise ProblemError(
-            422,
-            "validation-error",
+        raise unprocessable(
             "Set an item's parent with PATCH on the item, not as an association.",
-            title="Request is not valid",
-            errors=[
-                {"field": "body.type", "message": "is_child_of is set through the item's parent", "type": "value_error"}
-            ],
+            [{"field": "body.type", "message": "is_child_of is set through the item's parent", "type": "value_error"}],
         )
     exists = session.exec(
         select(m.Association.id).where(
@@ -936,9 +918,7 @@ def put_scale(
             }
         )
     if errors:
-        raise ProblemError(
-            422, "validation-error", "The scale is not valid.", title="Request is not valid", errors=errors
-        )
+        raise unprocessable("The scale is not valid.", errors)
     scale, levels = _scale(session, version)
     before = {"title": scale.title, "levels": [lv.code for lv in levels]} if scale else None
     identifier = scale.identifier if scale else None

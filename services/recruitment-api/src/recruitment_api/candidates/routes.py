@@ -16,7 +16,7 @@ from recruitment_api.deps import ADMIN, Admin, Cursor, IdempotencyKey, Limit, Re
 from recruitment_api.vacancies import service as vacancies
 from servicekit.idempotency import Idempotency, fingerprint
 from servicekit.pagination import DEFAULT_LIMIT, Page, decode_cursor, next_link
-from servicekit.problems import ProblemError, problem_responses
+from servicekit.problems import ProblemError, problem_responses, unprocessable
 
 router = APIRouter(tags=["candidates"])
 
@@ -84,24 +84,16 @@ async def import_candidates(
         try:
             rows, first_row = service.parse_csv(raw.decode("utf-8")), 2  # row 1 is the header
         except UnicodeDecodeError as exc:
-            raise ProblemError(
-                422,
-                "csv-invalid",
+            raise unprocessable(
                 "The CSV must be UTF-8 encoded.",
-                title="Request is not valid",
-                errors=[{"row": None, "field": "body", "message": "not UTF-8"}],
+                [{"row": None, "field": "body", "message": "not UTF-8"}],
+                slug="csv-invalid",
             ) from exc
     elif media_type == "application/json":
         try:
             data = m.CandidateImport.model_validate(json.loads(raw))
         except json.JSONDecodeError as exc:
-            raise ProblemError(
-                422,
-                "validation-error",
-                "The body is not valid JSON.",
-                title="Request is not valid",
-                errors=[{"field": "body", "message": str(exc)}],
-            ) from exc
+            raise unprocessable("The body is not valid JSON.", [{"field": "body", "message": str(exc)}]) from exc
         except ValidationError as exc:
             errors = [
                 {
@@ -111,12 +103,8 @@ async def import_candidates(
                 }
                 for e in exc.errors()
             ]
-            raise ProblemError(
-                422,
-                "import-invalid",
-                f"{len(errors)} error(s) in the import; nothing was imported.",
-                title="Request is not valid",
-                errors=errors[:1000],
+            raise unprocessable(
+                f"{len(errors)} error(s) in the import; nothing was imported.", errors[:1000], slug="import-invalid"
             ) from exc
         rows, first_row = [c.model_dump() for c in data.candidates], 1
     else:

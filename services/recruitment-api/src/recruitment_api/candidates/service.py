@@ -17,7 +17,7 @@ from recruitment_api.vacancies.models import Stage, StageKind, Vacancy, VacancyS
 from servicekit import audit
 from servicekit.auth import Principal
 from servicekit.pagination import cursor_value
-from servicekit.problems import ProblemError, conflict, not_found
+from servicekit.problems import ProblemError, conflict, not_found, unprocessable
 
 # Codes avoid letters and digits that are easily confused when read aloud on a panel day.
 CODE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"
@@ -68,23 +68,19 @@ def parse_csv(text: str) -> list[dict]:
     try:
         return _csv_rows(reader)
     except csv.Error as exc:
-        raise ProblemError(
-            422,
-            "csv-invalid",
+        raise unprocessable(
             f"The CSV cannot be read at row {reader.line_num}: {exc}.",
-            title="Request is not valid",
-            errors=[{"row": reader.line_num, "field": None, "message": str(exc)}],
+            [{"row": reader.line_num, "field": None, "message": str(exc)}],
+            slug="csv-invalid",
         ) from exc
 
 
 def _csv_rows(reader: csv.DictReader) -> list[dict]:
     if reader.fieldnames is None or "name" not in reader.fieldnames:
-        raise ProblemError(
-            422,
-            "csv-invalid",
+        raise unprocessable(
             "The CSV needs a header row with at least a 'name' column.",
-            title="Request is not valid",
-            errors=[{"row": 1, "field": "name", "message": "missing column"}],
+            [{"row": 1, "field": "name", "message": "missing column"}],
+            slug="csv-invalid",
         )
     unknown = [
         f
@@ -92,12 +88,10 @@ def _csv_rows(reader: csv.DictReader) -> list[dict]:
         if f not in ("name", "email", "phone", "external_ref") and not f.startswith("evidence:")
     ]
     if unknown:
-        raise ProblemError(
-            422,
-            "csv-invalid",
+        raise unprocessable(
             "Unknown columns: " + ", ".join(unknown),
-            title="Request is not valid",
-            errors=[{"row": 1, "field": f, "message": "unknown column"} for f in unknown],
+            [{"row": 1, "field": f, "message": "unknown column"} for f in unknown],
+            slug="csv-invalid",
         )
     rows = []
     for record in reader:
@@ -246,12 +240,8 @@ def import_sjt_scores(session: Session, principal: Principal, vacancy: Vacancy, 
         if s.candidate_id not in known
     ]
     if errors:
-        raise ProblemError(
-            422,
-            "import-invalid",
-            f"{len(errors)} score(s) name unknown candidates; nothing imported.",
-            title="Request is not valid",
-            errors=errors[:1000],
+        raise unprocessable(
+            f"{len(errors)} score(s) name unknown candidates; nothing imported.", errors[:1000], slug="import-invalid"
         )
     existing = {s.candidate_id: s for s in session.exec(select(m.SjtScore).where(m.SjtScore.stage_id == stage.id))}
     for given in data.scores:

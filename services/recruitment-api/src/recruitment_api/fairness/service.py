@@ -14,7 +14,7 @@ from recruitment_api.results.service import latest_decisions
 from recruitment_api.vacancies.models import Stage, Vacancy
 from servicekit import audit
 from servicekit.auth import Principal
-from servicekit.problems import ProblemError, conflict
+from servicekit.problems import conflict, unprocessable
 
 SELECTED = {Outcome.progress, Outcome.appoint}
 NOT_RECORDED = "not_recorded"
@@ -38,12 +38,9 @@ def put_equality(session: Session, principal: Principal, candidate: Candidate, d
 
 def report(session: Session, vacancy: Vacancy, stage: Stage, category: str, min_cell: int) -> m.AdverseImpactPublic:
     if category not in m.CATEGORIES:
-        raise ProblemError(
-            422,
-            "validation-error",
+        raise unprocessable(
             f"Unknown category {category}.",
-            title="Request is not valid",
-            errors=[{"field": "query.category", "message": "one of " + ", ".join(m.CATEGORIES)}],
+            [{"field": "query.category", "message": "one of " + ", ".join(m.CATEGORIES)}],
         )
     decisions = latest_decisions(session, stage)
     considered = {cid: d for cid, d in decisions.items() if d.outcome != Outcome.withdrawn}

@@ -19,7 +19,7 @@ from recruitment_api.vacancies.models import SCALES, Criterion, Stage, StageKind
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
-from servicekit.problems import ProblemError, conflict, not_found
+from servicekit.problems import ProblemError, conflict, not_found, unprocessable
 
 ADMIN = "recruitment:admin"
 
@@ -162,12 +162,10 @@ def _require_scoring(vacancy: Vacancy, stage: Stage, candidate: Candidate) -> No
 def _check_score(stage: Stage, criterion: str, score: int | None, field: str) -> None:
     low, high = SCALES[stage.kind]
     if score is not None and not low <= score <= high:
-        raise ProblemError(
-            422,
-            "score-out-of-scale",
+        raise unprocessable(
             f"{criterion}: {score} is outside the {stage.name} scale of {low} to {high}.",
-            title="Request is not valid",
-            errors=[{"field": field, "message": f"must be between {low} and {high}"}],
+            [{"field": field, "message": f"must be between {low} and {high}"}],
+            slug="score-out-of-scale",
         )
 
 
@@ -183,12 +181,10 @@ def save_draft(
     criteria = {c.code: c for _, c in vacancies.stage_criteria(session, stage)}
     for i, given in enumerate(data.scores):
         if given.criterion not in criteria:
-            raise ProblemError(
-                422,
-                "unknown-criteria",
+            raise unprocessable(
                 f"{given.criterion} is not a criterion of {stage.name}.",
-                title="Request is not valid",
-                errors=[{"field": f"body.scores.{i}.criterion", "message": "not in this stage"}],
+                [{"field": f"body.scores.{i}.criterion", "message": "not in this stage"}],
+                slug="unknown-criteria",
             )
         _check_score(stage, given.criterion, given.score, f"body.scores.{i}.score")
     existing = {s.criterion_id: s for s in session.exec(select(m.Score).where(m.Score.sheet_id == sheet.id))}
@@ -212,12 +208,10 @@ def submit(
         raise conflict("sheet-submitted", "This score sheet is already submitted.")
     missing = missing_criteria(session, stage, sheet)
     if missing:
-        raise ProblemError(
-            422,
-            "sheet-incomplete",
+        raise unprocessable(
             "Score every criterion, or mark it not evidenced, before submitting: " + ", ".join(missing),
-            title="Request is not valid",
-            errors=[{"field": f"scores.{code}", "message": "no score"} for code in missing],
+            [{"field": f"scores.{code}", "message": "no score"} for code in missing],
+            slug="sheet-incomplete",
         )
     now = utcnow()
     sheet.status = m.SheetStatus.submitted
@@ -458,12 +452,10 @@ def amend(
         )
     criterion = next((c for _, c in vacancies.stage_criteria(session, stage) if c.code == data.criterion), None)
     if criterion is None:
-        raise ProblemError(
-            422,
-            "unknown-criteria",
+        raise unprocessable(
             f"{data.criterion} is not a criterion of {stage.name}.",
-            title="Request is not valid",
-            errors=[{"field": "body.criterion", "message": "not in stage"}],
+            [{"field": "body.criterion", "message": "not in stage"}],
+            slug="unknown-criteria",
         )
     _check_score(stage, data.criterion, data.score, "body.score")
     raw = session.exec(select(m.Score).where(m.Score.sheet_id == sheet.id, m.Score.criterion_id == criterion.id)).one()

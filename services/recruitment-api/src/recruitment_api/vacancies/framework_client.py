@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from servicekit.problems import ProblemError
+from servicekit.problems import ProblemError, unprocessable
 from servicekit.service_tokens import ServiceTokenProvider
 
 
@@ -58,12 +58,10 @@ class FrameworkClient:
                 codes = wanted_codes or [i["code"] for i in items if i["type"] == "value"]
                 unknown = [c for c in codes if c not in by_code or by_code[c]["type"] not in ("value", "behaviour")]
                 if unknown:
-                    raise ProblemError(
-                        422,
-                        "unknown-criteria",
+                    raise unprocessable(
                         "These codes are not values or behaviours of the framework version: " + ", ".join(unknown),
-                        title="Request is not valid",
-                        errors=[{"field": "body.values", "message": f"unknown code {c}"} for c in unknown],
+                        [{"field": "body.values", "message": f"unknown code {c}"} for c in unknown],
+                        slug="unknown-criteria",
                     )
                 # Anchors come from the values' level descriptors (behaviours use their value's).
                 needed = {c if by_code[c]["type"] == "value" else by_code[c]["parent_code"] for c in codes} - {None}
@@ -107,12 +105,8 @@ class FrameworkClient:
 
 
 def _bad_version(detail: str) -> ProblemError:
-    return ProblemError(
-        422,
-        "unknown-framework-version",
-        detail,
-        title="Request is not valid",
-        errors=[{"field": "body.framework_version_id", "message": detail}],
+    return unprocessable(
+        detail, [{"field": "body.framework_version_id", "message": detail}], slug="unknown-framework-version"
     )
 
 

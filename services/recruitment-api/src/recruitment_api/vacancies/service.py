@@ -16,7 +16,7 @@ from servicekit.audit import utcnow
 from servicekit.auth import Principal
 from servicekit.etags import strong_etag
 from servicekit.pagination import cursor_value
-from servicekit.problems import ProblemError, conflict, not_found
+from servicekit.problems import conflict, not_found, unprocessable
 
 SHORTLISTING_ANCHORS = [
     {"score": 0, "title": "Not met", "description": "The application shows no evidence of the criterion."},
@@ -171,12 +171,9 @@ def update_vacancy(session: Session, principal: Principal, vacancy: m.Vacancy, d
     changes = data.model_dump(exclude_unset=True)
     required = [name for name in ("title", "retention_days") if name in changes and changes[name] is None]
     if required:
-        raise ProblemError(
-            422,
-            "validation-error",
+        raise unprocessable(
             f"{', '.join(required)} cannot be null.",
-            title="Request is not valid",
-            errors=[{"field": f"body.{name}", "message": "cannot be null"} for name in required],
+            [{"field": f"body.{name}", "message": "cannot be null"} for name in required],
         )
     before = {k: _jsonable(getattr(vacancy, k)) for k in changes}
     for name, value in changes.items():
@@ -334,13 +331,7 @@ def put_design(session: Session, principal: Principal, vacancy: m.Vacancy, data:
         if given.criterion not in codes
     ]
     if errors:
-        raise ProblemError(
-            422,
-            "unknown-criteria",
-            "Some stages name criteria the vacancy does not have.",
-            title="Request is not valid",
-            errors=errors,
-        )
+        raise unprocessable("Some stages name criteria the vacancy does not have.", errors, slug="unknown-criteria")
     before = design_public(session, vacancy).model_dump(mode="json")
     # Stages are matched by name: a kept stage keeps its id, panel and draft sheets; a dropped
     # stage goes with everything hanging from it (nothing is submitted before the design locks).
