@@ -68,9 +68,8 @@ def list_frameworks(
     request: Request, session: SessionDep, principal: Reader, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Page[m.FrameworkPublic]:
     """Frameworks with a published version, and the caller's organisation's own drafts."""
-    rows = service.list_frameworks(session, principal, limit, decode_cursor(cursor))
-    position = service.framework_cursor(rows[limit - 1]) if len(rows) > limit else None
-    items = [service.framework_public(session, principal, f) for f in rows[:limit]]
+    rows, position = service.list_frameworks(session, principal, limit, decode_cursor(cursor))
+    items = [service.framework_public(session, principal, f) for f in rows]
     return Page[m.FrameworkPublic](items=items, next=next_link(request.url, position))
 
 

@@ -33,7 +33,7 @@ from framework_api.frameworks.publishing import publication_problems
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
-from servicekit.pagination import cursor_value
+from servicekit.pagination import cursor_value, paginate
 from servicekit.problems import ProblemError, conflict, not_found, unprocessable
 
 DEFAULT_LEVELS = (
@@ -52,7 +52,9 @@ def _visible_to(principal: Principal):
     return or_(m.Framework.owner_org == principal.org, m.FrameworkVersion.status != VersionStatus.draft)
 
 
-def list_frameworks(session: Session, principal: Principal, limit: int, after: dict | None) -> list[m.Framework]:
+def list_frameworks(
+    session: Session, principal: Principal, limit: int, after: dict | None
+) -> tuple[list[m.Framework], dict | None]:
     visible = select(m.FrameworkVersion.framework_id).join(m.Framework).where(_visible_to(principal))
     query = select(m.Framework).where(or_(m.Framework.owner_org == principal.org, col(m.Framework.id).in_(visible)))
     if after:
@@ -64,11 +66,8 @@ def list_frameworks(session: Session, principal: Principal, limit: int, after: d
         query = query.where(
             or_(m.Framework.title > title, and_(m.Framework.title == title, col(m.Framework.uid) > uid))
         )
-    return list(session.exec(query.order_by(m.Framework.title, m.Framework.uid).limit(limit + 1)))
-
-
-def framework_cursor(framework: m.Framework) -> dict:
-    return {"title": framework.title, "uid": str(framework.uid)}
+    rows = list(session.exec(query.order_by(m.Framework.title, m.Framework.uid).limit(limit + 1)))
+    return paginate(rows, limit, lambda f: {"title": f.title, "uid": str(f.uid)})
 
 
 def get_framework(session: Session, principal: Principal, uid: uuid.UUID) -> m.Framework:
@@ -294,9 +293,9 @@ def search_items(
         query = query.where(m.Item.audience == audience)
     if after:
         query = query.where(m.Item.code > cursor_value(after, "code", str))
-    rows = list(session.exec(query.order_by(m.Item.code).limit(limit + 1)))
-    position = {"code": rows[limit - 1].code} if len(rows) > limit else None
-    rows = rows[:limit]
+    rows, position = paginate(
+        list(session.exec(query.order_by(m.Item.code).limit(limit + 1))), limit, lambda i: {"code": i.code}
+    )
     parents = _parents_of(session, version, [r.identifier for r in rows])
     return [_item_public(r, version, parents.get(r.identifier)) for r in rows], position
 

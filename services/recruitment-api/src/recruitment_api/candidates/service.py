@@ -16,7 +16,7 @@ from recruitment_api.candidates import models as m
 from recruitment_api.vacancies.models import Stage, StageKind, Vacancy, VacancyStatus
 from servicekit import audit
 from servicekit.auth import Principal
-from servicekit.pagination import cursor_value
+from servicekit.pagination import cursor_value, paginate
 from servicekit.problems import ProblemError, conflict, not_found, unprocessable
 
 # Codes avoid letters and digits that are easily confused when read aloud on a panel day.
@@ -182,8 +182,7 @@ def list_candidates(
     if after:
         query = query.where(m.Candidate.id > cursor_value(after, "after", int))
     rows = list(session.exec(query.order_by(m.Candidate.id).limit(limit + 1)))
-    position = {"after": rows[limit - 1].id} if len(rows) > limit else None
-    return rows[:limit], position
+    return paginate(rows, limit, lambda c: {"after": c.id})
 
 
 def views(session: Session, candidates: list[m.Candidate], admin: bool) -> list[m.CandidateBlind]:

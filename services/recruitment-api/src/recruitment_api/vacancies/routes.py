@@ -36,8 +36,11 @@ def list_vacancies(
     rows, position = service.list_vacancies(
         session, principal, status.value if status else None, limit, decode_cursor(cursor)
     )
+    counts = service.candidate_counts(session, rows)
     return Page[m.VacancyPublic](
-        items=[service.vacancy_public(session, v, with_criteria=False) for v in rows],
+        items=[
+            service.vacancy_public(session, v, with_criteria=False, candidate_count=counts.get(v.id, 0)) for v in rows
+        ],
         next=next_link(request.url, position),
     )
 

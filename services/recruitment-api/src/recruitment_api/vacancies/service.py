@@ -15,7 +15,7 @@ from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
 from servicekit.etags import strong_etag
-from servicekit.pagination import cursor_value
+from servicekit.pagination import cursor_value, paginate
 from servicekit.problems import conflict, not_found, unprocessable
 
 SHORTLISTING_ANCHORS = [
@@ -42,8 +42,7 @@ def list_vacancies(
     if after:
         query = query.where(m.Vacancy.id < cursor_value(after, "before", int))
     rows = list(session.exec(query.order_by(col(m.Vacancy.id).desc()).limit(limit + 1)))
-    position = {"before": rows[limit - 1].id} if len(rows) > limit else None
-    return rows[:limit], position
+    return paginate(rows, limit, lambda v: {"before": v.id})
 
 
 def criteria_of(session: Session, vacancy: m.Vacancy) -> list[m.Criterion]:
@@ -52,8 +51,23 @@ def criteria_of(session: Session, vacancy: m.Vacancy) -> list[m.Criterion]:
     )
 
 
-def vacancy_public(session: Session, vacancy: m.Vacancy, with_criteria: bool = True) -> m.VacancyPublic:
-    count = session.exec(select(func.count()).select_from(Candidate).where(Candidate.vacancy_id == vacancy.id)).one()
+def candidate_counts(session: Session, vacancies: list[m.Vacancy]) -> dict[int, int]:
+    """vacancy id -> its number of candidates, in one query for a whole page of vacancies."""
+    ids = [v.id for v in vacancies]
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Candidate.vacancy_id, func.count())
+        .where(col(Candidate.vacancy_id).in_(ids))
+        .group_by(Candidate.vacancy_id)
+    )
+    return dict(rows.all())
+
+
+def vacancy_public(
+    session: Session, vacancy: m.Vacancy, with_criteria: bool = True, candidate_count: int | None = None
+) -> m.VacancyPublic:
+    count = candidate_count if candidate_count is not None else candidate_counts(session, [vacancy]).get(vacancy.id, 0)
     return m.VacancyPublic(
         id=vacancy.uid,
         org=vacancy.org,
