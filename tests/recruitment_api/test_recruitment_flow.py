@@ -204,3 +204,10 @@ def test_retention_purge_erases_closed_vacancies_past_their_period(client, keys,
         assert session.exec(select(CandidatePersonal).where(CandidatePersonal.candidate_id.in_(ids))).all() == []
     results = client.get(f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/results", headers=panel.admin)
     assert len(results.json()["candidates"]) == len(panel.candidates), "pseudonymised scores are kept"
+
+
+def test_vacancy_list_counts_each_vacancys_candidates(client, keys):
+    two = ready_panel(client, keys, org="PHA", candidates=2)
+    four = ready_panel(client, keys, org="PHA", candidates=4)
+    listed = {v["id"]: v["candidate_count"] for v in client.get("/vacancies", headers=two.admin).json()["items"]}
+    assert listed[two.vacancy["id"]] == 2 and listed[four.vacancy["id"]] == 4
