@@ -24,7 +24,7 @@ from servicekit import audit
 from servicekit.auth import Principal
 from web.accounts.models import SignInThrottle, User, UserSession
 from web.accounts.organisations import is_organisation
-from web.accounts.roles import Role, parse_roles, scopes_for
+from web.accounts.roles import Role, parse_roles
 from web.db import utcnow
 
 MIN_PASSWORD_LENGTH = 12
@@ -233,11 +233,6 @@ class NewUser:
     roles: list[str] = field(default_factory=list)
     password: str | None = None  # None: generate one
     uid: uuid.UUID | None = None  # None: a new random id (the demo accounts have fixed ones)
-
-
-def principal_for(user: User) -> Principal:
-    """The user as the actor of audit records and the subject of service tokens."""
-    return Principal(subject=str(user.uid), org=user.org, scopes=scopes_for(user.roles), name=user.display_name)
 
 
 def list_users(db: Session, org: str) -> list[User]:

@@ -6,7 +6,6 @@ candidate; only then the panel's scores for that candidate. Recruitment admins s
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 
 from sqlmodel import Session, col, select
@@ -508,7 +507,3 @@ def amendment_public(session: Session, amendment: m.ScoreAmendment) -> m.Amendme
         amended_by=amendment.amended_by,
         amended_at=amendment.amended_at,
     )
-
-
-def sheet_by_uid(session: Session, uid: uuid.UUID) -> m.ScoreSheet | None:
-    return session.exec(select(m.ScoreSheet).where(m.ScoreSheet.uid == uid)).first()
