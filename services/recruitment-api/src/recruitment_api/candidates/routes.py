@@ -188,8 +188,7 @@ def withdraw(vacancy_id: uuid.UUID, candidate_id: uuid.UUID, session: SessionDep
 def import_sjt(
     vacancy_id: uuid.UUID, stage_id: uuid.UUID, body: m.SjtImport, session: SessionDep, principal: Admin
 ) -> dict[str, int]:
-    vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
-    stage = vacancies.get_stage(session, vacancy, stage_id)
+    vacancy, stage = vacancies.locate_stage(session, principal, vacancy_id, stage_id)
     count = service.import_sjt_scores(session, principal, vacancy, stage, body)
     session.commit()
     return {"imported": count}

@@ -53,6 +53,5 @@ def adverse_impact(
         str, Query(max_length=50, description="A Section 75 category or community_background.")
     ] = "community_background",
 ) -> m.AdverseImpactPublic:
-    vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
-    stage = vacancies.get_stage(session, vacancy, stage_id)
+    vacancy, stage = vacancies.locate_stage(session, principal, vacancy_id, stage_id)
     return service.report(session, vacancy, stage, category, request.app.state.settings.min_reported_cell)

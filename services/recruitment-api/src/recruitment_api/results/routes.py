@@ -22,11 +22,6 @@ StagePath = "/vacancies/{vacancy_id}/stages/{stage_id}"
 RESULTS_MAX_LIMIT = 10_000
 
 
-def _located(session, principal, vacancy_id: uuid.UUID, stage_id: uuid.UUID):
-    vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
-    return vacancy, vacancies.get_stage(session, vacancy, stage_id)
-
-
 @router.get(
     StagePath + "/results",
     summary="Per candidate: means, spread, weighted score, appointability, rank",
@@ -44,7 +39,9 @@ def results(
 ) -> m.StageResultsPublic:
     """In rank order; pages of `limit` candidates, following `next`. Ranking needs every
     candidate's scores, so a whole stage usually comes in one page."""
-    public = service.results_public(session, principal, *_located(session, principal, vacancy_id, stage_id))
+    public = service.results_public(
+        session, principal, *vacancies.locate_stage(session, principal, vacancy_id, stage_id)
+    )
     position = decode_cursor(cursor)
     start = max(cursor_value(position, "offset", int), 0) if position else 0
     rows = public.candidates[start : start + limit]
@@ -63,7 +60,7 @@ def results(
     },
 )
 def results_csv(vacancy_id: uuid.UUID, stage_id: uuid.UUID, session: SessionDep, principal: Admin) -> Response:
-    vacancy, stage = _located(session, principal, vacancy_id, stage_id)
+    vacancy, stage = vacancies.locate_stage(session, principal, vacancy_id, stage_id)
     filename = f"results-{stage.name.lower().replace(' ', '-')}.csv"
     return Response(
         service.results_csv(session, principal, vacancy, stage),
@@ -81,7 +78,7 @@ def results_csv(vacancy_id: uuid.UUID, stage_id: uuid.UUID, session: SessionDep,
 def reliability(
     vacancy_id: uuid.UUID, stage_id: uuid.UUID, session: SessionDep, principal: Admin
 ) -> m.ReliabilityPublic:
-    vacancy, stage = _located(session, principal, vacancy_id, stage_id)
+    vacancy, stage = vacancies.locate_stage(session, principal, vacancy_id, stage_id)
     service.require_nothing_hidden(session, principal, stage)
     return service.reliability_public(session, vacancy, stage)
 
@@ -96,7 +93,7 @@ def reliability(
 def decide(
     vacancy_id: uuid.UUID, stage_id: uuid.UUID, body: m.DecisionWrite, session: SessionDep, principal: Admin
 ) -> m.DecisionPublic:
-    vacancy, stage = _located(session, principal, vacancy_id, stage_id)
+    vacancy, stage = vacancies.locate_stage(session, principal, vacancy_id, stage_id)
     candidate = get_candidate(session, vacancy, body.candidate_id)
     decision = service.record_decision(session, principal, vacancy, stage, candidate, body)
     session.commit()
@@ -117,7 +114,7 @@ def feedback(
     session: SessionDep,
     principal: Admin,
 ) -> m.CandidateFeedback:
-    vacancy, stage_row = _located(session, principal, vacancy_id, stage)
+    vacancy, stage_row = vacancies.locate_stage(session, principal, vacancy_id, stage)
     candidate = get_candidate(session, vacancy, candidate_id)
     service.require_nothing_hidden(session, principal, stage_row)  # cohort figures mix every candidate
     return service.feedback(session, vacancy, stage_row, candidate, request.app.state.settings.min_feedback_cohort)

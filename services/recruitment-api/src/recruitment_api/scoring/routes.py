@@ -14,7 +14,6 @@ from recruitment_api.scoring import models as m
 from recruitment_api.scoring import service
 from recruitment_api.vacancies import service as vacancies
 from recruitment_api.vacancies.models import StageKind
-from servicekit.auth import Principal
 from servicekit.problems import problem_responses
 
 router = APIRouter(tags=["scoring"])
@@ -57,11 +56,6 @@ class SheetStatusEntry(BaseModel):
     status: m.SheetStatus | None = None
 
 
-def _located(session, principal: Principal, vacancy_id: uuid.UUID, stage_id: uuid.UUID):
-    vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
-    return vacancy, vacancies.get_stage(session, vacancy, stage_id)
-
-
 @router.get("/panels/mine", summary="The panels I sit on, with my progress", response_model=list[MyPanel])
 def my_panels(session: SessionDep, principal: Scorer) -> list[MyPanel]:
     return [
@@ -87,7 +81,7 @@ def my_panels(session: SessionDep, principal: Scorer) -> list[MyPanel]:
     responses=problem_responses(404),
 )
 def read_panel(vacancy_id: uuid.UUID, stage_id: uuid.UUID, session: SessionDep, principal: Reader) -> m.PanelPublic:
-    _, stage = _located(session, principal, vacancy_id, stage_id)
+    _, stage = vacancies.locate_stage(session, principal, vacancy_id, stage_id)
     return m.PanelPublic(
         stage_id=stage.uid,
         stage_name=stage.name,
@@ -107,7 +101,7 @@ def read_panel(vacancy_id: uuid.UUID, stage_id: uuid.UUID, session: SessionDep, 
 def set_panel(
     vacancy_id: uuid.UUID, stage_id: uuid.UUID, body: m.PanelWrite, session: SessionDep, principal: Admin
 ) -> m.PanelPublic:
-    vacancy, stage = _located(session, principal, vacancy_id, stage_id)
+    vacancy, stage = vacancies.locate_stage(session, principal, vacancy_id, stage_id)
     service.set_panel(session, principal, vacancy, stage, body)
     session.commit()
     return read_panel(vacancy_id, stage_id, session, principal)
@@ -122,7 +116,7 @@ def set_panel(
 def my_sheets(
     vacancy_id: uuid.UUID, stage_id: uuid.UUID, session: SessionDep, principal: Scorer
 ) -> list[SheetStatusEntry]:
-    vacancy, stage = _located(session, principal, vacancy_id, stage_id)
+    vacancy, stage = vacancies.locate_stage(session, principal, vacancy_id, stage_id)
     return [
         SheetStatusEntry(candidate_id=c.uid, candidate_code=c.code, status=status)
         for c, status in service.my_sheet_statuses(session, principal, vacancy, stage)
@@ -141,7 +135,7 @@ SheetPath = "/vacancies/{vacancy_id}/stages/{stage_id}/candidates/{candidate_id}
 def read_sheet(
     vacancy_id: uuid.UUID, stage_id: uuid.UUID, candidate_id: uuid.UUID, session: SessionDep, principal: Scorer
 ) -> m.SheetPublic:
-    vacancy, stage = _located(session, principal, vacancy_id, stage_id)
+    vacancy, stage = vacancies.locate_stage(session, principal, vacancy_id, stage_id)
     candidate = get_candidate(session, vacancy, candidate_id)
     sheet = service.own_sheet(session, principal, stage, candidate)
     session.commit()
@@ -162,7 +156,7 @@ def save_sheet(
     session: SessionDep,
     principal: Scorer,
 ) -> m.SheetPublic:
-    vacancy, stage = _located(session, principal, vacancy_id, stage_id)
+    vacancy, stage = vacancies.locate_stage(session, principal, vacancy_id, stage_id)
     candidate = get_candidate(session, vacancy, candidate_id)
     sheet = service.save_draft(session, principal, vacancy, stage, candidate, body)
     session.commit()
@@ -178,7 +172,7 @@ def save_sheet(
 def submit_sheet(
     vacancy_id: uuid.UUID, stage_id: uuid.UUID, candidate_id: uuid.UUID, session: SessionDep, principal: Scorer
 ) -> m.SheetPublic:
-    vacancy, stage = _located(session, principal, vacancy_id, stage_id)
+    vacancy, stage = vacancies.locate_stage(session, principal, vacancy_id, stage_id)
     candidate = get_candidate(session, vacancy, candidate_id)
     sheet = service.submit(session, principal, vacancy, stage, candidate)
     session.commit()
@@ -194,7 +188,7 @@ def submit_sheet(
 def panel_view(
     vacancy_id: uuid.UUID, stage_id: uuid.UUID, candidate_id: uuid.UUID, session: SessionDep, principal: Reader
 ) -> PanelView:
-    vacancy, stage = _located(session, principal, vacancy_id, stage_id)
+    vacancy, stage = vacancies.locate_stage(session, principal, vacancy_id, stage_id)
     candidate = get_candidate(session, vacancy, candidate_id)
     sheets, flags = service.panel_scores(session, principal, vacancy, stage, candidate)
     return PanelView(
@@ -214,7 +208,7 @@ def panel_view(
 def moderation_queue(
     vacancy_id: uuid.UUID, stage_id: uuid.UUID, session: SessionDep, principal: Reader
 ) -> list[QueueEntry]:
-    vacancy, stage = _located(session, principal, vacancy_id, stage_id)
+    vacancy, stage = vacancies.locate_stage(session, principal, vacancy_id, stage_id)
     return [
         QueueEntry(
             candidate_id=c.uid,
@@ -235,7 +229,7 @@ def moderation_queue(
 def amend(
     vacancy_id: uuid.UUID, stage_id: uuid.UUID, body: m.AmendmentWrite, session: SessionDep, principal: Scorer
 ) -> m.AmendmentPublic:
-    vacancy, stage = _located(session, principal, vacancy_id, stage_id)
+    vacancy, stage = vacancies.locate_stage(session, principal, vacancy_id, stage_id)
     amendment = service.amend(session, principal, vacancy, stage, body)
     session.commit()
     return service.amendment_public(session, amendment)

@@ -256,6 +256,14 @@ def get_stage(session: Session, vacancy: m.Vacancy, uid: uuid.UUID) -> m.Stage:
     return stage
 
 
+def locate_stage(
+    session: Session, principal: Principal, vacancy_id: uuid.UUID, stage_id: uuid.UUID
+) -> tuple[m.Vacancy, m.Stage]:
+    """A stage of one of the caller's organisation's vacancies (404 otherwise), with its vacancy."""
+    vacancy = get_vacancy(session, principal, vacancy_id)
+    return vacancy, get_stage(session, vacancy, stage_id)
+
+
 def stage_criteria(session: Session, stage: m.Stage) -> list[tuple[m.StageCriterion, m.Criterion]]:
     rows = session.exec(
         select(m.StageCriterion, m.Criterion)
