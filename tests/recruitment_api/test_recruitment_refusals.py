@@ -281,3 +281,14 @@ def test_missing_service_key_is_a_503_not_a_500(client, keys, recruitment_app, t
     finally:
         provider.private_key_path = saved
     assert response.status_code == 503 and response.json()["type"].endswith("/framework-unavailable")
+
+
+def test_bodies_over_the_limit_are_413_but_bulk_imports_have_room(client, keys):
+    admin = admin_headers(keys, "BSO")
+    huge = client.post("/vacancies", json={"title": "x" * 2_000_000, "criteria": []}, headers=admin)
+    assert huge.status_code == 413 and huge.json()["type"].endswith("/content-too-large")
+    vacancy = create_vacancy(client, keys, org="BSO")
+    people = [{"name": f"Candidate {i}", "evidence": [{"title": "Answer", "text": "y" * 900}]} for i in range(1500)]
+    imported = client.post(f"/vacancies/{vacancy['id']}/candidates/import", json={"candidates": people}, headers=admin)
+    assert imported.status_code == 201, imported.text[:300]  # about 1.5 MB, over the ordinary 1 MB limit
+    assert imported.json()["imported"] == 1500
