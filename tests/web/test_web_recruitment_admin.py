@@ -317,7 +317,7 @@ def test_an_admin_on_the_panel_is_blind_like_any_assessor(api, keys, browser_as)
     assert both.get(f"{stage}/reliability").text.count("submitted your own score sheet for every candidate") == 1
     csv = both.get(f"{stage}/results.csv")
     assert csv.status_code == 403 and "submitted your own score sheet for every candidate" in csv.text
-    sheet = both.get(f"{stage}/candidates/{ready.candidates[0]['id']}/sheet")
+    sheet = both.get(f"{stage}/candidates/{ready.candidates[0]['id']}/sheet", follow_redirects=True)
     assert sheet.status_code == 200 and not NAMES.search(sheet.text)  # no names, though the API gives admins them
     assert 'data-blind="true"' in both.get(f"{stage}/candidates/{ready.candidates[0]['id']}/scores").text
 

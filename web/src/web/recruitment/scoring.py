@@ -158,7 +158,7 @@ async def _value_page(
     vacancy_id: uuid.UUID,
     stage_id: uuid.UUID,
     candidate_id: uuid.UUID,
-    index: int | None,
+    index: int,
     *,
     form: tuple[str, str] | None = None,
     errors: dict[str, str] | None = None,
@@ -173,8 +173,6 @@ async def _value_page(
     items = context.items
     if not items:
         raise HTTPException(404)
-    if index is None:
-        index = first_unanswered(items)
     if not 1 <= index <= len(items):
         raise HTTPException(404)
     item = items[index - 1]
@@ -206,8 +204,17 @@ async def score_sheet(
     identity: Scorer,
     client: Client,
 ) -> Response:
-    """The sheet opens at the first value still without an answer."""
-    return await _value_page(request, client, vacancy_id, stage_id, candidate_id, None)
+    """The sheet opens at the first value still without an answer, by its own address: reloading
+    it then stays on that value, even once it is answered."""
+    context, notice = await _load_sheet(client, vacancy_id, stage_id, candidate_id)
+    if context is None:
+        return _notice_page(request, notice, "Score sheet")
+    here = candidate_url(vacancy_id, stage_id, candidate_id)
+    if context.sheet.submitted:
+        return see_other(f"{here}/sheet/submit")
+    if not context.items:
+        raise HTTPException(404)
+    return see_other(f"{here}/sheet/{first_unanswered(context.items)}")
 
 
 @router.get(CANDIDATE + "/sheet/{index:int}", include_in_schema=False)
@@ -239,6 +246,7 @@ class Saved:
     notice: Notice | None = None
     slug: str | None = None  # the service's problem, if it refused
     total: int = 0  # how many values the sheet has
+    steps: list[tuple[int, bool]] = field(default_factory=list)  # (value's index, answered) once saved
 
 
 async def _save_value(
@@ -269,7 +277,12 @@ async def _save_value(
         fields = {"body.scores.0.score": "answer", "body.scores.0.notes": "notes", "body.scores.0": "answer"}
         errors = problem_messages(outcome.problem, fields, general="answer")
         return Saved(errors=errors, slug=outcome.problem.slug, total=total)
-    return Saved(sheet=outcome.value, total=total)
+    sheet = outcome.value
+    steps = []
+    for number, link in enumerate(stage.criteria, start=1):
+        score = sheet.score_for(link.criterion)
+        steps.append((number, score is not None and score.answered))
+    return Saved(sheet=sheet, total=total, steps=steps)
 
 
 @router.post(CANDIDATE + "/sheet/{index:int}", include_in_schema=False)
@@ -338,7 +351,7 @@ async def autosave_value(
         save = SaveStatus(False, "Not saved: this score sheet is submitted and locked.")
     else:
         save = SaveStatus(False, "Not saved: " + next(iter(saved.errors.values()), "the answer was not accepted"))
-    return render(request, "recruitment/save_status.html", {"save": save})
+    return render(request, "recruitment/save_status.html", {"save": save, "steps": saved.steps})
 
 
 async def _summary_page(
