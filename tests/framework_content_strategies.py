@@ -43,6 +43,15 @@ AWKWARD = (
     "=SUM(A1)",
     "- starts with a dash",
     "ends with a comma,",
+    # Formula leads the CSV export escapes, and text that only looks escaped: all must come back.
+    '=HYPERLINK("http://evil.example","x")',
+    "=1+2+cmd|' /C calc'!A0",
+    "@SUM(1)",
+    "+44 28 9000 0000",
+    "|pipe",
+    "'=quoted",
+    "'",
+    "-3.5",
 )
 texts = st.sampled_from(AWKWARD) | (
     st.text(

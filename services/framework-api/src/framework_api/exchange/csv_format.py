@@ -4,6 +4,9 @@ Columns: identifier, code, type, statement, description, audience, parent_code, 
 source, associations, then `descriptor:<level code>` for each scale level in position order.
 `associations` holds the item's non-child associations as `type:code` joined by "; ".
 
+Cells a spreadsheet would run as formulas are escaped on export and unescaped on import
+(servicekit.csvio), so a sheet exported and imported again gives back exactly its text.
+
 `parse_csv` reports every error it finds, each with its spreadsheet row (the header is row 1)
 and column, so the editor can fix the sheet in one pass.
 """
@@ -27,6 +30,7 @@ from framework_api.frameworks.content import (
     ScaleContent,
     VersionContent,
 )
+from servicekit import csvio
 
 # Identifiers of imported associations derive from this, so re-importing a sheet is stable.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:collective:framework-api:csv")
@@ -136,7 +140,7 @@ def export_csv(content: VersionContent) -> str:
     descriptors = {(d.item, d.level): d.description for d in content.descriptors}
 
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvio.writer(out, lineterminator="\r\n")
     writer.writerow([*REQUIRED_COLUMNS, ASSOCIATIONS_COLUMN, *(DESCRIPTOR_PREFIX + code for code in levels)])
     for item in tree_order(content):
         parent_link = parents.get(item.identifier)
@@ -202,7 +206,7 @@ def parse_csv(
         text = text[1:]
     records: list[list[str]] = []
     try:
-        records.extend(csv.reader(io.StringIO(text, newline="")))
+        records.extend(csvio.reader(text))
     except csv.Error as exc:  # e.g. a cell beyond the csv module's size limit
         raise CsvImportError(
             [CsvRowError(len(records) + 1, None, f"The file cannot be read as CSV here: {exc}.")]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 
@@ -15,7 +14,7 @@ from recruitment_api.scoring import service as scoring
 from recruitment_api.scoring.reliability import Rating, leniency, reliability
 from recruitment_api.vacancies import service as vacancies
 from recruitment_api.vacancies.models import Stage, StageKind, Vacancy, VacancyStatus
-from servicekit import audit
+from servicekit import audit, csvio
 from servicekit.auth import Principal
 from servicekit.problems import ProblemError, conflict
 
@@ -188,7 +187,7 @@ def results_csv(session: Session, principal: Principal, vacancy: Vacancy, stage:
     public = results_public(session, principal, vacancy, stage)
     codes = [c.code for _, c in vacancies.stage_criteria(session, stage)] if stage.kind != StageKind.sjt else ["SJT"]
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvio.writer(out)  # decision reasons and flags are free text: no formulas
     writer.writerow(
         [
             "candidate_code",
