@@ -51,6 +51,32 @@ def _unauthorized(detail: str, error: str | None = "invalid_token") -> ProblemEr
     )
 
 
+# What is wrong with a refused token, in plain words: the decoder's own messages ("Not enough
+# segments", "Invalid payload padding") mean nothing to an integrator and describe its internals.
+# Subclasses come before their parents (InvalidSignatureError is a DecodeError).
+_TOKEN_FAULTS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
+    (jwt.ExpiredSignatureError, "The bearer token has expired."),
+    (jwt.ImmatureSignatureError, "The bearer token is not valid yet (its nbf or iat is in the future)."),
+    (jwt.InvalidSignatureError, "The bearer token's signature does not verify."),
+    (jwt.DecodeError, "The bearer token is not a well-formed JWT."),
+    (jwt.InvalidAlgorithmError, "The bearer token is signed with an algorithm that is not accepted."),
+    (jwt.InvalidAudienceError, "The bearer token is meant for another audience."),
+    (jwt.InvalidIssuerError, "The bearer token's issuer is not trusted."),
+    (jwt.InvalidIssuedAtError, "The bearer token's issue time (iat) is not a valid time."),
+    (jwt.InvalidKeyError, "The bearer token cannot be checked with the key it names."),
+)
+
+
+def _invalid_token(exc: jwt.InvalidTokenError) -> ProblemError:
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        # The claim is one of the names this module requires, never token content.
+        return _unauthorized(f"The bearer token lacks the required '{exc.claim}' claim.")
+    for kind, detail in _TOKEN_FAULTS:
+        if isinstance(exc, kind):
+            return _unauthorized(detail)
+    return _unauthorized("The bearer token is not valid.")
+
+
 def _scopes(claims: dict) -> frozenset[str]:
     """`scope` (OAuth 2, space-separated) or `scp` (Entra ID: a string; Okta: a list)."""
     for name in ("scope", "scp"):
@@ -115,7 +141,7 @@ class TokenVerifier:
             if self._jwks is not None:
                 signing_key = self._jwks.get_signing_key_from_jwt(token)
                 if signing_key.algorithm_name not in JWKS_ALGORITHMS:
-                    raise _unauthorized("The signing key's algorithm is not accepted.")
+                    raise _unauthorized("The bearer token's signing key uses an algorithm that is not accepted.")
                 key, algorithms = signing_key.key, [signing_key.algorithm_name]
             else:
                 key, algorithms = self._key, ALGORITHMS
@@ -128,10 +154,6 @@ class TokenVerifier:
                 leeway=self.leeway,
                 options={"require": ["exp", "sub", "iss", "aud"]},
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise _unauthorized("The token has expired.") from exc
-        except jwt.InvalidSignatureError as exc:
-            raise _unauthorized("The token's signature does not verify.") from exc
         except jwt.PyJWKClientConnectionError as exc:
             # The provider is down: the token may well be good, so no 401 for the client to act on.
             raise ProblemError(
@@ -142,12 +164,12 @@ class TokenVerifier:
                 headers={"Retry-After": "5"},
             ) from exc
         except (jwt.PyJWKClientError, jwt.PyJWKError, jwt.PyJWKSetError) as exc:
-            raise _unauthorized("No signing key matches the token.") from exc
+            raise _unauthorized("No signing key of the identity provider matches the bearer token.") from exc
         except jwt.InvalidTokenError as exc:
-            raise _unauthorized(f"The token is not valid: {exc}.") from exc
+            raise _invalid_token(exc) from exc
         org = claims.get("org")
         if not isinstance(org, str) or not org:
-            raise _unauthorized("The token has no 'org' claim.")
+            raise _unauthorized("The bearer token has no 'org' claim naming an organisation.")
         name = claims.get("name")
         return Principal(
             subject=str(claims["sub"]),
@@ -169,10 +191,10 @@ class IssuerRouter:
         try:
             issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
         except jwt.InvalidTokenError as exc:
-            raise _unauthorized(f"The token is not valid: {exc}.") from exc
+            raise _invalid_token(exc) from exc
         verifier = self.verifiers.get(issuer)
         if verifier is None:
-            raise _unauthorized("The token's issuer is not trusted.")
+            raise _unauthorized("The bearer token's issuer is not trusted.")
         return verifier.verify(token)
 
 
