@@ -52,11 +52,30 @@ def test_422_for_a_missing_field(sk_client):
     assert body["errors"] == [{"field": "body.name", "message": "Field required", "type": "missing"}]
 
 
-def test_422_for_a_body_that_is_not_json(sk_client):
-    response = sk_client.post("/echo-json", content=b"{not json", headers={"content-type": "application/json"})
+@pytest.mark.parametrize("content", [b"{not json", b"not json at all", b'{"name": "x"'])
+def test_422_for_a_body_that_is_not_json_says_so_and_names_the_body(sk_client, content):
+    response = sk_client.post("/echo-json", content=content, headers={"content-type": "application/json"})
     body = assert_problem(response, 422, "validation-error")
-    assert body["errors"][0]["field"].startswith("body")
-    assert body["errors"][0]["type"] == "json_invalid"
+    # Not `body.10`: the offset FastAPI puts in the location is no field.
+    assert body["detail"] == "The body is not valid JSON."
+    [error] = body["errors"]
+    assert error["field"] == "body" and error["type"] == "json_invalid"
+    assert error["message"].startswith("The body is not valid JSON")
+
+
+@pytest.mark.parametrize("content", [b"[1]", b"1", b"null", b'"x"'])
+def test_422_for_a_body_of_the_wrong_shape_names_the_body_without_an_empty_segment(sk_client, content):
+    response = sk_client.post("/echo-json", content=content, headers={"content-type": "application/json"})
+    body = assert_problem(response, 422, "validation-error")
+    assert [e["field"] for e in body["errors"]] == ["body"]
+    assert body["detail"] == "Check these fields: body (see errors)."
+
+
+def test_field_paths_never_have_an_empty_segment():
+    from servicekit.problems import _field_path
+
+    assert _field_path(("body", "", "count")) == "body.count"
+    assert _field_path(("body", "items", 0, "name")) == "body.items.0.name"
 
 
 def test_422_for_a_query_parameter(sk_client, reader):

@@ -102,18 +102,25 @@ def problem_response(
 
 
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    return ".".join(str(part) for part in loc)
+    # An empty part (a JSON object key "") would make `body.` and read as a typo; leave it out.
+    return ".".join(str(part) for part in loc if str(part) != "")
+
+
+NOT_JSON = "The body is not valid JSON"
 
 
 def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    return [
-        {
-            "field": _field_path(err.get("loc", ())),
-            "message": err.get("msg", "invalid"),
-            "type": err.get("type"),
-        }
-        for err in exc.errors()
-    ]
+    errors = []
+    for err in exc.errors():
+        loc = tuple(err.get("loc", ()))
+        if err.get("type") == "json_invalid":
+            # FastAPI puts the character offset of the fault in the location (`body.10`): it is no
+            # field. Name the body, as the bulk imports do, and give the offset in words.
+            where = f" (at character {loc[1]})" if len(loc) > 1 and isinstance(loc[1], int) else ""
+            errors.append({"field": "body", "message": NOT_JSON + where, "type": "json_invalid"})
+            continue
+        errors.append({"field": _field_path(loc), "message": err.get("msg", "invalid"), "type": err.get("type")})
+    return errors
 
 
 async def _problem_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -133,15 +140,13 @@ async def _problem_error_handler(request: Request, exc: Exception) -> JSONRespon
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = validation_errors(exc)
-    named = ", ".join(e["field"] for e in errors[:5])
-    return problem_response(
-        request,
-        422,
-        "validation-error",
-        "Request is not valid",
-        f"Check these fields: {named}.",
-        errors,
-    )
+    if any(e["type"] == "json_invalid" for e in errors):
+        detail = NOT_JSON + "."
+    else:
+        # Fields first, then the full stop after a bracket: "body." would read as a field name.
+        named = ", ".join(dict.fromkeys(e["field"] for e in errors[:5]))
+        detail = f"Check these fields: {named} (see errors)."
+    return problem_response(request, 422, "validation-error", "Request is not valid", detail, errors)
 
 
 _SLUGS = {
