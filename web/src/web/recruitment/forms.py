@@ -146,7 +146,7 @@ def design_body(stages: list[StageForm]) -> tuple[dict[str, Any], dict[str, str]
         numbers: dict[str, float | None] = {}
         for name, label, high in (
             ("min_weighted_mean", "The minimum weighted mean", 10),
-            ("min_per_value", "The minimum score per value", 10),
+            ("min_per_value", "The minimum per value", 10),
         ):
             parsed = _parse_number(getattr(stage, name), 0, high)
             if isinstance(parsed, str):

@@ -13,15 +13,14 @@ from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from web.clients.recruitment import BlindCandidate, RecruitmentClient, Sheet, Stage, Vacancy
+from web.clients.recruitment import BlindCandidate, Flag, RecruitmentClient, Sheet, Stage, Vacancy
 from web.db import SessionDep
-from web.pages import render, see_other
+from web.pages import render, see_other, templates
 from web.panels import Notice, gather
 from web.recruitment.deps import (
-    SHORTLISTING_LABELS,
     Client,
     Reader,
     Scorer,
@@ -35,7 +34,15 @@ from web.recruitment.deps import (
     stage_of,
     stage_url,
 )
-from web.recruitment.sheets import Option, SheetItem, first_unanswered, parse_answer, score_body, sheet_items
+from web.recruitment.sheets import (
+    SheetItem,
+    first_unanswered,
+    options_for,
+    parse_answer,
+    score_body,
+    sheet_items,
+    stage_scale,
+)
 
 router = APIRouter()
 
@@ -45,6 +52,18 @@ LOCAL_TIME = ZoneInfo("Europe/London")
 
 Answer = Annotated[str, Form(max_length=20)]
 Notes = Annotated[str, Form(max_length=10000)]
+
+
+def flag_text(flag: Flag, stage: Stage | None) -> str:
+    """A divergence flag in the pages' words: the stage's `min_per_value` is "the minimum per value"
+    everywhere (the design form, the vacancy, moderation), never also "the pass mark", which is the
+    SJT stage's `pass_mark`."""
+    if flag.kind == "threshold" and stage is not None and stage.min_per_value is not None:
+        return f"Assessors are on both sides of the minimum per value, {stage.min_per_value:g}."
+    return flag.detail
+
+
+templates.env.filters["flag_text"] = flag_text
 
 
 def candidate_url(vacancy_id: uuid.UUID, stage_id: uuid.UUID, candidate_id: uuid.UUID) -> str:
@@ -451,6 +470,7 @@ async def _panel_context(
     vacancy_id: uuid.UUID,
     stage_id: uuid.UUID,
     candidate_id: uuid.UUID,
+    criterion: str | None = None,
 ) -> tuple[dict, Notice | None]:
     (view, vacancy, design, seat), notice = await gather(
         or_blind(client.panel_scores(vacancy_id, stage_id, candidate_id)),
@@ -477,9 +497,10 @@ async def _panel_context(
         directory = people(db, identity.user.org, [sheet.assessor for sheet in panel_view.sheets])
         context["assessors"] = [person_name(directory, sheet.assessor, identity) for sheet in panel_view.sheets]
         context["rows"] = _score_rows(stage, vacancy, panel_view)
-        context["scale"] = [
-            Option(score, SHORTLISTING_LABELS.get(score, "") if stage.kind == "shortlisting" else "", "")
-            for score in stage.scale
+        context["scale"] = stage_scale(stage, vacancy, criterion)
+        # What each score means, value by value: the behavioural anchors the assessors scored against.
+        context["anchors"] = [
+            (row, options_for(stage, found)) for row in context["rows"] if (found := vacancy.criterion(row["code"]))
         ]
     return context, notice
 
@@ -514,8 +535,11 @@ async def panel_scores(
 async def moderation_queue(
     request: Request, vacancy_id: uuid.UUID, stage_id: uuid.UUID, identity: Reader, client: Client
 ) -> Response:
-    (queue, vacancy, design), notice = await gather(
-        client.moderation(vacancy_id, stage_id), client.get_vacancy(vacancy_id), client.get_design(vacancy_id)
+    (queue, vacancy, design, seat), notice = await gather(
+        client.moderation(vacancy_id, stage_id),
+        client.get_vacancy(vacancy_id),
+        client.get_design(vacancy_id),
+        my_panel(client, identity, stage_id),
     )
     stage = stage_of(design, stage_id)
     return render(
@@ -530,6 +554,7 @@ async def moderation_queue(
             "vacancy_id": vacancy_id,
             "stage_id": stage_id,
             "stage_url": stage_url(vacancy_id, stage_id),
+            "is_lead": bool(seat and seat.is_lead),
             "notice": notice,
         },
         status_code=notice.status_code if notice and queue is None else 200,
@@ -549,18 +574,31 @@ async def _amend_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    context, notice = await _panel_context(request, identity, client, db, vacancy_id, stage_id, candidate_id)
+    form = form or {}
+    chosen = form.get("criterion") or request.query_params.get("criterion")
+    context, notice = await _panel_context(
+        request, identity, client, db, vacancy_id, stage_id, candidate_id, criterion=chosen
+    )
     view = context["view"]
+    # recruitment-api lets only the panel lead change a score: say so before the form is filled
+    # in, not after it is sent. (Unknown while the service is down: its notice says that instead.)
+    seat = context["seat"]
+    not_lead = notice is None and not (seat and seat.is_lead)
+    if not_lead:
+        status_code = 403
+    elif notice and view is None and not context["blind"]:
+        status_code = notice.status_code
     return render(
         request,
         "recruitment/amend.html",
         {
             **context,
             "page_title": f"Change a score for candidate {view.candidate_code}" if view else "Change a score",
-            "form": form or {},
+            "form": {"criterion": chosen or "", **form},
             "errors": errors or {},
+            "not_lead": not_lead,
         },
-        status_code=status_code if not (notice and view is None and not context["blind"]) else notice.status_code,
+        status_code=status_code,
     )
 
 
@@ -573,8 +611,11 @@ async def amend_form(
     identity: Scorer,
     client: Client,
     db: SessionDep,
+    answer: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    return await _amend_page(request, identity, client, db, vacancy_id, stage_id, candidate_id)
+    """The lead's form. Choosing the value asks for the form again (htmx, or the query string) to
+    show that value's anchors beside the scores, keeping the score already chosen."""
+    return await _amend_page(request, identity, client, db, vacancy_id, stage_id, candidate_id, form={"answer": answer})
 
 
 @router.post(CANDIDATE + "/amend", include_in_schema=False)

@@ -62,6 +62,27 @@ def options_for(stage: Stage, criterion: Criterion) -> list[Option]:
     return options
 
 
+def stage_scale(stage: Stage, vacancy: Vacancy, code: str | None = None) -> list[Option]:
+    """The stage's scale for a form that is not about one criterion yet (changing a score): each
+    score with its level name where every criterion of the stage names it alike, and with the
+    descriptor of criterion `code` once one is chosen."""
+    criteria = [c for c in (vacancy.criterion(link.criterion) for link in stage.criteria) if c is not None]
+    chosen = vacancy.criterion(code) if code else None
+    if chosen is not None and chosen.code not in {c.code for c in criteria}:
+        chosen = None
+    described = {option.score: option for option in options_for(stage, chosen)} if chosen else {}
+    options = []
+    for score in stage.scale:
+        if stage.kind == "shortlisting":
+            options.append(Option(score, SHORTLISTING_LABELS.get(score, ""), ""))
+            continue
+        titles = {anchor.title for c in criteria for anchor in c.anchors if anchor.score == score}
+        title = titles.pop() if len(titles) == 1 else ""
+        option = described.get(score)
+        options.append(Option(score, (option.title if option else "") or title, option.description if option else ""))
+    return options
+
+
 def sheet_items(vacancy: Vacancy, stage: Stage, sheet: Sheet | None) -> list[SheetItem]:
     """The stage's criteria in the stage's order, each with the sheet's answer."""
     items = []
