@@ -11,7 +11,8 @@ get AND scans the whole response body for what that role must never see:
   vacancy's organisation (the subject-access export included: an admin without `equality:read`
   gets it with the equality answers withheld);
 - any other assessor's score, notes, aggregate or ranking for a candidate before the caller
-  submitted their own sheet for that candidate (for callers off the panel: for every candidate).
+  submitted their own sheet for that candidate (for callers off the panel: for every candidate),
+  recruitment admins who sit on the panel included.
 
 The endpoint list is read from `app.routes`: an endpoint added without a row here fails
 test_matrix_covers_every_endpoint.
@@ -47,6 +48,10 @@ ROLES: dict[str, tuple[tuple[str, ...], str, str] | None] = {
         "admin-other-org",
     ),
     "anonymous": None,
+    # Recruitment admins who also sit on the interview panel: the lead has not submitted for the
+    # target candidate (C1), the second assessor has. Blind scoring binds them like any assessor.
+    "admin_on_panel_pending": (("recruitment:read", "recruitment:score", "recruitment:admin"), ORG, LEAD),
+    "admin_on_panel_submitted": (("recruitment:read", "recruitment:score", "recruitment:admin"), ORG, SECOND),
 }
 ROLE_NAMES = tuple(ROLES)
 
@@ -349,10 +354,12 @@ CALLS: dict[tuple[str, str], Callable[..., Call]] = {
 
 # --- the matrix -------------------------------------------------------------------------------
 # Expected status per role, in the order of ROLES:
-#   admin  pending  submitted  outsider  equality  hr  channel  other-org  anonymous
-PUBLIC = "200 200 200 200 200 200 200 200 200"
-READ = "200 200 200 200 200 200 403 404 401"
-ADMIN_ONLY = "200 403 403 403 403 403 403 404 401"
+#   admin  pending  submitted  outsider  equality  hr  channel  other-org  anonymous  admin-pending  admin-submitted
+PUBLIC = "200 200 200 200 200 200 200 200 200 200 200"
+READ = "200 200 200 200 200 200 403 404 401 200 200"
+ADMIN_ONLY = "200 403 403 403 403 403 403 404 401 200 200"
+# Stage-wide figures mixing every candidate: an admin on the panel must first submit for every candidate.
+ADMIN_OFF_PANEL = "200 403 403 403 403 403 403 404 401 403 403"
 
 MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/livez"): PUBLIC,
@@ -363,44 +370,50 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     # vacancies
-    ("GET", "/vacancies"): "200 200 200 200 200 200 403 200 401",
-    ("POST", "/vacancies"): "201 403 403 403 403 403 403 201 401",
+    ("GET", "/vacancies"): "200 200 200 200 200 200 403 200 401 200 200",
+    ("POST", "/vacancies"): "201 403 403 403 403 403 403 201 401 201 201",
     ("GET", "/vacancies/{vacancy_id}"): READ,
     ("PATCH", "/vacancies/{vacancy_id}"): ADMIN_ONLY,
     ("POST", "/vacancies/{vacancy_id}/status"): ADMIN_ONLY,
     ("GET", "/vacancies/{vacancy_id}/design"): READ,
     ("PUT", "/vacancies/{vacancy_id}/design"): ADMIN_ONLY,
     # candidates
-    ("POST", "/vacancies/{vacancy_id}/candidates"): "201 403 403 403 403 403 403 404 401",
-    ("POST", "/vacancies/{vacancy_id}/candidates/import"): "201 403 403 403 403 403 403 404 401",
+    ("POST", "/vacancies/{vacancy_id}/candidates"): "201 403 403 403 403 403 403 404 401 201 201",
+    ("POST", "/vacancies/{vacancy_id}/candidates/import"): "201 403 403 403 403 403 403 404 401 201 201",
     ("GET", "/vacancies/{vacancy_id}/candidates"): READ,
     ("GET", "/vacancies/{vacancy_id}/candidates/{candidate_id}"): READ,
     ("POST", "/vacancies/{vacancy_id}/candidates/{candidate_id}/withdraw"): ADMIN_ONLY,
     ("POST", S + "/sjt-scores"): ADMIN_ONLY,
     # scoring
-    ("GET", "/panels/mine"): "403 200 200 200 403 403 403 200 401",
+    ("GET", "/panels/mine"): "403 200 200 200 403 403 403 200 401 200 200",
     ("GET", S + "/panel"): READ,
     ("PUT", S + "/panel"): ADMIN_ONLY,
-    ("GET", S + "/my-sheets"): "403 200 200 403 403 403 403 404 401",
-    ("GET", SHEET): "403 200 200 403 403 403 403 404 401",
-    ("PUT", SHEET): "403 200 409 403 403 403 403 404 401",
-    ("POST", SHEET + "/submit"): "403 422 409 403 403 403 403 404 401",  # the lead's draft is incomplete
-    ("GET", S + "/candidates/{candidate_id}/scores"): "200 403 200 403 403 403 403 404 401",
-    ("GET", S + "/moderation"): "200 200 403 403 403 403 403 404 401",  # only the lead moderates
+    ("GET", S + "/my-sheets"): "403 200 200 403 403 403 403 404 401 200 200",
+    ("GET", SHEET): "403 200 200 403 403 403 403 404 401 200 200",
+    ("PUT", SHEET): "403 200 409 403 403 403 403 404 401 200 409",
+    ("POST", SHEET + "/submit"): "403 422 409 403 403 403 403 404 401 422 409",  # the lead's draft is incomplete
+    ("GET", S + "/candidates/{candidate_id}/scores"): "200 403 200 403 403 403 403 404 401 403 200",
+    ("GET", S + "/moderation"): "200 200 403 403 403 403 403 404 401 200 200",  # only the lead moderates
     # The lead has not submitted for the target candidate: moderating it would show the panel's scores.
-    ("POST", S + "/amendments"): "403 403 403 403 403 403 403 404 401",
+    ("POST", S + "/amendments"): "403 403 403 403 403 403 403 404 401 403 403",
     # results
     ("GET", S + "/results"): ADMIN_ONLY,
-    ("GET", S + "/results.csv"): ADMIN_ONLY,
-    ("GET", S + "/reliability"): ADMIN_ONLY,
-    ("POST", S + "/decisions"): "201 403 403 403 403 403 403 404 401",
-    ("GET", "/vacancies/{vacancy_id}/candidates/{candidate_id}/feedback"): ADMIN_ONLY,
+    ("GET", S + "/results.csv"): ADMIN_OFF_PANEL,
+    ("GET", S + "/reliability"): ADMIN_OFF_PANEL,
+    ("POST", S + "/decisions"): "201 403 403 403 403 403 403 404 401 201 201",
+    ("GET", "/vacancies/{vacancy_id}/candidates/{candidate_id}/feedback"): ADMIN_OFF_PANEL,
     # fairness
-    ("PUT", "/vacancies/{vacancy_id}/candidates/{candidate_id}/equality"): "403 403 403 403 403 403 204 404 401",
-    ("GET", S + "/adverse-impact"): "403 403 403 403 200 403 403 404 401",
+    (
+        "PUT",
+        "/vacancies/{vacancy_id}/candidates/{candidate_id}/equality",
+    ): "403 403 403 403 403 403 204 404 401 403 403",
+    ("GET", S + "/adverse-impact"): "403 403 403 403 200 403 403 404 401 403 403",
     # data protection
     ("GET", "/vacancies/{vacancy_id}/candidates/{candidate_id}/subject-access"): ADMIN_ONLY,
-    ("POST", "/vacancies/{vacancy_id}/candidates/{candidate_id}/erasure"): "204 403 403 403 403 403 403 404 401",
+    (
+        "POST",
+        "/vacancies/{vacancy_id}/candidates/{candidate_id}/erasure",
+    ): "204 403 403 403 403 403 403 404 401 204 204",
 }
 
 # (method, path, role) -> why the cell fails today: each is a strict xfail until the service is fixed.
@@ -447,24 +460,40 @@ def _scopes_and_org(role: str) -> tuple[set[str], str | None]:
     return (set(spec[0]), spec[1]) if spec else (set(), None)
 
 
+PANEL_MEMBERS = {LEAD, SECOND, THIRD}
+
+
+def _subject(role: str) -> str | None:
+    return ROLES[role][2] if ROLES[role] else None
+
+
+def _own_submitted(role: str) -> set[int]:
+    return {i for a, i, _, _, done in SHEETS if a == _subject(role) and done}
+
+
 def _blind_to(role: str) -> set[int]:
-    """Indexes of candidates whose panel scores the role must not see."""
+    """Indexes of candidates whose panel scores the role must not see: for an admin off the panel
+    none; for anyone else, admins on the panel included, those the others submitted but they have not."""
     scopes, org = _scopes_and_org(role)
-    if org == ORG and "recruitment:admin" in scopes:
+    if org == ORG and "recruitment:admin" in scopes and _subject(role) not in PANEL_MEMBERS:
         return set()
-    subject = ROLES[role][2] if ROLES[role] else None
-    submitted = {i for a, i, _, _, done in SHEETS if a == subject and done}
-    return {i for _, i, _, _, done in SHEETS if done} - submitted
+    return {i for _, i, _, _, done in SHEETS if done} - _own_submitted(role)
 
 
-def _walk(node):
+def _walk(node, candidate=None):
+    """Every dict in the body with the candidate it is about: its own `candidate_id` or
+    `candidate_code`, a `candidate` record (subject access), or else its parent's candidate."""
     if isinstance(node, dict):
-        yield node
+        candidate = node.get("candidate_id") or node.get("candidate_code") or candidate
+        record = node.get("candidate")
+        if isinstance(record, dict):
+            candidate = record.get("id") or candidate
+        yield node, candidate
         for value in node.values():
-            yield from _walk(value)
+            yield from _walk(value, candidate)
     elif isinstance(node, list):
         for value in node:
-            yield from _walk(value)
+            yield from _walk(value, candidate)
 
 
 AGGREGATE_KEYS = (
@@ -482,12 +511,15 @@ AGGREGATE_KEYS = (
 
 def score_leaks(role: str, state: State, body: Any, text: str) -> list[str]:
     blind = _blind_to(role)
-    subject = ROLES[role][2] if ROLES[role] else None
+    subject = _subject(role)
     scopes, org = _scopes_and_org(role)
     admin = org == ORG and "recruitment:admin" in scopes
+    # Another assessor's draft: never for an assessor; for an admin on the panel, not before their own submission.
+    on_panel = subject in PANEL_MEMBERS
+    draft_blind = set(range(len(state.candidates))) - _own_submitted(role) if on_panel else set()
     found = []
     for assessor, index, _, notes, submitted in SHEETS:
-        others_draft = not submitted and assessor != subject and not admin
+        others_draft = not submitted and assessor != subject and (not admin or index in draft_blind)
         if assessor != subject and (index in blind or others_draft) and notes in text:
             found.append(f"notes of {assessor}'s sheet on candidate {index + 1}")
     if not blind:
@@ -497,13 +529,15 @@ def score_leaks(role: str, state: State, body: Any, text: str) -> list[str]:
     if body is None:  # not JSON (CSV, HTML, metrics): any forbidden candidate's code is a row about it
         found += [f"text names candidate {i + 1}" for i in blind if state.candidates[i]["code"] in text]
         return found
-    for node in _walk(body):
-        index = by_id.get(node.get("candidate_id")) if isinstance(node.get("candidate_id"), str) else None
-        if index is None and isinstance(node.get("candidate_code"), str):
-            index = by_code.get(node["candidate_code"])
+    for node, about in _walk(body):
+        index = by_id.get(about, by_code.get(about)) if isinstance(about, str) else None
         own_sheet = node.get("assessor") == subject and "scores" in node
         if index in blind and not own_sheet and any(node.get(k) not in (None, [], {}) for k in AGGREGATE_KEYS):
             found.append(f"scores or aggregates of candidate {index + 1}: {sorted(node)}")
+        if index in blind and "previous_score" in node:
+            found.append(f"an amendment on candidate {index + 1}: {node}")
+        if index in blind and node.get("outcome") and "decided_by" in node:
+            found.append(f"the panel's decision on candidate {index + 1}")
         owner, sheet_candidate = state.sheet_owner.get(str(node.get("sheet_id")), (None, -1))
         if "previous_score" in node and owner != subject and sheet_candidate in blind:
             found.append(f"an amendment showing {owner}'s score on candidate {sheet_candidate + 1}")

@@ -20,6 +20,9 @@ router = APIRouter(tags=["data protection"])
 @router.get(
     "/vacancies/{vacancy_id}/candidates/{candidate_id}/subject-access",
     summary="Everything held on one candidate (UK GDPR subject access); equality answers need equality:read",
+    description="An admin who sits on a stage's panel gets that stage's other sheets and decisions only after "
+    "submitting their own sheet for the candidate (blind scoring); until then `complete` is false and "
+    "`withheld` names the stage.",
     responses=problem_responses(404),
 )
 def subject_access(
@@ -27,7 +30,7 @@ def subject_access(
 ) -> dict[str, Any]:
     vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
     candidate = get_candidate(session, vacancy, candidate_id)
-    return service.subject_access(session, vacancy, candidate, with_equality=principal.has(EQUALITY_READ))
+    return service.subject_access(session, principal, vacancy, candidate, with_equality=principal.has(EQUALITY_READ))
 
 
 @router.post(

@@ -12,6 +12,7 @@ from recruitment_api.candidates.models import Candidate, CandidatePersonal, Evid
 from recruitment_api.fairness.models import EqualityRecord
 from recruitment_api.results.models import Decision
 from recruitment_api.scoring.models import Score, ScoreAmendment, ScoreSheet
+from recruitment_api.scoring.service import must_submit_first
 from recruitment_api.vacancies.models import Criterion, Stage, Vacancy, VacancyStatus
 from servicekit import audit
 from servicekit.audit import utcnow
@@ -26,12 +27,28 @@ def _rows(session: Session, model, *where) -> list[dict[str, Any]]:
     ]
 
 
-def subject_access(session: Session, vacancy: Vacancy, candidate: Candidate, *, with_equality: bool) -> dict[str, Any]:
+def subject_access(
+    session: Session, principal: Principal, vacancy: Vacancy, candidate: Candidate, *, with_equality: bool
+) -> dict[str, Any]:
     """Everything held on one candidate, in one document. Equality monitoring answers are
-    included only for a caller who may read them (equality:read); otherwise the export says so."""
-    stages = {s.id: s.name for s in session.exec(select(Stage).where(Stage.vacancy_id == vacancy.id))}
+    included only for a caller who may read them (equality:read); otherwise the export says so.
+
+    Blind scoring binds an admin who sits on a stage's panel: until they have submitted their own
+    sheet for the candidate, that stage's other sheets and decisions are left out, and `withheld`
+    names the stage (another admin can produce the full export)."""
+    stage_rows = list(session.exec(select(Stage).where(Stage.vacancy_id == vacancy.id).order_by(Stage.sequence)))
+    stages = {s.id: s.name for s in stage_rows}
+    blind = {s.id for s in stage_rows if must_submit_first(session, principal, s, candidate)}
     criteria = {c.id: c.code for c in session.exec(select(Criterion).where(Criterion.vacancy_id == vacancy.id))}
     sheets = list(session.exec(select(ScoreSheet).where(ScoreSheet.candidate_id == candidate.id)))
+    decisions = list(session.exec(select(Decision).where(Decision.candidate_id == candidate.id)))
+    withheld = {
+        s.stage_id
+        for s in [*sheets, *decisions]
+        if s.stage_id in blind and getattr(s, "assessor", None) != principal.subject
+    }
+    sheets = [s for s in sheets if s.stage_id not in withheld or s.assessor == principal.subject]
+    decisions = [d for d in decisions if d.stage_id not in withheld]
     sheet_ids = [s.id for s in sheets]
     scores = list(session.exec(select(Score).where(col(Score.sheet_id).in_(sheet_ids)))) if sheet_ids else []
     amendments = (
@@ -56,6 +73,16 @@ def subject_access(session: Session, vacancy: Vacancy, candidate: Candidate, *, 
         if with_equality
         else None,
         "equality_monitoring_withheld": not with_equality,
+        "complete": not withheld,
+        "withheld": [
+            {
+                "stage": stages[stage_id],
+                "reason": "You sit on this stage's panel: the other assessors' sheets and the decisions are left "
+                "out until you submit your own sheet for this candidate.",
+            }
+            for stage_id in stages
+            if stage_id in withheld
+        ],
         "score_sheets": [
             {
                 "stage": stages.get(sheet.stage_id),
@@ -100,7 +127,7 @@ def subject_access(session: Session, vacancy: Vacancy, candidate: Candidate, *, 
                 "decided_by": d.decided_by,
                 "decided_at": d.decided_at.isoformat(),
             }
-            for d in session.exec(select(Decision).where(Decision.candidate_id == candidate.id))
+            for d in decisions
         ],
     }
 

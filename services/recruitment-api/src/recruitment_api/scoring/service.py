@@ -138,6 +138,13 @@ def has_submitted(session: Session, principal: Principal, stage: Stage, candidat
     return sheet is not None and sheet.status == m.SheetStatus.submitted
 
 
+def must_submit_first(session: Session, principal: Principal, stage: Stage, candidate: Candidate) -> bool:
+    """Blind scoring for one candidate: anyone on this stage's panel, recruitment admins included,
+    sees no other assessor's sheet, score, note or decision for the candidate until they have
+    submitted their own. Every per-candidate view asks this one question."""
+    return membership(session, principal, stage) is not None and not has_submitted(session, principal, stage, candidate)
+
+
 def own_sheet(session: Session, principal: Principal, stage: Stage, candidate: Candidate) -> m.ScoreSheet:
     """The caller's sheet for the candidate, created as an empty draft on first use."""
     require_member(session, principal, stage)
@@ -366,8 +373,8 @@ def flags_for(
 
 
 def hidden_from(session: Session, principal: Principal, stage: Stage) -> set[int]:
-    """Candidates whose scores the caller may not see yet: for anyone on this stage's panel
-    (admins included), every candidate another assessor has scored but the caller has not."""
+    """Candidates whose scores the caller may not see yet: `must_submit_first` over the whole stage,
+    for the candidates another assessor has submitted a sheet for (an unscored candidate hides nothing)."""
     if membership(session, principal, stage) is None:
         return set()
     scored_by: dict[int, set[str]] = defaultdict(set)
@@ -396,10 +403,9 @@ def panel_scores(
 ) -> tuple[list[m.SheetPublic], list[DivergenceFlag]]:
     """The panel's submitted sheets for one candidate: for an assessor who has submitted their own
     sheet for this candidate, or for an admin who is not on this panel."""
-    member = membership(session, principal, stage)
-    if member is None and not principal.has(ADMIN):
+    if not principal.has(ADMIN):
         require_member(session, principal, stage)
-    if member is not None and not has_submitted(session, principal, stage, candidate):
+    if must_submit_first(session, principal, stage, candidate):
         raise _forbidden(
             "submit-your-own-first",
             "Submit your own score sheet for this candidate before seeing the panel's scores.",
@@ -445,7 +451,7 @@ def amend(
         raise conflict(
             "sheet-not-submitted", "Only submitted sheets are moderated; the assessor can still edit a draft."
         )
-    if not has_submitted(session, principal, stage, session.get(Candidate, sheet.candidate_id)):
+    if must_submit_first(session, principal, stage, session.get(Candidate, sheet.candidate_id)):
         raise _forbidden(
             "submit-your-own-first", "Submit your own score sheet for this candidate before moderating the panel's."
         )
