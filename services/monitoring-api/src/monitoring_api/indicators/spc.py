@@ -28,11 +28,38 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
 from itertools import groupby, pairwise
 from typing import Literal
+
+__all__ = [
+    "CONSISTENT_FAIL",
+    "CONSISTENT_PASS",
+    "INCONSISTENT",
+    "Limits",
+    "Point",
+    "SpcPoint",
+    "SpcResult",
+    "SpcSegment",
+    "TargetPeriod",
+    "assurance_type",
+    "beyond_near_limits",
+    "close_to_limits",
+    "outside_limits",
+    "part_of_run",
+    "point_type",
+    "process_limits",
+    "relative_to_mean",
+    "shift_run_ends",
+    "spc",
+    "special_cause_types",
+    "target_on",
+    "trend_run_ends",
+    "two_in_three",
+    "variation_icon",
+]
 
 ImprovementDirection = Literal["increase", "decrease", "neutral"]
 
@@ -423,51 +450,46 @@ def spc(
 
     out: list[SpcPoint] = []
     segments: list[SpcSegment] = []
-    for rebase_group, members in groupby(range(len(rows)), key=groups.__getitem__):
-        indices = list(members)
-        seg_rows = [rows[i] for i in indices]
+    for rebase_group, members in groupby(zip(groups, rows, strict=True), key=lambda gr: gr[0]):
+        seg_rows = [p for _, p in members]
         calc = [p for p in seg_rows if p.date not in ghosted]
         ev = _evaluate(
             [p.value for p in calc], fix_after_n_points, screen_outliers, trend_points, shift_points, two_sigma
         )
+        lim = ev.limits
         provisional = len(calc) < PROVISIONAL_BELOW
         types = [point_type(label, improvement_direction) for label in ev.labels]
-        k = 0
-        lim = ev.limits
+        k = 0  # index among the rows in the calculation
         for p in seg_rows:
-            common = {
-                "date": p.date,
-                "value": p.value,
-                "rebase_group": rebase_group,
-                "provisional": provisional,
-                "mean": lim.mean,
-                "lpl": lim.lpl,
-                "upl": lim.upl,
-                "near_lpl": lim.near_lpl,
-                "near_upl": lim.near_upl,
-                "target": target_on(targets, p.date),
-            }
+            shown = SpcPoint(
+                date=p.date,
+                value=p.value,
+                rebase_group=rebase_group,
+                ghosted=True,
+                baseline=False,
+                provisional=provisional,
+                mean=lim.mean,
+                lpl=lim.lpl,
+                upl=lim.upl,
+                near_lpl=lim.near_lpl,
+                near_upl=lim.near_upl,
+                target=target_on(targets, p.date),
+                relative_to_mean=None,
+                outside_limits=None,
+                close_to_limits=None,
+                part_of_trend=False,
+                part_of_two_in_three=False,
+                part_of_shift=False,
+                special_cause_type=None,
+                special_cause_flag=False,
+                point_type=None,
+            )
             if p.date in ghosted:
-                out.append(
-                    SpcPoint(
-                        **common,
-                        ghosted=True,
-                        baseline=False,
-                        relative_to_mean=None,
-                        outside_limits=None,
-                        close_to_limits=None,
-                        part_of_trend=False,
-                        part_of_two_in_three=False,
-                        part_of_shift=False,
-                        special_cause_type=None,
-                        special_cause_flag=False,
-                        point_type=None,
-                    )
-                )
+                out.append(shown)
                 continue
             out.append(
-                SpcPoint(
-                    **common,
+                replace(
+                    shown,
                     ghosted=False,
                     baseline=fix_after_n_points is None or k < fix_after_n_points,
                     relative_to_mean=ev.rtm[k],
