@@ -50,12 +50,26 @@ router = APIRouter()
 
 VACANCY = "/recruitment/vacancies/{vacancy_id}"
 VACANCY_STATUSES = ("draft", "open", "scoring", "decided", "closed")
+MAX_MY_VACANCIES = 100  # an assessor's panels span a handful of vacancies; each is read on its own
 # Checkboxes: a form with none ticked sends no `values` at all.
 ValuesField = Annotated[list[str], Form(default_factory=list)]
 
 
 def vacancy_url(vacancy_id: uuid.UUID) -> str:
     return f"/recruitment/vacancies/{vacancy_id}"
+
+
+def sees_every_vacancy(identity) -> bool:
+    """Recruitment admins run the organisation's vacancies and equality officers report on all of
+    them; an assessor needs only the vacancies they sit on a panel for (drafts of others' included
+    in none of it). recruitment-api gives any recruitment reader the list, so the web narrows it."""
+    return identity.has("recruitment:admin") or identity.has("equality:read")
+
+
+NOT_ON_A_PANEL = (
+    "You see a vacancy once you sit on one of its panels. If you should be on this one, ask a "
+    "recruitment administrator of your organisation to add you to its panel."
+)
 
 
 # --- the list -------------------------------------------------------------------------------
@@ -70,6 +84,8 @@ async def list_vacancies(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
     status = status if status in VACANCY_STATUSES else None
+    if not sees_every_vacancy(identity):
+        return await _my_vacancies(request, client, status)
     (page,), notice = await gather(client.list_vacancies(status=status, cursor=cursor))
     return render(
         request,
@@ -81,6 +97,31 @@ async def list_vacancies(
             "status": status or "",
             "statuses": VACANCY_STATUSES,
             "notice": notice,
+        },
+        block="vacancy_list",
+        status_code=notice.status_code if notice else 200,
+    )
+
+
+async def _my_vacancies(request: Request, client: RecruitmentClient, status: str | None) -> Response:
+    """The vacancies of the user's panels, whatever their status, in the order of their panels."""
+    (panels,), notice = await gather(client.my_panels())
+    ids = list(dict.fromkeys(panel.vacancy_id for panel in panels.root)) if panels else []
+    vacancies = []
+    if ids:
+        found, notice = await gather(*(client.get_vacancy(vacancy_id) for vacancy_id in ids[:MAX_MY_VACANCIES]))
+        vacancies = [v for v in found if v is not None and (status is None or v.status == status)]
+    return render(
+        request,
+        "recruitment/vacancies.html",
+        {
+            "page_title": "Vacancies",
+            "vacancies": vacancies,
+            "next_cursor": None,
+            "status": status or "",
+            "statuses": VACANCY_STATUSES,
+            "notice": notice,
+            "only_mine": True,
         },
         block="vacancy_list",
         status_code=notice.status_code if notice else 200,
@@ -246,6 +287,17 @@ async def _vacancy_page(
     results, notice = await gather(*calls)
     vacancy, design, seats = results[0], results[1], results[2] or {}
     candidates = results[3] if admin else None
+    if (
+        not sees_every_vacancy(identity)
+        and results[2] is not None
+        and not any(seat.vacancy_id == vacancy_id for seat in seats.values())
+    ):
+        return render(
+            request,
+            "errors/forbidden.html",
+            {"page_title": "You are not on a panel of this vacancy", "reason": NOT_ON_A_PANEL},
+            status_code=403,
+        )
     query = request.query_params
     return render(
         request,
