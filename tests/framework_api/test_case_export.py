@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 import uuid
 
+from case_binding import case_problems
 from framework_content_strategies import replace, version_contents
 from hypothesis import given
 
-from framework_api.exchange.case import to_cf_package
+from framework_api.exchange.case import case_object, item_type_identifier, to_cf_package
 from framework_api.frameworks.content import (
     ASSESSABLE_TYPES,
     AssociationContent,
@@ -38,221 +38,6 @@ def is_uuid(value) -> bool:
         return str(uuid.UUID(value)) == value
     except (TypeError, ValueError, AttributeError):
         return False
-
-
-# The CASE 1.1 getCFPackage JSON binding, reduced to what a test can check without a schema
-# library: each class's allowed and required properties (every class forbids any other), the
-# identifier pattern, and no nulls (every optional property is typed string, number or list).
-UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-LINK = ({"title", "identifier", "uri"}, {"title", "identifier", "uri"})
-LINK_GEN = ({"title", "identifier", "uri", "targetType"}, {"title", "identifier", "uri"})
-CLASSES = {
-    "package": (
-        {"CFDocument", "CFItems", "CFAssociations", "CFDefinitions", "CFRubrics", "extensions"},
-        {"CFDocument"},
-    ),
-    "document": (
-        {
-            "identifier",
-            "uri",
-            "frameworkType",
-            "caseVersion",
-            "creator",
-            "title",
-            "lastChangeDateTime",
-            "officialSourceURL",
-            "publisher",
-            "description",
-            "subject",
-            "subjectURI",
-            "language",
-            "version",
-            "adoptionStatus",
-            "statusStartDate",
-            "statusEndDate",
-            "licenseURI",
-            "notes",
-            "extensions",
-        },
-        {"identifier", "uri", "creator", "title", "lastChangeDateTime"},
-    ),
-    "item": (
-        {
-            "identifier",
-            "fullStatement",
-            "alternativeLabel",
-            "CFItemType",
-            "uri",
-            "humanCodingScheme",
-            "listEnumeration",
-            "abbreviatedStatement",
-            "conceptKeywords",
-            "conceptKeywordsURI",
-            "notes",
-            "subject",
-            "subjectURI",
-            "language",
-            "educationLevel",
-            "CFItemTypeURI",
-            "licenseURI",
-            "statusStartDate",
-            "statusEndDate",
-            "lastChangeDateTime",
-            "extensions",
-        },
-        {"identifier", "fullStatement", "uri", "lastChangeDateTime"},
-    ),
-    "association": (
-        {
-            "identifier",
-            "associationType",
-            "sequenceNumber",
-            "uri",
-            "originNodeURI",
-            "destinationNodeURI",
-            "CFAssociationGroupingURI",
-            "lastChangeDateTime",
-            "notes",
-            "extensions",
-        },
-        {
-            "identifier",
-            "associationType",
-            "uri",
-            "originNodeURI",
-            "destinationNodeURI",
-            "lastChangeDateTime",
-        },
-    ),
-    "definitions": (
-        {
-            "CFConcepts",
-            "CFSubjects",
-            "CFLicenses",
-            "CFItemTypes",
-            "CFAssociationGroupings",
-            "extensions",
-        },
-        set(),
-    ),
-    "item_type": (
-        {
-            "identifier",
-            "uri",
-            "title",
-            "description",
-            "hierarchyCode",
-            "typeCode",
-            "lastChangeDateTime",
-            "extensions",
-        },
-        {"identifier", "uri", "title", "description", "hierarchyCode", "lastChangeDateTime"},
-    ),
-    "rubric": (
-        {
-            "identifier",
-            "uri",
-            "title",
-            "description",
-            "lastChangeDateTime",
-            "CFRubricCriteria",
-            "extensions",
-        },
-        {"identifier", "uri", "lastChangeDateTime"},
-    ),
-    "criterion": (
-        {
-            "identifier",
-            "uri",
-            "category",
-            "description",
-            "CFItemURI",
-            "weight",
-            "position",
-            "rubricId",
-            "lastChangeDateTime",
-            "CFRubricCriterionLevels",
-            "extensions",
-        },
-        {"identifier", "uri", "lastChangeDateTime"},
-    ),
-    "level": (
-        {
-            "identifier",
-            "uri",
-            "description",
-            "quality",
-            "score",
-            "feedback",
-            "position",
-            "rubricCriterionId",
-            "lastChangeDateTime",
-            "extensions",
-        },
-        {"identifier", "uri", "lastChangeDateTime"},
-    ),
-    "link": LINK,
-    "link_gen": LINK_GEN,
-}
-CASE_ASSOCIATION_TYPES = {
-    "isChildOf",
-    "isPeerOf",
-    "isPartOf",
-    "exactMatchOf",
-    "precedes",
-    "isRelatedTo",
-    "replacedBy",
-    "exemplar",
-    "hasSkillLevel",
-    "isTranslationOf",
-}
-UUID_KEYS = ("identifier", "rubricId", "rubricCriterionId")
-
-
-def check_class(entry: dict, name: str, problems: list[str], where: str) -> None:
-    allowed, required = CLASSES[name]
-    problems.extend(f"{where}.{key} is not a property of this class" for key in set(entry) - allowed)
-    problems.extend(f"{where}.{key} is required" for key in required - set(entry))
-    problems.extend(f"{where}.{key} is null" for key, value in entry.items() if value is None)
-    if name != "link_gen":  # a link to another node may name a non-UUID target
-        for key in UUID_KEYS:
-            if key in entry and not UUID_PATTERN.match(str(entry[key])):
-                problems.append(f"{where}.{key} is not a UUID: {entry[key]!r}")
-
-
-def case_problems(package: dict) -> list[str]:
-    """Every way `package` breaks the CASE 1.1 CFPackage binding; empty when it conforms."""
-    problems: list[str] = []
-    check_class(package, "package", problems, "package")
-    check_class(package["CFDocument"], "document", problems, "CFDocument")
-    for i, item in enumerate(package.get("CFItems", [])):
-        check_class(item, "item", problems, f"CFItems[{i}]")
-        if "CFItemTypeURI" in item:
-            check_class(item["CFItemTypeURI"], "link", problems, f"CFItems[{i}].CFItemTypeURI")
-    for i, assoc in enumerate(package.get("CFAssociations", [])):
-        where = f"CFAssociations[{i}]"
-        check_class(assoc, "association", problems, where)
-        for end in ("originNodeURI", "destinationNodeURI"):
-            check_class(assoc[end], "link_gen", problems, f"{where}.{end}")
-        if assoc["associationType"] not in CASE_ASSOCIATION_TYPES:
-            problems.append(f"{where}.associationType is not a CASE association type")
-        if not isinstance(assoc.get("sequenceNumber", 0), int):
-            problems.append(f"{where}.sequenceNumber is not an integer")
-    definitions = package.get("CFDefinitions", {})
-    check_class(definitions, "definitions", problems, "CFDefinitions")
-    for i, item_type in enumerate(definitions.get("CFItemTypes", [])):
-        check_class(item_type, "item_type", problems, f"CFItemTypes[{i}]")
-    for i, rubric in enumerate(package.get("CFRubrics", [])):
-        check_class(rubric, "rubric", problems, f"CFRubrics[{i}]")
-        for j, criterion in enumerate(rubric.get("CFRubricCriteria", [])):
-            where = f"CFRubrics[{i}].CFRubricCriteria[{j}]"
-            check_class(criterion, "criterion", problems, where)
-            check_class(criterion["CFItemURI"], "link", problems, f"{where}.CFItemURI")
-            for k, level in enumerate(criterion.get("CFRubricCriterionLevels", [])):
-                check_class(level, "level", problems, f"{where}.CFRubricCriterionLevels[{k}]")
-                if not isinstance(level.get("score", 0), int | float):
-                    problems.append(f"{where}.CFRubricCriterionLevels[{k}].score is not a number")
-    return problems
 
 
 def identifiers(node):
@@ -289,14 +74,14 @@ def test_package_is_json_deterministic_and_identified_by_uuids(content):
 @given(version_contents())
 def test_every_item_is_a_cf_item(content):
     package = to_cf_package(content, BASE, WHEN)
-    version_uri = f"{BASE}/versions/{content.version_identifier}"
+    root = f"{BASE}/versions/{content.version_identifier}/case"
     by_id = {entry["identifier"]: entry for entry in package["CFItems"]}
     assert len(by_id) == len(package["CFItems"]) == len(content.items)
     for item in content.items:
         entry = by_id[str(item.identifier)]
         assert entry["fullStatement"] == item.statement
         assert entry["humanCodingScheme"] == item.code
-        assert entry["uri"] == f"{version_uri}/items/{item.identifier}"
+        assert entry["uri"] == f"{root}/CFItems/{item.identifier}"
         assert entry["listEnumeration"] == str(item.sequence)
         assert entry["extensions"] == {
             "audience": item.audience.value,
@@ -401,10 +186,9 @@ def example(**changes) -> VersionContent:
 
 def test_document_fields():
     package = to_cf_package(example(), BASE + "/", WHEN)
-    version_uri = f"{BASE}/versions/{U(200)}"
     assert package["CFDocument"] == {
         "identifier": str(U(200)),
-        "uri": version_uri,
+        "uri": f"{BASE}/versions/{U(200)}/case/CFDocuments/{U(200)}",
         "caseVersion": "1.1",
         "creator": "HSC Leadership Centre",
         "title": "HSC Collective Leadership Framework",
@@ -456,7 +240,7 @@ def test_child_sequence_comes_from_the_item_not_the_link():
     associations = to_cf_package(example(), BASE, WHEN)["CFAssociations"]
     child = next(a for a in associations if a["identifier"] == str(U(11)))
     assert child["sequenceNumber"] == 1
-    assert child["uri"] == f"{BASE}/versions/{U(200)}/associations/{U(11)}"
+    assert child["uri"] == f"{BASE}/versions/{U(200)}/case/CFAssociations/{U(11)}"
     related = next(a for a in associations if a["associationType"] == "isRelatedTo")
     assert related["destinationNodeURI"]["identifier"] == str(U(3))
 
@@ -464,7 +248,7 @@ def test_child_sequence_comes_from_the_item_not_the_link():
 def test_rubric_uri_and_missing_descriptors_of_a_draft():
     content = example(descriptors=())
     [rubric] = to_cf_package(content, BASE, WHEN)["CFRubrics"]
-    assert rubric["uri"] == f"{BASE}/versions/{U(200)}/scale"
+    assert rubric["uri"] == f"{BASE}/versions/{U(200)}/case/CFRubrics/{U(9)}"
     [criterion] = rubric["CFRubricCriteria"]
     assert ["description" in lv for lv in criterion["CFRubricCriterionLevels"]] == [False, False]
     assert case_problems(to_cf_package(content, BASE, WHEN)) == []
@@ -477,3 +261,29 @@ def test_dangling_association_of_a_draft_is_left_out():
     content = replace(content, associations=(*content.associations, broken))
     associations = to_cf_package(content, BASE, WHEN)["CFAssociations"]
     assert str(U(13)) not in {a["identifier"] for a in associations}
+
+
+def test_case_object_finds_each_kind_by_its_own_identifiers_only():
+    package = to_cf_package(example(), BASE, WHEN)
+    document = package["CFDocument"]
+    link = {"title": document["title"], "identifier": str(U(200)), "uri": document["uri"]}
+    assert case_object(package, "CFPackages", str(U(200)), BASE) is package
+    assert case_object(package, "CFDocuments", str(U(200)), BASE)["CFPackageURI"] == link | {
+        "uri": f"{BASE}/versions/{U(200)}/case/CFPackages/{U(200)}"
+    }
+    assert case_object(package, "CFItems", str(U(2)), BASE)["CFDocumentURI"] == link
+    assert case_object(package, "CFAssociations", str(U(12)), BASE)["associationType"] == "isRelatedTo"
+    [item_type] = case_object(package, "CFItemTypes", str(item_type_identifier(ItemType.capability)), BASE)[
+        "CFItemTypes"
+    ]
+    assert item_type["hierarchyCode"] == "capability"
+    assert case_object(package, "CFRubrics", str(U(9)), BASE)["title"] == "Proficiency"
+    criterion = package["CFRubrics"][0]["CFRubricCriteria"][0]
+    assert case_object(package, "CFRubricCriteria", criterion["identifier"], BASE) == criterion
+    level = criterion["CFRubricCriterionLevels"][1]
+    assert case_object(package, "CFRubricCriterionLevels", level["identifier"], BASE) == level
+    # Each kind looks among its own: an item's identifier names no rubric, no document.
+    assert case_object(package, "CFRubrics", str(U(2)), BASE) is None
+    assert case_object(package, "CFDocuments", str(U(2)), BASE) is None
+    assert case_object(package, "CFItems", str(U(200)), BASE) is None
+    assert case_object(package, "CFItemTypes", str(U(2)), BASE) is None

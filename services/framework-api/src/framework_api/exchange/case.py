@@ -10,6 +10,11 @@ The output follows the CASE 1.1 getCFPackage JSON binding, which forbids propert
 list and types every optional property as string or number: so an absent value is left out
 (never null), and the package forms of CFDocument, CFItem and CFAssociation carry no
 CFPackageURI or CFDocumentURI (the package itself is the document's context).
+
+Every `uri` resolves: each version is a CASE service root at `<base>/versions/<id>/case`, with the
+REST binding's paths under it (CFDocuments/<id>, CFItems/<id>, ...; `case_object` answers them).
+The root is per version because an item keeps its identifier from version to version, so a bare
+`CFItems/<id>` would not say which version's wording is meant.
 """
 
 from __future__ import annotations
@@ -60,6 +65,29 @@ ITEM_TYPE_DESCRIPTIONS = {
 
 _TYPE_ORDER = {item_type: rank for rank, item_type in enumerate(ItemType)}
 
+# Part of the package's ETag: bump it when the package's shape or URIs change, so a client that
+# cached a published package for good (it is "immutable") fetches the new form.
+FORMAT_REVISION = 2
+
+# The kinds of object a package's URIs name: the collection names of the CASE 1.1 REST binding
+# and the class of each.
+# The binding has no getter for rubric criteria and their levels; these two paths are the ones
+# OpenSALT, the reference implementation, serves.
+KINDS = {
+    "CFPackages": "CFPackage",
+    "CFDocuments": "CFDocument",
+    "CFItems": "CFItem",
+    "CFAssociations": "CFAssociation",
+    "CFItemTypes": "CFItemType",
+    "CFRubrics": "CFRubric",
+    "CFRubricCriteria": "CFRubricCriterion",
+    "CFRubricCriterionLevels": "CFRubricCriterionLevel",
+}
+
+
+def case_root(base_url: str, version: uuid.UUID | str) -> str:
+    return f"{base_url.rstrip('/')}/versions/{version}/case"
+
 
 def item_type_identifier(item_type: ItemType | str) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"item-type:{item_type}")
@@ -84,14 +112,14 @@ def _present(entry: dict[str, Any]) -> dict[str, Any]:
 
 def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> dict[str, Any]:
     """The CFPackage for `content`; `base_url` has no trailing slash, `last_change` is ISO 8601."""
-    base_url = base_url.rstrip("/")
     version_id = str(content.version_identifier)
-    document_uri = f"{base_url}/versions/{version_id}"
+    root = case_root(base_url, version_id)
+    document_uri = f"{root}/CFDocuments/{version_id}"
     items = content.item_by_id()
     ordered = tree_order(content)
 
     def item_uri(identifier: uuid.UUID) -> str:
-        return f"{document_uri}/items/{identifier}"
+        return f"{root}/CFItems/{identifier}"
 
     def item_link(item: ItemContent) -> dict[str, str]:
         return {
@@ -106,7 +134,7 @@ def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> d
         return {
             "title": type_label(item_type),
             "identifier": str(item_type_identifier(item_type)),
-            "uri": f"{base_url}/item-types/{item_type.value}",
+            "uri": f"{root}/CFItemTypes/{item_type_identifier(item_type)}",
         }
 
     document: dict[str, Any] = {
@@ -160,7 +188,7 @@ def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> d
                 "identifier": str(identifier),
                 "associationType": ASSOCIATION_TYPES[AssociationType.is_child_of],
                 "sequenceNumber": item.sequence,
-                "uri": f"{document_uri}/associations/{identifier}",
+                "uri": f"{root}/CFAssociations/{identifier}",
                 "originNodeURI": item_link(item),
                 "destinationNodeURI": document_link,
                 "lastChangeDateTime": last_change,
@@ -186,7 +214,7 @@ def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> d
             # The child's own sequence is the truth; the link's copy may lag behind.
             entry["sequenceNumber"] = origin.sequence
         entry |= {
-            "uri": f"{document_uri}/associations/{assoc.identifier}",
+            "uri": f"{root}/CFAssociations/{assoc.identifier}",
             "originNodeURI": item_link(origin),
             "destinationNodeURI": item_link(items[assoc.destination]),
             "lastChangeDateTime": last_change,
@@ -210,13 +238,13 @@ def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> d
     rubrics: list[dict[str, Any]] = []
     scale = content.scale
     if scale is not None:
-        rubric_uri = f"{document_uri}/scale"
+        rubric_uri = f"{root}/CFRubrics/{scale.identifier}"
         levels = sorted(scale.levels, key=lambda level: (level.position, level.code))
         text = {(d.item, d.level): d.description for d in content.descriptors}
         criteria = []
         for rank, item in enumerate((item for item in ordered if item.type in ASSESSABLE_TYPES), start=1):
             criterion_id = criterion_identifier(scale.identifier, item.identifier)
-            criterion_uri = f"{rubric_uri}/criteria/{criterion_id}"
+            criterion_uri = f"{root}/CFRubricCriteria/{criterion_id}"
             criteria.append(
                 _present(
                     {
@@ -232,7 +260,7 @@ def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> d
                             _present(
                                 {
                                     "identifier": str(level_id),
-                                    "uri": f"{criterion_uri}/levels/{level_id}",
+                                    "uri": f"{root}/CFRubricCriterionLevels/{level_id}",
                                     "description": text.get((item.identifier, level.code)),
                                     "quality": level.title,
                                     "score": level.position,
@@ -267,3 +295,46 @@ def to_cf_package(content: VersionContent, base_url: str, last_change: str) -> d
         "CFDefinitions": {"CFItemTypes": item_types, "CFAssociationGroupings": []},
         "CFRubrics": rubrics,
     }
+
+
+def case_object(package: dict[str, Any], kind: str, identifier: str, base_url: str) -> dict[str, Any] | None:
+    """The answer of GET <root>/<kind>/<identifier> in the CASE 1.1 REST binding, taken from the
+    version's `package`; None when the package has no such object of that kind.
+
+    The stand-alone CFDocument, CFItem and CFAssociation add the link to their context that the
+    package forms leave out; a CFItemType comes as a CFItemTypeSet (the type, then the types
+    below it by hierarchyCode), as getCFItemType answers.
+    """
+    document = package["CFDocument"]
+    document_link = {"title": document["title"], "identifier": document["identifier"], "uri": document["uri"]}
+    if kind in ("CFPackages", "CFDocuments"):
+        if identifier != document["identifier"]:
+            return None
+        if kind == "CFPackages":
+            return package
+        package_uri = f"{case_root(base_url, identifier)}/CFPackages/{identifier}"
+        return document | {"CFPackageURI": document_link | {"uri": package_uri}}
+    if kind in ("CFItems", "CFAssociations"):
+        found = _by_identifier(package[kind], identifier)
+        return None if found is None else found | {"CFDocumentURI": document_link}
+    if kind == "CFItemTypes":
+        types = package["CFDefinitions"]["CFItemTypes"]
+        found = _by_identifier(types, identifier)
+        if found is None:
+            return None
+        below = [t for t in types if t["hierarchyCode"].startswith(found["hierarchyCode"] + ".")]
+        return {"CFItemTypes": [found, *below]}
+    rubrics = package["CFRubrics"]
+    if kind == "CFRubrics":
+        return _by_identifier(rubrics, identifier)
+    criteria = [criterion for rubric in rubrics for criterion in rubric.get("CFRubricCriteria", [])]
+    if kind == "CFRubricCriteria":
+        return _by_identifier(criteria, identifier)
+    if kind == "CFRubricCriterionLevels":
+        levels = [level for criterion in criteria for level in criterion.get("CFRubricCriterionLevels", [])]
+        return _by_identifier(levels, identifier)
+    return None
+
+
+def _by_identifier(entries: list[dict[str, Any]], identifier: str) -> dict[str, Any] | None:
+    return next((entry for entry in entries if entry["identifier"] == identifier), None)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from framework_api.db import SessionDep
-from framework_api.exchange import service
+from framework_api.exchange import case, service
 from framework_api.exchange.models import VersionDiffPublic
 from framework_api.frameworks import models as m
 from framework_api.frameworks import service as frameworks
@@ -25,6 +25,8 @@ Reader = Annotated[Principal, Depends(RequireScopes("framework:read"))]
 Writer = Annotated[Principal, Depends(RequireScopes("framework:write"))]
 
 CSV_MEDIA_TYPE = "text/csv"
+# The package's representation in its ETag names the format revision (see case.FORMAT_REVISION).
+CASE_ETAG = f"case:{case.FORMAT_REVISION}"
 
 
 @router.get(
@@ -55,8 +57,40 @@ def diff(
 )
 def export_case(request: Request, version_id: uuid.UUID, session: SessionDep, principal: Reader) -> Response:
     version, framework = frameworks.get_version(session, principal, version_id)
-    base_url = request.app.state.settings.public_base_url.rstrip("/")
-    return cached_json(request, service.case_package(session, version, framework, base_url), version, "case")
+    base_url = request.app.state.settings.public_base_url
+    return cached_json(request, service.case_package(session, version, framework, base_url), version, CASE_ETAG)
+
+
+# One route per kind, so OpenAPI lists each: the version is a CASE service root with the REST
+# binding's paths below it, and each object answers at the URI the package gives it.
+def _case_object_route(kind: str):
+    def read_case_object(
+        request: Request, version_id: uuid.UUID, identifier: uuid.UUID, session: SessionDep, principal: Reader
+    ) -> Response:
+        version, framework = frameworks.get_version(session, principal, version_id)
+        base_url = request.app.state.settings.public_base_url
+        body = service.case_entry(session, version, framework, base_url, kind, str(identifier))
+        return cached_json(request, body, version, f"{CASE_ETAG}:{kind}:{identifier}")
+
+    return read_case_object
+
+
+for _kind, _name in case.KINDS.items():
+    router.add_api_route(
+        f"/versions/{{version_id}}/case/{_kind}/{{identifier}}",
+        _case_object_route(_kind),
+        methods=["GET"],
+        name=f"read_{_name}",
+        summary=f"One {_name} of the version's CASE 1.1 package (the target of its `uri`)",
+        responses={
+            **problem_responses(404),
+            200: {
+                "description": f"A CASE 1.1 {_name}",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            304: {"description": "Not modified"},
+        },
+    )
 
 
 @router.get(

@@ -7,14 +7,14 @@ from dataclasses import asdict
 
 from sqlmodel import Session
 
-from framework_api.exchange.case import to_cf_package
+from framework_api.exchange.case import KINDS, case_object, to_cf_package
 from framework_api.exchange.csv_format import CsvImportError, export_csv, parse_csv
 from framework_api.exchange.models import VersionDiffPublic
 from framework_api.frameworks import models as m
 from framework_api.frameworks import service as frameworks
 from framework_api.frameworks.diffing import diff_versions
 from servicekit.auth import Principal
-from servicekit.problems import unprocessable
+from servicekit.problems import not_found, unprocessable
 
 Located = tuple[m.FrameworkVersion, m.Framework]
 
@@ -34,6 +34,16 @@ def diff(session: Session, old: Located, new: Located) -> VersionDiffPublic:
 def case_package(session: Session, version: m.FrameworkVersion, framework: m.Framework, base_url: str) -> dict:
     last_change = (version.published_at or version.updated_at).isoformat()
     return to_cf_package(frameworks.load_content(session, version, framework), base_url, last_change)
+
+
+def case_entry(
+    session: Session, version: m.FrameworkVersion, framework: m.Framework, base_url: str, kind: str, identifier: str
+) -> dict:
+    """One object of the version's CASE package, as GET <uri> answers it; 404 if there is none."""
+    found = case_object(case_package(session, version, framework, base_url), kind, identifier, base_url)
+    if found is None:
+        raise not_found(f"{KINDS[kind]} in this version")
+    return found
 
 
 def csv_export(session: Session, version: m.FrameworkVersion, framework: m.Framework) -> str:
