@@ -45,7 +45,7 @@ def test_the_seeded_framework_is_published_and_complete(client, keys, seeded):
     "headers, detail",
     [
         ({}, "bearer token is required"),
-        ({"Authorization": "Bearer not-a-jwt"}, "not valid"),
+        ({"Authorization": "Bearer not-a-jwt"}, "not a well-formed JWT"),
         ({"Authorization": "Basic dXNlcjpwYXNz"}, "bearer token is required"),
     ],
 )
