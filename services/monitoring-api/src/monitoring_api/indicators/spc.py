@@ -12,7 +12,8 @@ explains every decision and the package line it follows. In short, for each reba
 * process limits mean +/- 2.66 x AMR, near limits mean +/- 2 x (2.66 / 3) x AMR;
 * special causes in precedence order: outside the process limits; a trend (7 points, 6 rises or
   6 falls in a row; an equal value breaks it); 2 of 3 points on the same side of the mean
-  strictly between a near limit and the process limit; a shift (7 points on the same side of
+  strictly beyond a near limit yet not outside the process limits (a value on a process limit
+  is in this band); a shift (7 points on the same side of
   the mean; a point on the mean breaks it). Every point of a qualifying run is flagged (for
   2 of 3, the points in the band). No run spans a gap or a rebase.
 
