@@ -229,7 +229,7 @@ def test_candidates_are_imported_from_a_file_or_pasted_csv_all_or_nothing(admin,
     refused = admin.post(url, data={"csrf_token": token, "csv": bad}, files={"file": ("", b"")})
     assert refused.status_code == 422
     assert "No candidates were imported" in refused.text and "Good Person" in refused.text  # the paste is kept
-    cells = re.findall(r'<td class="nhsuk-table__cell">([^<]*)</td>', refused.text)
+    cells = re.findall(r'<td class="nhsuk-table__cell">(?:<code>)?([^<]*)(?:</code>)?</td>', refused.text)
     assert "3" in cells and "4" in cells and "email" in cells and "external_ref" in cells  # numbered by row
     assert api.get(f"/vacancies/{vacancy['id']}", headers=admin_headers(keys, ORG)).json()["candidate_count"] == 0
 

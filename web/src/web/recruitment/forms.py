@@ -331,3 +331,118 @@ def sjt_scores(text: str, codes: Mapping[str, uuid.UUID]) -> tuple[list[dict[str
         first_row[candidate_id] = number
         scores.append({"candidate_id": str(candidate_id), "score": score})
     return scores, problems
+
+
+# --- candidate import -----------------------------------------------------------------------
+
+# The columns recruitment-api's CSV import accepts, in the order of the template; answers are one
+# column each, named `evidence:` and the question.
+IMPORT_COLUMNS = ("name", "email", "phone", "external_ref")
+EVIDENCE_PREFIX = "evidence:"
+_COLUMN_WORDS = {
+    "name": "the candidate's name",
+    "email": "the email address",
+    "phone": "the phone number",
+    "external_ref": "the reference (external_ref)",
+}
+_AT_MOST = re.compile(r"at most (\d+) (character|item)")
+_DUPLICATE_ROW = re.compile(r"duplicate of row (\d+)")
+_EVIDENCE_FIELD = re.compile(r"^evidence\.(\d+)\.(title|text)$")
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One problem of an import as the page shows it: the row of the file (1 is the header), the
+    column as headed in the file, and what to do, in plain words."""
+
+    row: int | None
+    column: str
+    message: str
+
+
+def import_template(statements: Iterable[str]) -> str:
+    """The header row the import accepts, with an answer column per criterion of the vacancy. Every
+    cell starts with a letter, so no spreadsheet reads one as a formula."""
+    columns = [*IMPORT_COLUMNS, *(EVIDENCE_PREFIX + s.replace("\r", " ").replace("\n", " ") for s in statements)]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(columns)
+    return out.getvalue()
+
+
+def _answer_columns(text: str) -> dict[int, list[str]]:
+    """Row number -> the headers of the answers that row gives, in order (the import leaves out
+    blank answers, so recruitment-api's `evidence.<n>` counts only those)."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header = next(reader, [])
+        found: dict[int, list[str]] = {}
+        for number, cells in enumerate(reader, start=2):
+            found[number] = [
+                column
+                for column, cell in zip(header, cells, strict=False)
+                if column.startswith(EVIDENCE_PREFIX) and cell.strip()
+            ]
+    except csv.Error:
+        return {}
+    return found
+
+
+def _plain(field: str, message: str, row: int | None, answers: Mapping[int, list[str]]) -> tuple[str, str]:
+    """(column as headed in the file, what to do) for one of recruitment-api's row errors."""
+    limit = _AT_MOST.search(message)
+    if message == "missing column":
+        return field, f"Add a column headed {field} to the header row (the first row of the file)"
+    if message == "unknown column":
+        return field, (
+            f"The import does not know the column {field}: use name, email, phone, external_ref, "
+            "or evidence: followed by the question"
+        )
+    if field in _COLUMN_WORDS:
+        words = _COLUMN_WORDS[field]
+        if message == "is required":
+            return field, f"Enter {words}"
+        if field == "email" and "email" in message:
+            return field, "Enter the email address in the right format, like name@example.org"
+        if limit:
+            return field, f"Shorten {words} to {int(limit.group(1)):,} characters or fewer"
+        duplicate = _DUPLICATE_ROW.search(message)
+        if duplicate:
+            return field, f"Row {duplicate.group(1)} has the same {field}: give each candidate their own"
+        if "existing candidate" in message:
+            return field, f"A candidate of this vacancy already has this {field}: give each candidate their own"
+    answer = _EVIDENCE_FIELD.match(field)
+    if answer:
+        index, part = int(answer.group(1)), answer.group(2)
+        columns = answers.get(row or 0, [])
+        column = columns[index] if index < len(columns) else "an evidence: column"
+        if part == "title":
+            return column, "Shorten the question in this column's header to 300 characters or fewer"
+        if limit:
+            return column, f"Shorten this answer to {int(limit.group(1)):,} characters or fewer"
+        return column, "Enter the answer, or leave the cell empty"
+    if field == "evidence" and limit:
+        return "evidence:", f"Give at most {int(limit.group(1))} answers (evidence: columns) for one candidate"
+    if not field and row is not None:
+        return "", "This row cannot be read as CSV: check its quotation marks and commas"
+    text = message.strip().removeprefix("Value error, ")
+    return field, text[:1].upper() + text[1:]
+
+
+def import_problems(
+    errors: list[dict[str, Any]], text: str, count: int | None = None
+) -> tuple[str, list[ImportProblem]]:
+    """recruitment-api's refusal of an import as (a summary to show by the file field, the problems
+    by row and column in plain words). `text` is the CSV sent, to name the answer columns."""
+    answers = _answer_columns(text) if any("evidence." in str(e.get("field") or "") for e in errors) else {}
+    problems = []
+    for error in errors:
+        row = error.get("row")
+        row = row if isinstance(row, int) else None
+        column, message = _plain(str(error.get("field") or ""), str(error.get("message") or ""), row, answers)
+        problems.append(ImportProblem(row, column, message))
+    total = count if count and count >= len(problems) else len(problems)
+    if total == 1:
+        summary = "The file has 1 problem, listed below: fix it and import the file again"
+    else:
+        summary = f"The file has {total:,} problems, listed below: fix them and import the file again"
+    return summary, problems

@@ -39,6 +39,8 @@ from web.recruitment.forms import (
     criteria_codes,
     design_body,
     design_problem_errors,
+    import_problems,
+    import_template,
     members_from_form,
     members_from_panel,
     panel_body,
@@ -595,6 +597,19 @@ async def _import_page(
     )
 
 
+@router.get(VACANCY + "/candidates/import/template.csv", include_in_schema=False)
+async def import_template_csv(vacancy_id: uuid.UUID, identity: Admin, client: Client) -> Response:
+    """The header row the import accepts, with an answer column per value of the vacancy."""
+    # With recruitment-api down the template still comes, with the fixed columns only.
+    (vacancy,), _notice = await gather(client.get_vacancy(vacancy_id))
+    statements = [criterion.statement for criterion in vacancy.criteria] if vacancy else []
+    return Response(
+        import_template(statements),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="candidates-template.csv"'},
+    )
+
+
 @router.get(VACANCY + "/candidates/import", include_in_schema=False)
 async def import_form(request: Request, vacancy_id: uuid.UUID, identity: Admin, client: Client) -> Response:
     return await _import_page(request, client, vacancy_id)
@@ -627,8 +642,16 @@ async def import_candidates(
     if outcome.notice:
         return await _import_page(request, client, vacancy_id, notice=outcome.notice, key=idempotency_key, pasted=csv)
     problem = outcome.problem
-    rows = [{"row": e.get("row"), "field": e.get("field"), "message": e.get("message")} for e in problem.field_errors()]
-    errors = {"file": problem.detail or "The candidates were not imported"}
+    field = "file" if file is not None and file.filename else "csv"
+    if problem.field_errors():
+        count = problem.problem.get("error_count")
+        summary, rows = import_problems(problem.field_errors(), text, count if isinstance(count, int) else None)
+        if field == "csv":
+            summary = summary.replace("The file has", "The pasted CSV has").replace("the file again", "it again")
+    else:
+        # A refusal of the whole import (the vacancy is decided, the file too large): the service's words.
+        summary, rows = problem.detail or "The candidates were not imported", []
+    errors = {field: summary}
     return await _import_page(
         request,
         client,
