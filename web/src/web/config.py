@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from servicekit.config import DatabaseSettings
 
 # web/node_modules, where `npm ci` in web/ puts NHS.UK frontend and htmx.
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -14,7 +16,7 @@ DEFAULT_DATABASE_URL = "sqlite:///var/web.db"
 DEFAULT_KEYS_DIR = Path("var/keys")
 
 
-class Settings(BaseSettings):
+class Settings(DatabaseSettings):
     model_config = SettingsConfigDict(env_prefix="WEB_", extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import Depends
-from sqlmodel import Session
-
-from servicekit.db import migrate, session_dependency
+from servicekit.db import SessionDep, migrate
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-SessionDep = Annotated[Session, Depends(session_dependency)]
+__all__ = ["SessionDep", "upgrade"]
 
 
 def upgrade(database_url: str) -> None:

@@ -53,7 +53,7 @@ def create_app(
     configure_logging(settings.log_level, settings.log_json)
     if settings.migrate_on_startup:
         db.upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.pool_limits())
     signer = TokenSigner(
         load_signing_key(settings),
         issuer=settings.jwt_issuer,

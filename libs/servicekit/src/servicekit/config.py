@@ -5,19 +5,44 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from servicekit.db import PoolLimits
 
 VAR_DIR = Path("var")
 
+class DatabaseSettings(BaseSettings):
+    """How a deployable holds its own database; every service and the web share these names."""
 
-class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str = "sqlite:///var/service.db"
+    # Connections per process: db_pool_size kept open, db_max_overflow more under load. A request
+    # holds at most one, so together they are how many requests use the database at once.
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    # How long a request waits for a connection (or SQLite for its write lock) before it is
+    # answered 503 with Retry-After; also how long a new connection may take to open.
+    db_wait_seconds: float = Field(default=5.0, gt=0, le=60)
+    # A statement running longer than this is cancelled (PostgreSQL), so no request hangs on it.
+    db_statement_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    def pool_limits(self) -> PoolLimits:
+        return PoolLimits(
+            size=self.db_pool_size,
+            overflow=self.db_max_overflow,
+            wait_seconds=self.db_wait_seconds,
+            statement_timeout_seconds=self.db_statement_timeout_seconds,
+        )
+
+
+class ServiceSettings(DatabaseSettings):
     """Each service subclasses this with its own env prefix (FRAMEWORK_API_, ...)."""
 
     model_config = SettingsConfigDict(extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"
-    database_url: str = "sqlite:///var/service.db"
     # Verification of bearer tokens: a local Ed25519 public key (embedded) or a JWKS URL.
     jwt_public_key_path: Path | None = VAR_DIR / "keys" / "jwt-signing.pub.pem"
     jwks_url: str | None = None

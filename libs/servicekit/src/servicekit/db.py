@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
 
+import anyio
+import structlog
 from alembic import command
 from alembic.config import Config
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
+
+log = structlog.get_logger("servicekit.db")
+
+
+@dataclass(frozen=True)
+class PoolLimits:
+    """Connections a process keeps (size) and may add under load (overflow), and how long a request
+    waits for one, or for SQLite's write lock, before it is told to come back (503)."""
+
+    size: int = 10
+    overflow: int = 10
+    wait_seconds: float = 5.0
+    statement_timeout_seconds: float = 30.0
+
+    @property
+    def connections(self) -> int:
+        return self.size + self.overflow
 
 
 def normalise_url(url: str) -> str:
@@ -21,29 +47,118 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str) -> Engine:
-    url = normalise_url(url)
+# The limits each engine was made with, so the requests admitted to it match its pool.
+_limits: weakref.WeakKeyDictionary[Engine, PoolLimits] = weakref.WeakKeyDictionary()
+
+
+def make_engine(url: str, limits: PoolLimits | None = None) -> Engine:
+    limits = limits or PoolLimits()
+    engine = _create_engine(normalise_url(url), limits)
+    _limits[engine] = limits
+    return engine
+
+
+def _create_engine(url: str, limits: PoolLimits) -> Engine:
+    wait = limits.wait_seconds
+    pool: dict[str, Any] = {"pool_size": limits.size, "max_overflow": limits.overflow, "pool_timeout": wait}
     if url.startswith("sqlite"):
         database = make_url(url).database
-        if database and database != ":memory:":
+        in_memory = not database or database == ":memory:"
+        if not in_memory:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": wait},
+            **({} if in_memory else {"poolclass": QueuePool, **pool}),
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            # A writer waits this long for the lock, then the request is a 503 (never a long hang).
+            cursor.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url,
+        pool_pre_ping=True,  # a connection the database dropped (restart, outage) is replaced, not used
+        connect_args={
+            "connect_timeout": max(1, round(wait)),
+            "options": f"-c statement_timeout={int(limits.statement_timeout_seconds * 1000)}",
+        },
+        **pool,
+    )
 
 
-def session_dependency(request: Request) -> Iterator[Session]:
-    """One session per request; anything not committed by the route is rolled back."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+class DatabaseBusy(Exception):
+    """No connection came free in time: the request is answered 503 with Retry-After."""
+
+
+class Database:
+    """Admits requests to the engine's connections. A request waits here, without a worker thread,
+    until one of the pool's connections is its own, or is told to come back after the wait
+    (`DatabaseBusy`, a 503). As many requests are admitted as the pool has connections, so a
+    request inside never waits on the pool, and no request holds a connection while it waits for
+    anything else: the deadlock of 80 clients on 30 connections and 40 threads cannot form."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        limits = _limits.get(engine, PoolLimits())
+        self.slots = limits.connections
+        self.wait_seconds = limits.wait_seconds
+        # anyio's semaphores belong to one event loop; tests run an app under several.
+        self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _semaphore(self) -> anyio.Semaphore:
+        loop = asyncio.get_running_loop()
+        semaphore = self._semaphores.get(loop)
+        if semaphore is None:
+            semaphore = self._semaphores[loop] = anyio.Semaphore(self.slots)
+        return semaphore
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[Session]:
+        semaphore = self._semaphore()
+        try:
+            with anyio.fail_after(self.wait_seconds):
+                await semaphore.acquire()
+        except TimeoutError:
+            raise DatabaseBusy from None
+        try:
+            session = Session(self.engine, expire_on_commit=False)
+            try:
+                yield session
+            finally:
+                # Closing rolls back what the route did not commit: network I/O, so off the event
+                # loop, on a thread of its own (never one a waiting request could be holding).
+                await anyio.to_thread.run_sync(_close, session, limiter=anyio.CapacityLimiter(1))
+        finally:
+            semaphore.release()
+
+
+def _close(session: Session) -> None:
+    try:
+        session.close()
+    except SQLAlchemyError:  # the database went away: the pool discards the connection
+        log.warning("session_close_failed", exc_info=True)
+
+
+def database_of(app: Any) -> Database:
+    database = getattr(app.state, "database", None)
+    if database is None or database.engine is not app.state.engine:
+        database = app.state.database = Database(app.state.engine)
+    return database
+
+
+async def session_dependency(request: Request) -> AsyncIterator[Session]:
+    """One session per request, released as soon as the route returns (use with
+    `Depends(session_dependency, scope="function")`); what the route did not commit is rolled back."""
+    async with database_of(request.app).session() as session:
         yield session
 
 
@@ -61,3 +176,7 @@ def migrate(script_location: Path, database_url: str, revision: str = "head") ->
 
 def downgrade(script_location: Path, database_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(script_location, database_url), revision)
+
+
+# Function scope: the session closes when the route returns, before the response is sent.
+SessionDep = Annotated[Session, Depends(session_dependency, scope="function")]

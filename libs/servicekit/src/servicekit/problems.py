@@ -9,8 +9,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from servicekit.db import DatabaseBusy
 
 PROBLEM_BASE = "https://collective.hscni.net/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -207,9 +210,43 @@ async def _unstorable_value_handler(request: Request, exc: Exception) -> JSONRes
     return problem_response(request, 422, "unstorable-value", "Request is not valid", detail + ".", [])
 
 
+# Seconds a client should wait before trying again when the database cannot answer.
+RETRY_AFTER_SECONDS = 2
+
+
+def database_unavailable(request: Request | None) -> JSONResponse:
+    return problem_response(
+        request,
+        503,
+        "service-unavailable",
+        "Service unavailable",
+        "The service cannot reach its database just now; nothing was changed. Try again shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """The database did not answer (unreachable, restarting, every connection busy, SQLite's lock
+    held too long), as opposed to refusing what was asked of it."""
+    if isinstance(exc, DatabaseBusy | OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+async def _database_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    if not is_database_unavailable(exc):
+        return await _unhandled_handler(request, exc)
+    import structlog
+
+    structlog.get_logger("servicekit").warning("database_unavailable", path=request.url.path, error=type(exc).__name__)
+    return database_unavailable(request)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _problem_error_handler)
     app.add_exception_handler(DataError, _unstorable_value_handler)
+    for database_error in (DatabaseBusy, DBAPIError, PoolTimeout):
+        app.add_exception_handler(database_error, _database_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
     app.add_exception_handler(Exception, _unhandled_handler)
