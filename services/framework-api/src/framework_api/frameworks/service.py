@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict
 
-from sqlalchemy import and_, delete, func, or_
+from sqlalchemy import and_, case, delete, func, or_
 from sqlmodel import Session, col, select
 
 from framework_api.frameworks import models as m
@@ -278,26 +278,59 @@ def search_items(
     after: dict | None,
 ) -> tuple[list[m.ItemPublic], dict | None]:
     query = select(m.Item).where(m.Item.version_id == version.id)
-    if text:
-        pattern = f"%{text.strip().lower()}%"
+    rank = None
+    words = (text or "").strip().lower()
+    if words:
+        statement = func.lower(m.Item.statement)
+        code = func.lower(m.Item.code)
+        anywhere = f"%{_like_escape(words)}%"
         query = query.where(
             or_(
-                func.lower(m.Item.statement).like(pattern),
-                func.lower(func.coalesce(m.Item.description, "")).like(pattern),
-                func.lower(m.Item.code).like(pattern),
+                statement.like(anywhere, escape="\\"),
+                func.lower(func.coalesce(m.Item.description, "")).like(anywhere, escape="\\"),
+                code.like(anywhere, escape="\\"),
             )
         )
+        rank = _relevance(statement, code, words)
     if types:
         query = query.where(col(m.Item.type).in_(types))
     if audience:
         query = query.where(m.Item.audience == audience)
-    if after:
-        query = query.where(m.Item.code > cursor_value(after, "code", str))
-    rows, position = paginate(
-        list(session.exec(query.order_by(m.Item.code).limit(limit + 1))), limit, lambda i: {"code": i.code}
+    if rank is None:
+        if after:
+            query = query.where(m.Item.code > cursor_value(after, "code", str))
+        found = [(item, 0) for item in session.exec(query.order_by(m.Item.code).limit(limit + 1))]
+    else:
+        # Most relevant first, then by code; the cursor carries both, so pages never overlap.
+        if after:
+            last_rank, last_code = cursor_value(after, "rank", int), cursor_value(after, "code", str)
+            query = query.where(or_(rank > last_rank, and_(rank == last_rank, m.Item.code > last_code)))
+        ranked = query.add_columns(rank).order_by(rank, m.Item.code).limit(limit + 1)
+        # execute(), not exec(): sqlmodel's exec() of a select of one model returns that model alone.
+        found = [(item, relevance) for item, relevance in session.execute(ranked).all()]
+    page, position = paginate(
+        found, limit, lambda row: {"code": row[0].code} if rank is None else {"rank": row[1], "code": row[0].code}
     )
+    rows = [item for item, _ in page]
     parents = _parents_of(session, version, [r.identifier for r in rows])
     return [_item_public(r, version, parents.get(r.identifier)) for r in rows], position
+
+
+def _like_escape(text: str) -> str:
+    """The text as a literal inside a LIKE pattern (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _relevance(statement, code, words: str):
+    """0: the statement or code is the text searched for; 1: the statement starts with it; 2: a
+    word of the statement starts with it; 3: it is anywhere else (inside a word, the description)."""
+    literal = _like_escape(words)
+    return case(
+        (or_(statement == words, code == words), 0),
+        (statement.like(f"{literal}%", escape="\\"), 1),
+        (statement.like(f"% {literal}%", escape="\\"), 2),
+        else_=3,
+    )
 
 
 def _parents_of(
