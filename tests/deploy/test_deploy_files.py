@@ -534,6 +534,35 @@ def test_recruitment_api_env_example_reaches_framework_api_and_signs_with_the_sh
     assert "RECRUITMENT_API_SERVICE_CLIENT_SECRET" not in values  # commented out: it belongs in a secret store
 
 
+# The services that sign pagination cursors: production refuses them without their own secret.
+CURSOR_SIGNERS = ("framework-api", "recruitment-api")
+
+
+def test_every_service_container_gets_its_cursor_secret_from_outside_the_repository(compose):
+    services = compose["services"]
+    for app in CURSOR_SIGNERS:
+        name = f"{ENV_PREFIXES[app]}CURSOR_SECRET"
+        # The migration step builds the same settings, so it needs the secret too.
+        for service in (app, f"{app}-migrate"):
+            value = str((services[service].get("environment") or {}).get(name, ""))
+            assert value.startswith("${CURSOR_SECRET:-"), f"{service}: {name} is not taken from CURSOR_SECRET"
+        assert name not in _env_file(ENV_EXAMPLES / f"{app}.env.example"), f"{app}: a secret in the example"
+        assert f"# {name}=" in (ENV_EXAMPLES / f"{app}.env.example").read_text(), f"{app}: {name} undocumented"
+    pods = [(p, d) for p, d in k8s_documents() if d["kind"] in ("Deployment", "Job", "CronJob")]
+    for path, document in pods:
+        spec = document["spec"]
+        template = spec["jobTemplate"]["spec"]["template"] if document["kind"] == "CronJob" else spec["template"]
+        for container in template["spec"]["containers"]:
+            app = document["metadata"]["name"].removesuffix("-migrate").removesuffix("-purge")
+            if app not in CURSOR_SIGNERS:
+                continue
+            name = f"{ENV_PREFIXES[app]}CURSOR_SECRET"
+            [variable] = [v for v in container.get("env", []) if v["name"] == name] or [None]
+            assert variable is not None, f"{path}: {container['name']} has no {name}"
+            reference = variable["valueFrom"]["secretKeyRef"]
+            assert (reference["name"], reference["key"]) == ("collective-cursor-secrets", f"{app}-cursor-secret")
+
+
 def _env_file(path: Path) -> dict[str, str]:
     values = {}
     for line in path.read_text().splitlines():

@@ -32,9 +32,10 @@ from servicekit.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     Page,
-    decode_cursor,
+    cursor_value,
     next_link,
     paginate,
+    read_cursor,
 )
 from servicekit.problems import ProblemError, not_found, problem_responses
 from support import fresh_database
@@ -130,10 +131,8 @@ def list_things(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> Page[ThingOut]:
-    position = decode_cursor(cursor) or {"after": 0}
-    after = position.get("after")
-    if not isinstance(after, int):
-        raise ProblemError(422, "invalid-cursor", "The cursor is not one this service issued.")
+    position = read_cursor(request, cursor)
+    after = cursor_value(position, "after", int) if position else 0
     rows = session.execute(
         sa.select(things)
         .where(things.c.org == principal.org, things.c.id > after)
@@ -141,7 +140,7 @@ def list_things(
         .limit(limit + 1)
     ).all()
     page, following = paginate(list(rows), limit, lambda row: {"after": row.id})
-    return Page[ThingOut](items=[ThingOut(**_public(row)) for row in page], next=next_link(request.url, following))
+    return Page[ThingOut](items=[ThingOut(**_public(row)) for row in page], next=next_link(request, following))
 
 
 @router.get("/{uid}", summary="Read a thing")

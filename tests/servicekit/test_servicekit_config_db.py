@@ -14,7 +14,7 @@ from pydantic_settings import SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from servicekit.config import VAR_DIR, ServiceSettings
+from servicekit.config import DEFAULT_CURSOR_SECRET, VAR_DIR, ServiceSettings
 from servicekit.db import (
     alembic_config,
     downgrade,
@@ -35,6 +35,9 @@ def clean_environment(monkeypatch):
     """ServiceSettings itself has no prefix: keep the machine's environment out of these tests."""
     for name in ServiceSettings.model_fields:
         monkeypatch.delenv(name.upper(), raising=False)
+
+
+CURSOR_SECRET = "0123456789abcdef0123456789abcdef-random"
 
 
 def test_development_defaults_are_embedded():
@@ -73,8 +76,20 @@ def test_production_names_every_problem_at_once():
     [{"jwks_url": "https://idp.example/jwks"}, {"jwt_public_key_path": "/run/secrets/jwt.pub.pem"}],
 )
 def test_production_accepts_a_server_database_and_explicit_keys(extra):
-    settings = ServiceSettings(environment="production", database_url=PG, **extra)
+    settings = ServiceSettings(environment="production", database_url=PG, cursor_secret=CURSOR_SECRET, **extra)
     assert settings.environment == "production"
+
+
+@pytest.mark.parametrize("secret", [None, DEFAULT_CURSOR_SECRET, "", "too-short-to-be-random"])
+def test_production_refuses_the_default_or_a_short_cursor_secret(secret):
+    extra = {} if secret is None else {"cursor_secret": secret}
+    with pytest.raises(ValidationError, match="cursor_secret"):
+        ServiceSettings(environment="production", database_url=PG, jwks_url="https://idp.example/jwks", **extra)
+
+
+def test_the_cursor_secret_is_not_shown_in_the_settings():
+    settings = ServiceSettings(cursor_secret=CURSOR_SECRET)
+    assert CURSOR_SECRET not in repr(settings) and CURSOR_SECRET not in str(settings.model_dump())
 
 
 def test_unknown_environment_is_refused():
@@ -91,6 +106,7 @@ def test_settings_come_from_the_environment_with_the_service_prefix(monkeypatch)
     monkeypatch.setenv("SKTEST_DATABASE_URL", PG)
     monkeypatch.setenv("SKTEST_JWKS_URL", "https://idp.example/jwks")
     monkeypatch.setenv("SKTEST_MAX_BODY_BYTES", "2048")
+    monkeypatch.setenv("SKTEST_CURSOR_SECRET", CURSOR_SECRET)
     monkeypatch.setenv("SKTEST_UNRELATED", "ignored")
     settings = PrefixedSettings()
     assert (settings.environment, settings.database_url, settings.max_body_bytes) == (

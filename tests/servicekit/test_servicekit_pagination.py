@@ -12,8 +12,11 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from starlette.datastructures import URL, QueryParams
 
-from servicekit.pagination import Page, decode_cursor, encode_cursor, next_link, paginate
+from servicekit.pagination import Page, cursor_value, decode_cursor, encode_cursor, next_link, paginate
 from servicekit.problems import PROBLEM_MEDIA_TYPE, ProblemError, problem_type
+
+KEY = b"k" * 32
+PATH = "/things"
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -25,20 +28,25 @@ positions = st.dictionaries(st.text(), json_values, max_size=6)
 
 @given(positions)
 def test_cursor_round_trip(position):
-    cursor = encode_cursor(position)
-    assert decode_cursor(cursor) == position
+    cursor = encode_cursor(position, KEY, PATH)
+    assert decode_cursor(cursor, KEY, PATH) == position
 
 
 @given(positions)
 def test_cursor_is_url_safe_and_unpadded(position):
-    cursor = encode_cursor(position)
-    assert re.fullmatch(r"[A-Za-z0-9_-]*", cursor)
+    cursor = encode_cursor(position, KEY, PATH)
+    assert re.fullmatch(r"[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+", cursor)
     assert str(URL("/x").include_query_params(cursor=cursor)).endswith("cursor=" + cursor)
 
 
 @given(positions)
 def test_cursor_does_not_depend_on_key_order(position):
-    assert encode_cursor(position) == encode_cursor(dict(reversed(list(position.items()))))
+    assert encode_cursor(position, KEY) == encode_cursor(dict(reversed(list(position.items()))), KEY)
+
+
+def unsigned(position) -> str:
+    """What a client could make up: the old, unsigned form of a cursor."""
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
 
 
 @given(st.text(max_size=200))
@@ -47,42 +55,79 @@ def test_cursor_does_not_depend_on_key_order(position):
 @example(base64.urlsafe_b64encode(b'{"a":' * 3000).decode())
 @example(base64.urlsafe_b64encode(b"\xff\xfe\x00").decode())
 @example("é")
+@example("a.é")
 @example("a")
 @example("====")
-def test_decode_of_anything_is_a_dict_or_a_422(cursor):
-    try:
-        decoded = decode_cursor(cursor)
-    except ProblemError as refused:
-        assert refused.status == 422
-        assert refused.errors[0]["field"] == "query.cursor"
-    else:
-        assert decoded is None or isinstance(decoded, dict)
+@example("e30.")
+def test_decode_of_anything_made_up_is_a_422(cursor):
+    if not cursor:
+        assert decode_cursor(cursor, KEY, PATH) is None
+        return
+    with pytest.raises(ProblemError) as refused:
+        decode_cursor(cursor, KEY, PATH)
+    assert refused.value.status == 422
+    assert refused.value.errors[0]["field"] == "query.cursor"
+
+
+@pytest.mark.parametrize(
+    "position", [{"after": -5}, {"after": 10**30}, {"after": 2**63}, {"after": 1}, {"offset": 0}]
+)
+def test_a_cursor_the_service_did_not_sign_is_refused_whatever_it_holds(position):
+    for cursor in (unsigned(position), unsigned(position) + ".AAAAAAAAAAAAAAAAAAAAAA"):
+        with pytest.raises(ProblemError) as refused:
+            decode_cursor(cursor, KEY, PATH)
+        assert refused.value.slug == "invalid-cursor"
+
+
+def test_a_cursor_signed_with_another_key_or_for_another_list_is_refused():
+    cursor = encode_cursor({"after": 3}, KEY, PATH)
+    assert decode_cursor(cursor, KEY, PATH) == {"after": 3}
+    for key, path in ((b"x" * 32, PATH), (KEY, "/other-things")):
+        with pytest.raises(ProblemError):
+            decode_cursor(cursor, key, path)
+    payload, tag = cursor.split(".")
+    edited = unsigned({"after": 4}) + "." + tag
+    with pytest.raises(ProblemError):
+        decode_cursor(edited, KEY, PATH)
 
 
 @pytest.mark.parametrize("value", [[1, 2], "text", 3, None, True])
 def test_cursor_that_is_not_an_object_is_refused(value):
-    cursor = base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+    # Only a leaked key could sign one; still a 422.
+    cursor = encode_cursor(value, KEY, PATH)  # type: ignore[arg-type]
     with pytest.raises(ProblemError) as refused:
-        decode_cursor(cursor)
+        decode_cursor(cursor, KEY, PATH)
     assert refused.value.slug == "invalid-cursor"
 
 
 @pytest.mark.parametrize("cursor", [None, ""])
 def test_no_cursor_is_the_first_page(cursor):
-    assert decode_cursor(cursor) is None
+    assert decode_cursor(cursor, KEY, PATH) is None
+
+
+class FakeRequest:
+    """What next_link reads: the URL and the app's settings."""
+
+    def __init__(self, url: str) -> None:
+        from types import SimpleNamespace
+
+        from pydantic import SecretStr
+
+        self.url = URL(url)
+        self.app = SimpleNamespace(state=SimpleNamespace(settings=SimpleNamespace(cursor_secret=SecretStr("k" * 32))))
 
 
 def test_next_link_keeps_the_query_and_replaces_the_cursor():
-    url = URL("http://testserver/things?limit=2&cursor=old&status=open")
-    link = next_link(url, {"after": 7})
+    request = FakeRequest("http://testserver/things?limit=2&cursor=old&status=open")
+    link = next_link(request, {"after": 7})  # type: ignore[arg-type]
     assert link is not None
     parsed = URL(link)
     params = dict(QueryParams(parsed.query))
     assert params["limit"] == "2"
     assert params["status"] == "open"
-    assert decode_cursor(params["cursor"]) == {"after": 7}
+    assert decode_cursor(params["cursor"], KEY, PATH) == {"after": 7}
     assert parsed.path == "/things"
-    assert next_link(url, None) is None
+    assert next_link(request, None) is None  # type: ignore[arg-type]
 
 
 def test_paginate():
@@ -152,11 +197,21 @@ def test_bad_limit_is_422_naming_the_limit(sk_client, reader, limit):
 
 
 def test_cursor_value_refuses_tampered_fields():
-    from servicekit.pagination import cursor_value
-    from servicekit.problems import ProblemError
-
     assert cursor_value({"after": 3}, "after", int) == 3
-    for position in ({}, {"after": "3"}, {"after": True}, {"after": None}):
+    assert cursor_value({"after": 2**63 - 1}, "after", int) == 2**63 - 1
+    assert cursor_value({"title": "Values"}, "title", str) == "Values"
+    for position in (
+        {},
+        {"after": "3"},
+        {"after": True},
+        {"after": None},
+        {"after": -5},
+        {"after": 2**63},
+        {"after": 10**100},
+    ):
         with pytest.raises(ProblemError) as refused:
             cursor_value(position, "after", int)
         assert refused.value.status == 422
+    for position in ({"title": "x" * 1001}, {"title": "a\x00b"}):
+        with pytest.raises(ProblemError):
+            cursor_value(position, "title", str)

@@ -5,12 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit.db import PoolLimits
 
 VAR_DIR = Path("var")
+# Signs pagination cursors; fine for development and tests, refused in production.
+DEFAULT_CURSOR_SECRET = "development-only-cursor-secret-change-me"
+MIN_SECRET_LENGTH = 32
+
 
 class DatabaseSettings(BaseSettings):
     """How a deployable holds its own database; every service and the web share these names."""
@@ -56,6 +60,8 @@ class ServiceSettings(DatabaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     otel_endpoint: str | None = None
+    # Key of the HMAC that makes pagination cursors tamper-evident (servicekit.pagination).
+    cursor_secret: SecretStr = SecretStr(DEFAULT_CURSOR_SECRET)
 
     @model_validator(mode="after")
     def _production_refuses_defaults(self) -> ServiceSettings:
@@ -67,6 +73,9 @@ class ServiceSettings(DatabaseSettings):
         default_key = VAR_DIR / "keys" / "jwt-signing.pub.pem"
         if self.jwks_url is None and self.jwt_public_key_path == default_key:
             problems.append("set jwks_url (or an explicit jwt_public_key_path) in production")
+        cursor_secret = self.cursor_secret.get_secret_value()
+        if cursor_secret == DEFAULT_CURSOR_SECRET or len(cursor_secret) < MIN_SECRET_LENGTH:
+            problems.append(f"set cursor_secret to a random value of at least {MIN_SECRET_LENGTH} characters")
         if problems:
             raise ValueError("; ".join(problems))
         return self

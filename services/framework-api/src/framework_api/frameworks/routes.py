@@ -15,7 +15,7 @@ from framework_api.frameworks.content import Audience, ItemType, VersionStatus
 from servicekit.auth import Principal, RequireScopes
 from servicekit.etags import check_if_match, not_modified, strong_etag
 from servicekit.idempotency import Idempotency
-from servicekit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, next_link
+from servicekit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_link, read_cursor
 from servicekit.problems import problem_responses
 
 router = APIRouter()
@@ -68,9 +68,9 @@ def list_frameworks(
     request: Request, session: SessionDep, principal: Reader, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Page[m.FrameworkPublic]:
     """Frameworks with a published version, and the caller's organisation's own drafts."""
-    rows, position = service.list_frameworks(session, principal, limit, decode_cursor(cursor))
+    rows, position = service.list_frameworks(session, principal, limit, read_cursor(request, cursor))
     items = [service.framework_public(session, principal, f) for f in rows]
-    return Page[m.FrameworkPublic](items=items, next=next_link(request.url, position))
+    return Page[m.FrameworkPublic](items=items, next=next_link(request, position))
 
 
 @router.post(
@@ -218,9 +218,9 @@ def search_items(
         types=[t.value for t in type] if type else None,
         audience=audience.value if audience else None,
         limit=limit,
-        after=decode_cursor(cursor),
+        after=read_cursor(request, cursor),
     )
-    return Page[m.ItemPublic](items=items, next=next_link(request.url, position))
+    return Page[m.ItemPublic](items=items, next=next_link(request, position))
 
 
 @router.get(

@@ -15,7 +15,7 @@ from recruitment_api.db import SessionDep
 from recruitment_api.deps import ADMIN, Admin, Cursor, IdempotencyKey, Limit, Reader
 from recruitment_api.vacancies import service as vacancies
 from servicekit.idempotency import Idempotency, fingerprint
-from servicekit.pagination import DEFAULT_LIMIT, Page, decode_cursor, next_link
+from servicekit.pagination import DEFAULT_LIMIT, Page, next_link, read_cursor
 from servicekit.problems import ProblemError, problem_responses, unprocessable
 
 router = APIRouter(tags=["candidates"])
@@ -142,9 +142,9 @@ def list_candidates(
     cursor: Cursor = None,
 ) -> Response:
     vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
-    rows, position = service.list_candidates(session, vacancy, limit, decode_cursor(cursor))
+    rows, position = service.list_candidates(session, vacancy, limit, read_cursor(request, cursor))
     items = service.views(session, rows, admin=principal.has(ADMIN))
-    return JSONResponse({"items": [i.model_dump(mode="json") for i in items], "next": next_link(request.url, position)})
+    return JSONResponse({"items": [i.model_dump(mode="json") for i in items], "next": next_link(request, position)})
 
 
 @router.get(

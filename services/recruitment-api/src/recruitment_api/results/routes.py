@@ -13,7 +13,7 @@ from recruitment_api.deps import Admin, Cursor
 from recruitment_api.results import models as m
 from recruitment_api.results import service
 from recruitment_api.vacancies import service as vacancies
-from servicekit.pagination import cursor_value, decode_cursor, next_link
+from servicekit.pagination import cursor_value, next_link, read_cursor
 from servicekit.problems import problem_responses
 
 router = APIRouter(tags=["results"])
@@ -42,12 +42,12 @@ def results(
     public = service.results_public(
         session, principal, *vacancies.locate_stage(session, principal, vacancy_id, stage_id)
     )
-    position = decode_cursor(cursor)
+    position = read_cursor(request, cursor)
     start = max(cursor_value(position, "offset", int), 0) if position else 0
     rows = public.candidates[start : start + limit]
     more = start + limit < len(public.candidates)
     public.candidates = rows
-    public.next = next_link(request.url, {"offset": start + limit} if more else None)
+    public.next = next_link(request, {"offset": start + limit} if more else None)
     return public
 
 

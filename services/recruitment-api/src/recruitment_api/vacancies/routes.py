@@ -14,7 +14,7 @@ from recruitment_api.vacancies import models as m
 from recruitment_api.vacancies import service
 from servicekit.etags import check_if_match, not_modified, strong_etag
 from servicekit.idempotency import Idempotency
-from servicekit.pagination import DEFAULT_LIMIT, Page, decode_cursor, next_link
+from servicekit.pagination import DEFAULT_LIMIT, Page, next_link, read_cursor
 from servicekit.problems import problem_responses
 
 router = APIRouter(tags=["vacancies"])
@@ -34,14 +34,14 @@ def list_vacancies(
     cursor: Cursor = None,
 ) -> Page[m.VacancyPublic]:
     rows, position = service.list_vacancies(
-        session, principal, status.value if status else None, limit, decode_cursor(cursor)
+        session, principal, status.value if status else None, limit, read_cursor(request, cursor)
     )
     counts = service.candidate_counts(session, rows)
     return Page[m.VacancyPublic](
         items=[
             service.vacancy_public(session, v, with_criteria=False, candidate_count=counts.get(v.id, 0)) for v in rows
         ],
-        next=next_link(request.url, position),
+        next=next_link(request, position),
     )
 
 
