@@ -8,9 +8,13 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from servicekit.db import DatabaseBusy
+from servicekit.problems import RETRY_AFTER_SECONDS, is_database_unavailable
 from web.pages import is_htmx, render
 from web.security import SECURITY_HEADERS
 
@@ -105,6 +109,22 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """The web's own database (accounts and sessions) cannot answer: a page that says to come back,
+    not a 500, and no attempt to load the user from that same database."""
+    if not is_database_unavailable(exc):
+        return await _unhandled(request, exc)
+    log.warning("database_unavailable", path=request.url.path, error=type(exc).__name__)
+    request.state.identity = None
+    return render(
+        request,
+        "errors/error.html",
+        {"page_title": "Sorry, Collective is not available just now", "status": 503},
+        status_code=503,
+        headers={**SECURITY_HEADERS, "Cache-Control": "no-store", "Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 async def _unhandled(request: Request, exc: Exception) -> Response:
     log.exception("unhandled_error", path=request.url.path)
     _identify(request)
@@ -125,4 +145,6 @@ def install_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(CsrfRefused, _csrf_refused)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    for database_error in (DatabaseBusy, DBAPIError, PoolTimeout):
+        app.add_exception_handler(database_error, _database_error)
     app.add_exception_handler(Exception, _unhandled)

@@ -86,8 +86,15 @@ def _create_engine(url: str, limits: PoolLimits) -> Engine:
         url,
         pool_pre_ping=True,  # a connection the database dropped (restart, outage) is replaced, not used
         connect_args={
-            "connect_timeout": max(1, round(wait)),
+            "connect_timeout": max(2, round(wait)),  # libpq's floor is 2 s
             "options": f"-c statement_timeout={int(limits.statement_timeout_seconds * 1000)}",
+            # A database host that vanishes without closing the connection (a network partition) is
+            # noticed within seconds, not after the kernel's default of a quarter of an hour.
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 15_000,
         },
         **pool,
     )
