@@ -107,6 +107,8 @@ async def results(
             "rows": rows,
             "ranks": rank_labels(rows),
             "value_codes": value_codes,
+            # Results name each value as the vacancy does ("Compassion"), not only by its code ("V4").
+            "value_names": {c.code: c.statement for c in vacancy.criteria if c.kind == "value"} if vacancy else {},
             "seat": seat,
             "next_cursor": cursor_of(found.next) if found else None,
             "decided": request.query_params.get("decided"),
