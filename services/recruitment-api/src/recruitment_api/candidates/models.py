@@ -136,8 +136,21 @@ class CandidateAdmin(CandidateBlind):
     created_at: datetime
 
 
+class ImportedCandidate(BaseModel):
+    """How one imported row maps to the candidate made from it."""
+
+    row: int = PydField(description="The row of the import: from 1 in JSON; in CSV, counting the header as row 1.")
+    external_ref: str | None = PydField(description="Your own id for the candidate, as imported.")
+    id: uuid.UUID
+    code: str
+
+
 class ImportResult(BaseModel):
     imported: int
+    mapping: list[ImportedCandidate] = PydField(
+        description="Every imported row, in order, with the candidate's id and code: map your ids to ours "
+        "without paging through the list. Also in an idempotent replay."
+    )
     candidates: list[CandidateAdmin] | None = PydField(
         default=None, description="Omitted for large imports; page through GET .../candidates instead."
     )

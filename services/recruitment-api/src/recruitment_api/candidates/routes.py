@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
@@ -16,7 +17,7 @@ from recruitment_api.deps import ADMIN, Admin, Cursor, IdempotencyKey, Limit, Re
 from recruitment_api.vacancies import service as vacancies
 from servicekit.idempotency import Idempotency, fingerprint
 from servicekit.pagination import DEFAULT_LIMIT, Page, next_link, read_cursor
-from servicekit.problems import ProblemError, problem_responses, unprocessable
+from servicekit.problems import NOT_JSON, ProblemError, problem_responses, unprocessable
 
 router = APIRouter(tags=["candidates"])
 
@@ -82,7 +83,7 @@ async def import_candidates(
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == "text/csv":
         try:
-            rows, first_row = service.parse_csv(raw.decode("utf-8")), 2  # row 1 is the header
+            rows, numbers = service.parse_csv(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise unprocessable(
                 "The CSV must be UTF-8 encoded.",
@@ -93,7 +94,8 @@ async def import_candidates(
         try:
             data = m.CandidateImport.model_validate(json.loads(raw))
         except json.JSONDecodeError as exc:
-            raise unprocessable("The body is not valid JSON.", [{"field": "body", "message": str(exc)}]) from exc
+            message = f"{NOT_JSON} (at character {exc.pos})"
+            raise unprocessable(NOT_JSON + ".", [{"field": "body", "message": message}]) from exc
         except ValidationError as exc:
             errors = [
                 {
@@ -106,7 +108,8 @@ async def import_candidates(
             raise unprocessable(
                 f"{len(errors)} error(s) in the import; nothing was imported.", errors[:1000], slug="import-invalid"
             ) from exc
-        rows, first_row = [c.model_dump() for c in data.candidates], 1
+        rows = [c.model_dump() for c in data.candidates]
+        numbers = list(range(1, len(rows) + 1))
     else:
         raise ProblemError(
             415, "unsupported-media-type", "Send application/json or text/csv.", title="Unsupported media type"
@@ -117,8 +120,12 @@ async def import_candidates(
     if replayed := idem.replay():
         return replayed
     vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
-    candidates = service.import_candidates(session, principal, vacancy, rows, first_row)
-    result = m.ImportResult(imported=len(candidates))
+    candidates = service.import_candidates(session, principal, vacancy, rows, numbers)
+    mapping = [
+        m.ImportedCandidate(row=number, external_ref=c.external_ref, id=c.uid, code=c.code)
+        for number, c in zip(numbers, candidates, strict=True)
+    ]
+    result = m.ImportResult(imported=len(candidates), mapping=mapping)
     if len(candidates) <= INLINE_RESULT_LIMIT:
         result.candidates = service.views(session, candidates, admin=True)
     payload = result.model_dump(mode="json")
@@ -131,7 +138,7 @@ async def import_candidates(
     "/vacancies/{vacancy_id}/candidates",
     summary="Candidates: blind for assessors, identified for admins",
     response_model=Page[m.CandidateAdmin | m.CandidateBlind],
-    responses=problem_responses(404),
+    responses=problem_responses(403, 404),
 )
 def list_candidates(
     request: Request,
@@ -140,9 +147,27 @@ def list_candidates(
     principal: Reader,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
+    external_ref: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Only the candidate with this `external_ref` (your own id); needs `recruitment:admin`.",
+        ),
+    ] = None,
 ) -> Response:
+    if external_ref is not None and not principal.has(ADMIN):
+        # external_ref ties a pseudonymous code to a person in the ATS: assessors stay blind.
+        raise ProblemError(
+            403,
+            "insufficient-scope",
+            f"Filtering by external_ref needs the scope {ADMIN}.",
+            title="Forbidden",
+            headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{ADMIN}"'},
+        )
     vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
-    rows, position = service.list_candidates(session, vacancy, limit, read_cursor(request, cursor))
+    after = read_cursor(request, cursor)
+    rows, position = service.list_candidates(session, vacancy, limit, after, external_ref=external_ref)
     items = service.views(session, rows, admin=principal.has(ADMIN))
     return JSONResponse({"items": [i.model_dump(mode="json") for i in items], "next": next_link(request, position)})
 

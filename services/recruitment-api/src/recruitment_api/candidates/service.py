@@ -48,10 +48,12 @@ def _require_accepting(vacancy: Vacancy) -> None:
         raise conflict("vacancy-decided", f"The vacancy is {vacancy.status}; no more candidates can be added.")
 
 
-def _validate_rows(rows: Iterable[dict], first_row: int) -> tuple[list[tuple[int, m.CandidateCreate]], list[dict]]:
+def _validate_rows(
+    rows: Iterable[dict], numbers: Iterable[int]
+) -> tuple[list[tuple[int, m.CandidateCreate]], list[dict]]:
     """Each valid row with its row number, and every error found."""
     valid, errors = [], []
-    for number, row in enumerate(rows, start=first_row):
+    for number, row in zip(numbers, rows, strict=True):
         try:
             valid.append((number, m.CandidateCreate.model_validate(row)))
         except ValidationError as exc:
@@ -62,58 +64,94 @@ def _validate_rows(rows: Iterable[dict], first_row: int) -> tuple[list[tuple[int
     return valid, errors
 
 
-def parse_csv(text: str) -> list[dict]:
-    """Columns name, email, phone, external_ref; any column `evidence:<title>` is an answer."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+PERSONAL_COLUMNS = ("name", "email", "phone", "external_ref")
+EVIDENCE_PREFIX = "evidence:"
+
+
+def parse_csv(text: str) -> tuple[list[dict], list[int]]:
+    """Rows and their spreadsheet row numbers (the header is row 1; blank rows count but are
+    skipped). Columns name, email, phone, external_ref; any column `evidence:<title>` is an answer.
+
+    Every row with more cells than the header is refused, naming it: an unquoted comma in an
+    answer would otherwise cut what assessors score without anyone noticing."""
+    records: list[list[str]] = []
     try:
-        return _csv_rows(reader)
+        # The candidate file comes from an ATS, not from our own exports, so nothing is unescaped.
+        records.extend(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
     except csv.Error as exc:
+        row = len(records) + 1
         raise unprocessable(
-            f"The CSV cannot be read at row {reader.line_num}: {exc}.",
-            [{"row": reader.line_num, "field": None, "message": str(exc)}],
+            f"The CSV cannot be read at row {row}: {exc}.",
+            [{"row": row, "field": None, "message": str(exc)}],
             slug="csv-invalid",
         ) from exc
-
-
-def _csv_rows(reader: csv.DictReader) -> list[dict]:
-    if reader.fieldnames is None or "name" not in reader.fieldnames:
+    numbered = [(number, record) for number, record in enumerate(records, start=1) if any(c.strip() for c in record)]
+    if not numbered or "name" not in (header := [c.strip() for c in numbered[0][1]]):
         raise unprocessable(
             "The CSV needs a header row with at least a 'name' column.",
-            [{"row": 1, "field": "name", "message": "missing column"}],
+            [{"row": numbered[0][0] if numbered else 1, "field": "name", "message": "missing column"}],
             slug="csv-invalid",
         )
-    unknown = [
-        f
-        for f in reader.fieldnames
-        if f not in ("name", "email", "phone", "external_ref") and not f.startswith("evidence:")
-    ]
+    header_row = numbered[0][0]
+    unknown = [f for f in header if f not in PERSONAL_COLUMNS and not f.startswith(EVIDENCE_PREFIX)]
     if unknown:
         raise unprocessable(
             "Unknown columns: " + ", ".join(unknown),
-            [{"row": 1, "field": f, "message": "unknown column"} for f in unknown],
+            [{"row": header_row, "field": f, "message": "unknown column"} for f in unknown],
             slug="csv-invalid",
         )
-    rows = []
-    for record in reader:
-        # Short rows leave cells as None; cells past the header are ignored.
-        row = {
-            k: ((v or "").strip() or None) for k, v in record.items() if k in ("name", "email", "phone", "external_ref")
+    too_long = [
+        {
+            "row": number,
+            "field": None,
+            "message": f"{len(record)} cells but the header has {len(header)}: "
+            "quote a cell that holds a comma, or remove the extra cells",
         }
+        for number, record in numbered[1:]
+        if len(record) > len(header)
+    ]
+    if too_long:
+        raise unprocessable(
+            f"{len(too_long)} row(s) have more cells than the header; nothing was imported.",
+            too_long[:1000],
+            slug="import-invalid",
+        )
+    rows, numbers = [], []
+    for number, record in numbered[1:]:
+        cells = dict(zip(header, record, strict=False))  # short rows leave the missing cells blank
+        row: dict = {k: (cells.get(k) or "").strip() or None for k in PERSONAL_COLUMNS if k in cells}
         row["evidence"] = [
-            {"title": k.removeprefix("evidence:"), "text": v}
-            for k, v in record.items()
-            if k and k.startswith("evidence:") and isinstance(v, str) and v.strip()
+            {"title": k.removeprefix(EVIDENCE_PREFIX), "text": v}
+            for k, v in cells.items()
+            if k.startswith(EVIDENCE_PREFIX) and v.strip()
         ]
         rows.append(row)
-    return rows
+        numbers.append(number)
+    return rows, numbers
+
+
+def require_candidates(rows: list) -> None:
+    """An import with no candidates is refused the same way whether it came as JSON or CSV."""
+    if not rows:
+        raise unprocessable(
+            "There are no candidates in the import; nothing was imported.",
+            [{"row": None, "field": "body.candidates", "message": "at least one candidate is needed"}],
+            slug="import-invalid",
+        )
 
 
 def import_candidates(
-    session: Session, principal: Principal, vacancy: Vacancy, rows: list[dict], first_row: int = 1
+    session: Session,
+    principal: Principal,
+    vacancy: Vacancy,
+    rows: list[dict],
+    numbers: list[int] | None = None,
 ) -> list[m.Candidate]:
-    """All or nothing: every row is checked first and every error reported by row number."""
+    """All or nothing: every row is checked first and every error reported by row number
+    (`numbers`, by default 1, 2, ...). The candidates come back in the order of the rows."""
     _require_accepting(vacancy)
-    valid, errors = _validate_rows(rows, first_row)
+    require_candidates(rows)
+    valid, errors = _validate_rows(rows, numbers or range(1, len(rows) + 1))
     seen: dict[str, int] = {}
     existing = set(
         session.exec(
@@ -177,8 +215,11 @@ def list_candidates(
     vacancy: Vacancy,
     limit: int,
     after: dict | None,
+    external_ref: str | None = None,
 ) -> tuple[list[m.Candidate], dict | None]:
     query = select(m.Candidate).where(m.Candidate.vacancy_id == vacancy.id)
+    if external_ref is not None:
+        query = query.where(m.Candidate.external_ref == external_ref)
     if after:
         query = query.where(m.Candidate.id > cursor_value(after, "after", int))
     rows = list(session.exec(query.order_by(m.Candidate.id).limit(limit + 1)))
