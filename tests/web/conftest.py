@@ -388,7 +388,9 @@ def database_from(template: str, directory: Path) -> Iterator[str]:
         with engine.begin() as connection:
             connection.execute(text("SET LOCAL session_replication_role = replica"))
             connection.execute(
-                text("TRUNCATE web_user, user_session, sign_in_throttle, audit_record RESTART IDENTITY CASCADE")
+                text(
+                    "TRUNCATE web_user, user_session, sign_in_throttle, sign_in_event, audit_record RESTART IDENTITY CASCADE"
+                )
             )
     finally:
         engine.dispose()

@@ -12,7 +12,7 @@ from servicekit.db import downgrade, make_engine
 from support import fresh_database
 from web import db
 
-WEB_TABLES = {"web_user", "user_session", "sign_in_throttle", "audit_record"}
+WEB_TABLES = {"web_user", "user_session", "sign_in_throttle", "audit_record", "sign_in_event"}
 
 
 def test_migrations_build_the_tables_the_models_describe(tmp_path):

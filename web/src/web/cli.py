@@ -1,4 +1,4 @@
-"""`web`: migrate the web's database, create the first administrator, serve the pages."""
+"""`web`: migrate the web's database, create the first administrator, purge what is past retention, serve."""
 
 from __future__ import annotations
 
@@ -115,6 +115,28 @@ def create_demo_users() -> None:
         typer.echo(f"Password: the one given in {DEMO_PASSWORD_ENV}.")
     else:
         typer.echo(f"Password of the demo users (shown once; keep it safe): {password}")
+
+
+@app.command()
+def purge() -> None:
+    """Remove expired sessions, sign-in records older than WEB_SIGN_IN_AUDIT_RETENTION_DAYS (365 by
+    default) and lapsed counts of failed sign-ins. Run it daily (the deploy/ CronJob does)."""
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            purged = service.purge(
+                session,
+                now=db.utcnow(),
+                event_days=settings.sign_in_audit_retention_days,
+                lockout_minutes=settings.lockout_minutes,
+            )
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"web: removed {purged.sessions} expired session(s), {purged.events} sign-in record(s) older than "
+        f"{settings.sign_in_audit_retention_days} days and {purged.throttles} lapsed failed-sign-in count(s)"
+    )
 
 
 @app.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.config import DatabaseSettings
@@ -32,6 +32,8 @@ class Settings(DatabaseSettings):
     session_cookie_secure: bool = False
     lockout_threshold: int = 5
     lockout_minutes: int = 15
+    # `web purge` removes sign-in records older than this (expired sessions go whatever their age).
+    sign_in_audit_retention_days: int = Field(default=365, ge=1)
     migrate_on_startup: bool = True
     service_timeout_seconds: float = 5.0
     node_modules_dir: Path = PACKAGE_ROOT / "node_modules"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -16,6 +17,7 @@ from web.accounts.roles import ROLE_LABELS, Role
 from web.navigation import visible_entries
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+LOCAL_TIME = ZoneInfo("Europe/London")  # the time people in Northern Ireland read
 
 STATUS_TAGS = {"published": "nhsuk-tag--green", "draft": "nhsuk-tag--grey", "deprecated": "nhsuk-tag--orange"}
 TYPE_TAGS = {
@@ -73,6 +75,7 @@ templates.env.filters.update(
     type_tag=lambda kind: TYPE_TAGS.get(kind, "nhsuk-tag--grey"),
     audience=lambda value: AUDIENCES.get(value or "", _humanise(value)),
     date=lambda value: value.strftime("%-d %B %Y") if value else "",
+    local_time=lambda value: value.astimezone(LOCAL_TIME).strftime("%-d %B %Y, %H:%M:%S") if value else "",
 )
 
 # The shared macros (error summary, notices, tags) are globals, so a block rendered on its own as

@@ -61,3 +61,22 @@ class SignInThrottle(SQLModel, table=True):
     failed_count: int = 0
     last_failed_at: datetime | None = Field(default=None)
     locked_until: datetime | None = Field(default=None)
+
+
+class SignInEvent(SQLModel, table=True):
+    """Who signed in, failed to, was refused while locked, signed out or changed their password,
+    and when: the security record an organisation's administrators read. Unlike audit_record it is
+    not append-only: `web purge` removes what is older than its retention period."""
+
+    __tablename__ = "sign_in_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    kind: str = Field(max_length=30)
+    # The account's id, name and organisation; all None for a name that is no account (what was
+    # typed is not kept: it may be a password typed into the wrong box).
+    user_uid: uuid.UUID | None = Field(default=None, index=True)
+    username: str | None = Field(default=None, max_length=50)
+    org: str | None = Field(default=None, max_length=20, index=True)
+    ip: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=300)

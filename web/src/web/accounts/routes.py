@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from web.accounts import service
 from web.accounts.auth import (
+    CurrentIdentity,
     Identity,
     RequireScopes,
     cookie_names,
@@ -19,6 +20,7 @@ from web.accounts.auth import (
     set_cookie,
 )
 from web.accounts.models import User
+from web.accounts.roles import ROLE_LABELS, parse_roles
 from web.db import SessionDep
 from web.pages import render
 
@@ -110,6 +112,9 @@ def sign_in(
         lockout_minutes=settings.lockout_minutes,
     )
     if result.status == service.SignInStatus.locked:
+        service.record_event(
+            db, service.EventKind.sign_in_locked, result.account, now=now(request), origin=origin(request)
+        )
         return _sign_in_page(
             request,
             next_url=next_url,
@@ -118,9 +123,13 @@ def sign_in(
             notice=LOCKED_MESSAGE.format(minutes=settings.lockout_minutes),
         )
     if result.status != service.SignInStatus.ok or result.user is None:
+        service.record_event(
+            db, service.EventKind.sign_in_failed, result.account, now=now(request), origin=origin(request)
+        )
         return _sign_in_page(
             request, next_url=next_url, username=username, errors={"username": INVALID_MESSAGE}, status_code=422
         )
+    service.record_event(db, service.EventKind.signed_in, result.user, now=now(request), origin=origin(request))
 
     session_cookie, signin_cookie = cookie_names(request)
     old = request.cookies.get(session_cookie)
@@ -141,12 +150,95 @@ def sign_out(request: Request, db: SessionDep) -> Response:
     session_cookie, _ = cookie_names(request)
     token = request.cookies.get(session_cookie)
     if token:
+        identity = load_identity(request, db)
         service.end_session(db, token)
+        if identity is not None:
+            service.record_event(
+                db, service.EventKind.signed_out, identity.user, now=now(request), origin=origin(request)
+            )
     response = RedirectResponse("/sign-in?signed_out=true", status_code=303)
     response.delete_cookie(
         session_cookie, path="/", secure=settings.session_cookie_secure, httponly=True, samesite="lax"
     )
     return response
+
+
+def origin(request: Request) -> service.Origin:
+    """The address (uvicorn's proxy headers make it the browser's, behind the ingress) and browser."""
+    return service.Origin(request.client.host if request.client else None, request.headers.get("user-agent"))
+
+
+# --- the user's own account -----------------------------------------------------------------
+
+
+@router.get("/account", include_in_schema=False)
+def account(request: Request, identity: CurrentIdentity, changed: bool = False) -> Response:
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "page_title": "Your account",
+            "roles": [ROLE_LABELS[role][0] for role in parse_roles(identity.user.roles)],
+            "changed": changed,
+        },
+    )
+
+
+def _password_page(
+    request: Request, *, errors: dict[str, str] | None = None, notice: str | None = None, status_code: int = 200
+) -> Response:
+    return render(
+        request,
+        "accounts/password.html",
+        {"page_title": "Change your password", "errors": errors or {}, "notice": notice},
+        status_code=status_code,
+    )
+
+
+@router.get("/account/password", include_in_schema=False)
+def password_form(request: Request, identity: CurrentIdentity) -> Response:
+    return _password_page(request)
+
+
+@router.post("/account/password", include_in_schema=False)
+def change_password(
+    request: Request,
+    db: SessionDep,
+    identity: CurrentIdentity,
+    current_password: Annotated[str, Form(max_length=1024)] = "",
+    new_password: Annotated[str, Form(max_length=1024)] = "",
+    confirm_password: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    settings = request.app.state.settings
+    errors: dict[str, str] = {}
+    if not current_password:
+        errors["current_password"] = "Enter your current password"  # noqa: S105  (a message, not a password)
+    errors.update(service.new_password_problems(current_password, new_password, confirm_password))
+    if errors:
+        return _password_page(request, errors=errors, status_code=422)
+    # The current password is checked as a sign-in is, so guessing it here counts towards the same
+    # lockout: a session left open gives no way round the limit on guesses.
+    user = identity.user
+    checked = service.sign_in(
+        db,
+        user.username,
+        current_password,
+        now=now(request),
+        threshold=settings.lockout_threshold,
+        lockout_minutes=settings.lockout_minutes,
+    )
+    if checked.status != service.SignInStatus.ok:
+        service.record_event(
+            db, service.EventKind.password_change_failed, user, now=now(request), origin=origin(request)
+        )
+        if checked.status == service.SignInStatus.locked:
+            notice = LOCKED_MESSAGE.format(minutes=settings.lockout_minutes)
+            return _password_page(request, notice=notice, status_code=429)
+        errors = {"current_password": "Your current password is not right"}
+        return _password_page(request, errors=errors, status_code=422)
+    service.change_password(db, user, new_password, keep=identity.session, now=now(request))
+    service.record_event(db, service.EventKind.password_changed, user, now=now(request), origin=origin(request))
+    return RedirectResponse("/account?changed=true", status_code=303)
 
 
 # --- administration of users ----------------------------------------------------------------
@@ -263,6 +355,43 @@ UPDATES = {
     "unlocked": "Account unlocked",
     "not-locked": "The account was not locked",
 }
+
+
+EVENT_LABELS = {
+    service.EventKind.signed_in: "Signed in",
+    service.EventKind.sign_in_failed: "Sign-in failed: wrong password",
+    service.EventKind.sign_in_locked: "Sign-in refused: account locked",
+    service.EventKind.signed_out: "Signed out",
+    service.EventKind.password_changed: "Changed their password",
+    service.EventKind.password_change_failed: "Password not changed: wrong current password",
+}
+
+
+@router.get("/admin/sign-ins", include_in_schema=False)
+def sign_in_record(
+    request: Request,
+    db: SessionDep,
+    admin: Admin,
+    before: Annotated[int | None, Query(ge=1)] = None,
+    user: uuid.UUID | None = None,
+) -> Response:
+    """Sign-ins, failures, sign-outs and password changes of the organisation's users, newest first."""
+    events, older = service.list_events(db, admin.user.org, before=before, user=user)
+    subject = service.get_user(db, admin.user.org, user) if user else None
+    return render(
+        request,
+        "admin/sign_ins.html",
+        {
+            "page_title": "Sign-in activity",
+            "events": events,
+            "older": older,
+            "before": before,
+            "subject": subject,
+            "user_filter": user,
+            "labels": EVENT_LABELS,
+            "retention_days": request.app.state.settings.sign_in_audit_retention_days,
+        },
+    )
 
 
 @router.get("/admin/users/{uid}", include_in_schema=False)

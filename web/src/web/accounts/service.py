@@ -17,12 +17,13 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from servicekit import audit
 from servicekit.auth import Principal
-from web.accounts.models import SignInThrottle, User, UserSession
+from web.accounts.models import SignInEvent, SignInThrottle, User, UserSession
 from web.accounts.organisations import is_organisation
 from web.accounts.roles import Role, parse_roles
 from web.db import utcnow
@@ -95,7 +96,8 @@ class SignInStatus(StrEnum):
 @dataclass(frozen=True)
 class SignInResult:
     status: SignInStatus
-    user: User | None = None
+    user: User | None = None  # the user signed in (status ok)
+    account: User | None = None  # the account of that username, whatever the status (for the record)
 
 
 def sign_in(
@@ -125,19 +127,19 @@ def sign_in(
 
 def _sign_in(db: Session, key: str, password: str, *, now: datetime, threshold: int, window: timedelta) -> SignInResult:
     throttle = db.exec(select(SignInThrottle).where(SignInThrottle.username == key)).first()
+    user = db.exec(select(User).where(User.username == key)).first() if key else None
     if throttle is not None:
         if throttle.locked_until is not None and throttle.locked_until > now:
             throttle.failed_count += 1
             throttle.last_failed_at = now
             db.commit()
             _spend_a_verification(password)
-            return SignInResult(SignInStatus.locked)
+            return SignInResult(SignInStatus.locked, account=user)
         stale = throttle.last_failed_at is None or now - throttle.last_failed_at > window
         if throttle.locked_until is not None or stale:
             throttle.failed_count = 0
             throttle.locked_until = None
 
-    user = db.exec(select(User).where(User.username == key)).first() if key else None
     if user is None:
         _spend_a_verification(password)
         good = False
@@ -151,7 +153,7 @@ def _sign_in(db: Session, key: str, password: str, *, now: datetime, threshold: 
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         db.commit()
-        return SignInResult(SignInStatus.ok, user)
+        return SignInResult(SignInStatus.ok, user, account=user)
 
     if throttle is None:
         throttle = SignInThrottle(username=key)
@@ -163,7 +165,7 @@ def _sign_in(db: Session, key: str, password: str, *, now: datetime, threshold: 
         throttle.locked_until = now + window
         status = SignInStatus.locked
     db.commit()
-    return SignInResult(status)
+    return SignInResult(status, account=user)
 
 
 def locked_usernames(db: Session, usernames: Iterable[str], *, now: datetime) -> set[str]:
@@ -176,6 +178,117 @@ def locked_usernames(db: Session, usernames: Iterable[str], *, now: datetime) ->
         )
     ).all()
     return {row.username for row in rows if row.locked_until and row.locked_until > now}
+
+
+# --- the sign-in record ---------------------------------------------------------------------
+
+
+class EventKind(StrEnum):
+    signed_in = "signed_in"
+    sign_in_failed = "sign_in_failed"
+    sign_in_locked = "sign_in_locked"  # refused, the name being locked (the password not even weighed)
+    signed_out = "signed_out"
+    password_changed = "password_changed"  # noqa: S105  (the name of an event, not a password)
+    password_change_failed = "password_change_failed"  # noqa: S105  (the current password given was wrong)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a request came from, as the sign-in record keeps it."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+def record_event(db: Session, kind: EventKind, account: User | None, *, now: datetime, origin: Origin) -> None:
+    """Append to the sign-in record and commit. A name that is no account is recorded without it."""
+    db.add(
+        SignInEvent(
+            at=now,
+            kind=kind.value,
+            user_uid=account.uid if account else None,
+            username=account.username if account else None,
+            org=account.org if account else None,
+            ip=(origin.ip or None) and origin.ip[:64],
+            user_agent=(origin.user_agent or None) and origin.user_agent[:300],
+        )
+    )
+    db.commit()
+
+
+def list_events(
+    db: Session, org: str, *, before: int | None = None, user: uuid.UUID | None = None, limit: int = 50
+) -> tuple[list[SignInEvent], int | None]:
+    """The organisation's sign-in record, newest first, and the id to continue before (or None)."""
+    query = select(SignInEvent).where(SignInEvent.org == org)
+    if user is not None:
+        query = query.where(SignInEvent.user_uid == user)
+    if before is not None:
+        query = query.where(col(SignInEvent.id) < before)
+    rows = list(db.exec(query.order_by(col(SignInEvent.id).desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more and rows else None)
+
+
+# --- changing one's own password ------------------------------------------------------------
+
+
+def new_password_problems(current: str, new: str, confirm: str) -> dict[str, str]:
+    """What is wrong with a new password and its confirmation, by form field."""
+    errors: dict[str, str] = {}
+    if not new:
+        errors["new_password"] = "Enter a new password"  # noqa: S105  (a message, not a password)
+    elif problem := password_problem(new):
+        errors["new_password"] = problem
+    elif new == current:
+        errors["new_password"] = "Choose a new password that is not your current one"  # noqa: S105
+    if not confirm:
+        errors["confirm_password"] = "Enter the new password again"  # noqa: S105
+    elif new and confirm != new:
+        errors["confirm_password"] = "The passwords do not match: enter the new password again"  # noqa: S105
+    return errors
+
+
+def change_password(db: Session, user: User, new_password: str, *, keep: UserSession, now: datetime) -> int:
+    """Set the user's password and end every other session of theirs (a browser someone else may
+    be using); this one stays signed in. Returns how many sessions ended."""
+    assert user.id is not None
+    user.password_hash = hash_password(new_password)
+    user.updated_at = now
+    db.add(user)
+    ended = db.execute(delete(UserSession).where(col(UserSession.user_id) == user.id, col(UserSession.id) != keep.id))
+    actor = Principal(subject=str(user.uid), org=user.org, scopes=frozenset(), name=user.display_name)
+    audit.record(db, actor, "user.password.change", "user", user.uid, after={"other_sessions_ended": ended.rowcount})
+    db.commit()
+    return ended.rowcount
+
+
+# --- retention ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Purged:
+    sessions: int
+    events: int
+    throttles: int
+
+
+def purge(db: Session, *, now: datetime, event_days: int, lockout_minutes: int) -> Purged:
+    """Remove expired sessions, sign-in records older than `event_days`, and failed-sign-in counts
+    that have lapsed (no lock in force, no failure within the lockout window). The append-only
+    audit_record of administrators' changes is never removed."""
+    sessions = db.execute(delete(UserSession).where(col(UserSession.expires_at) <= now)).rowcount
+    events = db.execute(delete(SignInEvent).where(col(SignInEvent.at) < now - timedelta(days=event_days))).rowcount
+    lapsed = now - timedelta(minutes=lockout_minutes)
+    throttles = db.execute(
+        delete(SignInThrottle).where(
+            or_(col(SignInThrottle.locked_until).is_(None), col(SignInThrottle.locked_until) <= now),
+            or_(col(SignInThrottle.last_failed_at).is_(None), col(SignInThrottle.last_failed_at) <= lapsed),
+        )
+    ).rowcount
+    db.commit()
+    return Purged(sessions, events, throttles)
 
 
 # --- sessions -------------------------------------------------------------------------------
