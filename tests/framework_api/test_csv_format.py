@@ -324,3 +324,24 @@ def test_unreadable_csv_is_an_error_not_a_crash():
     huge = "x" * (csv.field_size_limit() + 1)
     errors = errors_of(sheet(*good_rows(), row(code="BIG", statement=huge)))
     assert where(errors) == [(5, None)]
+
+
+def test_a_row_with_more_cells_than_the_header_is_an_error_naming_the_row():
+    rows = good_rows()
+    rows[2] = [*rows[2], "and kindness"]  # "Compassion, and kindness" written without quotes
+    errors = errors_of(sheet(*rows))
+    assert where(errors) == [(4, None)]
+    assert f"{len(HEADER) + 1} cells but the header has {len(HEADER)}" in errors[0].message
+
+
+def test_formula_leads_written_by_the_export_are_read_back_exactly():
+    rows = good_rows()
+    rows[2] = row(code="V1", type="value", statement="'=1+2", description='=HYPERLINK("x")', source="@SUM(1)")
+    out = io.StringIO()
+    from servicekit import csvio
+
+    csvio.writer(out, lineterminator="\r\n").writerows([HEADER, *rows])
+    assert "'=HYPERLINK" in out.getvalue() and "'''=1+2" not in out.getvalue()
+    items, _, _ = parse_csv(out.getvalue(), SCALE)
+    v1 = next(item for item in items if item.code == "V1")
+    assert (v1.statement, v1.description, v1.source) == ("'=1+2", '=HYPERLINK("x")', "@SUM(1)")

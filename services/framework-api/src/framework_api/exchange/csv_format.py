@@ -264,6 +264,14 @@ def parse_csv(
         def error(field: str | None, message: str, number: int = number) -> None:
             errors.append(CsvRowError(number, field, message))
 
+        if len(record) > len(records[0]):
+            # An unquoted comma splits a cell; the cells past the header would be lost unnoticed.
+            error(
+                None,
+                f"This row has {len(record)} cells but the header has {len(records[0])}: "
+                "quote a cell that holds a comma, or remove the extra cells.",
+            )
+
         code = cell(record, "code")
         if not code:
             error("code", "The code is blank: every item needs a code.")
