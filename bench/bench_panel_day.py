@@ -8,22 +8,25 @@ afterwards), then drives it with locust (`bench/locust_panel_day.py`, headless):
    interview panel of its own vacancy of 40 candidates; for candidate after candidate each saves
    a draft twice (autosave), submits, and reads the panel's scores; each panel's lead also holds
    `recruitment:admin` and reads the stage's results after each submission.
-2. baseline: the same 200 users asking `GET /livez` for 20 s.
+2. baseline: the same 200 users asking `GET /livez` for 21 s.
 
-Prints p50 and p99 latency and requests/s per kind of request, the number of errors (any answer
+The two alternate in 3 rounds (20 s of scoring, then 7 s of livez, three times), so both see the
+same machine load; each round scores its own share of the candidates.
+
+Prints p50 and p99 latency and requests/s per kind of request over every round, the number of errors (any answer
 but 2xx, or none), and the ratio of scoring throughput (requests/s of the scoring mix) to livez
 throughput. Afterwards it counts, in the database, that every submission the service
 acknowledged with 200 is a submitted sheet. Exits non-zero on any error or missing submission.
 
-    uv run python bench/bench_panel_day.py [--users 200] [--seconds 60] [--livez-seconds 20]
+    uv run python bench/bench_panel_day.py [--users 200] [--seconds 60] [--livez-seconds 21] [--rounds 3]
                                            [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -91,30 +94,34 @@ def prepare(base: str, private_pem: bytes, options: argparse.Namespace) -> dict:
     return {"criteria": CRITERIA, "assessors": seats}
 
 
-def run_locust(work: Path, base: str, mode: str, users: int, seconds: int) -> dict[str, dict]:
-    """Locust headless in its own process (it patches the standard library with gevent);
-    returns its per-request statistics by name, 'Aggregated' included."""
-    prefix = work / mode
+def run_locust(work: Path, base: str, mode: str, users: int, seconds: float, round_: int, rounds: int) -> dict:
+    """One round of locust, headless, in its own process (it patches the standard library with
+    gevent); returns what it recorded: its length, every request and the acknowledged submissions."""
+    output = work / f"{mode}-{round_}.json"
     command = [
         sys.executable, "-m", "locust", "-f", str(HERE / "locust_panel_day.py"), "--headless",
-        "--host", base, "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds}s",
-        "--stop-timeout", "30", "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
+        "--host", base, "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{max(1, round(seconds))}s",
+        "--only-summary", "--loglevel", "WARNING",
     ]  # fmt: skip
     env = {
-        **dict(__import__("os").environ),
+        **os.environ,
         "PANEL_DAY_CONFIG": str(work / "config.json"),
         "PANEL_DAY_MODE": mode,
-        "PANEL_DAY_ACKS": str(work / f"{mode}-acknowledged.json"),
+        "PANEL_DAY_ROUND": str(round_),
+        "PANEL_DAY_ROUNDS": str(rounds),
+        "PANEL_DAY_OUTPUT": str(output),
     }
     result = subprocess.run(command, env=env, cwd=work, capture_output=True, text=True, check=False)
-    stats_file = Path(f"{prefix}_stats.csv")
-    if not stats_file.exists():
-        raise SystemExit(f"locust ({mode}) wrote no statistics:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    with stats_file.open() as handle:
-        stats = {row["Name"]: row for row in csv.DictReader(handle)}
-    failures_file = Path(f"{prefix}_failures.csv")
-    stats["_failures"] = list(csv.DictReader(failures_file.open())) if failures_file.exists() else []
-    return stats
+    if not output.exists():
+        raise SystemExit(f"locust ({mode}) recorded nothing:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return json.loads(output.read_text())
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def main() -> int:
@@ -122,8 +129,9 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=200, help="concurrent assessors")
     parser.add_argument("--panel-size", type=int, default=4, help="assessors on each vacancy's panel")
     parser.add_argument("--candidates", type=int, default=40, help="candidates on each vacancy")
-    parser.add_argument("--seconds", type=int, default=60, help="length of the scoring phase")
-    parser.add_argument("--livez-seconds", type=int, default=20, help="length of the livez baseline")
+    parser.add_argument("--seconds", type=int, default=60, help="scoring, all rounds together")
+    parser.add_argument("--livez-seconds", type=int, default=21, help="the livez baseline, all rounds together")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of scoring and livez")
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     options = parser.parse_args()
 
@@ -137,12 +145,17 @@ def main() -> int:
         env = service_env("recruitment_api", work / "unused.db", public_key, {"DATABASE_URL": database_url})
         env["RECRUITMENT_API_SERVICE_SIGNING_KEY_PATH"] = str(private_key)
         run_cli("recruitment_api", ["migrate"], env, work)
+        rounds: dict[str, list[dict]] = {"scoring": [], "livez": []}
         with running_service("recruitment_api", work, env, "server") as (base, _pid):
-            config = prepare(base, private_pem, options)
-            (work / "config.json").write_text(json.dumps(config))
-            scoring = run_locust(work, base, "scoring", options.users, options.seconds)
-            livez = run_locust(work, base, "livez", options.users, options.livez_seconds)
-        acknowledged = json.loads((work / "scoring-acknowledged.json").read_text())
+            (work / "config.json").write_text(json.dumps(prepare(base, private_pem, options)))
+            # Rounds alternate, so both kinds of request see the same machine load.
+            for round_ in range(options.rounds):
+                for mode, seconds in (("scoring", options.seconds), ("livez", options.livez_seconds)):
+                    recorded = run_locust(
+                        work, base, mode, options.users, seconds / options.rounds, round_, options.rounds
+                    )
+                    rounds[mode].append(recorded)
+        acknowledged = [pair for recorded in rounds["scoring"] for pair in recorded["acknowledged"]]
         engine = make_engine(database_url)
         with engine.connect() as connection:
             stored = set(
@@ -158,31 +171,33 @@ def main() -> int:
 
     print(
         f"panel day on recruitment-api: one uvicorn worker, PostgreSQL, loopback; {options.users} concurrent users, "
-        f"no think time; scoring {options.seconds} s, then GET /livez {options.livez_seconds} s"
+        f"no think time; {options.rounds} rounds of scoring ({options.seconds} s in all) alternating with rounds "
+        f"of GET /livez ({options.livez_seconds} s in all)"
     )
     print(f"    {'request':<14} {'count':>7} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    rates: dict[str, float] = {}
     errors = 0
-    for name, row in [*scoring.items(), ("livez", livez.get("livez", {}))]:
-        if name.startswith("_") or not row:
-            continue
-        errors += int(row["Failure Count"]) if name != "Aggregated" else 0
-        print(
-            f"    {name:<14} {int(row['Request Count']):>7} {int(row['Failure Count']):>7} "
-            f"{float(row['Requests/s']):>8.1f} {float(row['50%']):>8.0f} {float(row['99%']):>8.0f} "
-            f"{float(row['Max Response Time']):>8.0f}"
-        )
-    scoring_rate = float(scoring["Aggregated"]["Requests/s"])
-    livez_rate = float(livez["Aggregated"]["Requests/s"])
-    submit_rate = float(scoring["submit"]["Requests/s"]) if "submit" in scoring else 0.0
-    print(f"    sheets submitted and acknowledged: {len(acknowledged)} ({submit_rate:.1f}/s)")
+    for mode, recorded in rounds.items():
+        seconds = sum(r["seconds"] for r in recorded)
+        requests = [request for r in recorded for request in r["requests"]]
+        for name in [*sorted({n for n, _, _ in requests}), "all " + mode]:
+            chosen = [(ms, failed) for n, ms, failed in requests if name in (n, "all " + mode)]
+            latencies = [ms for ms, _ in chosen]
+            failed = sum(1 for _, f in chosen if f)
+            errors += 0 if name.startswith("all ") else failed
+            rates[name] = len(chosen) / seconds if seconds else 0.0
+            print(
+                f"    {name:<14} {len(chosen):>7} {failed:>7} {rates[name]:>8.1f} {percentile(latencies, 0.5):>8.0f} "
+                f"{percentile(latencies, 0.99):>8.0f} {max(latencies, default=float('nan')):>8.0f}"
+            )
+    print(f"    sheets submitted and acknowledged: {len(acknowledged)} ({rates.get('submit', 0.0):.1f}/s)")
     print(f"    acknowledged submissions missing from the database afterwards: {len(missing)}")
+    livez_rate = rates.get("all livez", 0.0)
+    ratio = rates["all scoring"] / livez_rate if livez_rate else float("nan")
     print(
-        f"    ratio scoring throughput / livez throughput: {scoring_rate / livez_rate:.2f} "
-        f"({scoring_rate:.0f} vs {livez_rate:.0f} req/s)"
+        f"    ratio scoring throughput / livez throughput: {ratio:.2f} "
+        f"({rates['all scoring']:.0f} vs {livez_rate:.0f} req/s)"
     )
-    for failure in (scoring["_failures"] + livez["_failures"])[:5]:
-        print(f"    failure: {failure.get('Method')} {failure.get('Name')} x{failure.get('Occurrences')}: "
-              f"{failure.get('Error', '')[:300]}")  # fmt: skip
     if errors or missing or not acknowledged:
         print(f"FAILED: {errors} errors, {len(missing)} acknowledged submissions missing")
         return 1

@@ -5,9 +5,10 @@ autosave), submit, read the panel's scores, then the next candidate. Panel leads
 `recruitment:admin` read the stage's results after each submission. With `PANEL_DAY_MODE=livez`
 every user asks `GET /livez` instead: the baseline measured in the same run.
 
-Configuration comes from the JSON file named by `PANEL_DAY_CONFIG` (written by bench_panel_day.py);
-each acknowledged submission is written to `PANEL_DAY_ACKS` when locust quits, so the benchmark can
-check that every one of them is in the database afterwards.
+Configuration comes from the JSON file named by `PANEL_DAY_CONFIG` (written by bench_panel_day.py).
+When locust quits, the file named by `PANEL_DAY_OUTPUT` receives every request's name, latency and
+outcome, the round's length, and each acknowledged submission, so the benchmark can compute exact
+percentiles over every round and check that every acknowledged submission is in the database.
 """
 
 from __future__ import annotations
@@ -15,13 +16,18 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import time
 
 from locust import FastHttpUser, constant, events, task
 
 CONFIG = json.loads(open(os.environ["PANEL_DAY_CONFIG"]).read())  # noqa: SIM115 - read once at import
 MODE = os.environ.get("PANEL_DAY_MODE", "scoring")
+# Rounds of scoring alternate with rounds of livez; each round scores its own share of candidates.
+ROUND, ROUNDS = int(os.environ.get("PANEL_DAY_ROUND", "0")), int(os.environ.get("PANEL_DAY_ROUNDS", "1"))
 _seats = itertools.count()
 acknowledged: list[tuple[str, str]] = []
+requests: list[tuple[str, float, bool]] = []  # name, milliseconds, failed
+started = stopped = time.monotonic()
 
 SCORES = {
     "scores": [
@@ -42,7 +48,7 @@ class Assessor(FastHttpUser):
         seat = next(_seats) % len(CONFIG["assessors"])
         self.assessor = CONFIG["assessors"][seat]
         self.headers = {"Authorization": f"Bearer {self.assessor['token']}", "Accept": "application/json"}
-        self.queue = iter(self.assessor["candidates"])
+        self.queue = iter(self.assessor["candidates"][ROUND::ROUNDS])
         self.stage = f"/vacancies/{self.assessor['vacancy_id']}/stages/{self.assessor['stage_id']}"
 
     @task
@@ -68,9 +74,24 @@ class Assessor(FastHttpUser):
             self.client.get(f"{self.stage}/results", headers=self.headers, name="results")
 
 
+@events.test_start.add_listener
+def _started(environment, **_kwargs) -> None:
+    global started
+    started = time.monotonic()
+
+
+@events.test_stop.add_listener
+def _stopped(environment, **_kwargs) -> None:
+    global stopped
+    stopped = time.monotonic()
+
+
+@events.request.add_listener
+def _record(name, response_time, exception, **_kwargs) -> None:
+    requests.append((name, response_time, exception is not None))
+
+
 @events.quitting.add_listener
-def _write_acknowledged(environment, **_kwargs) -> None:
-    path = os.environ.get("PANEL_DAY_ACKS")
-    if path:
-        with open(path, "w") as out:
-            json.dump(acknowledged, out)
+def _write_output(environment, **_kwargs) -> None:
+    with open(os.environ["PANEL_DAY_OUTPUT"], "w") as out:
+        json.dump({"seconds": stopped - started, "requests": requests, "acknowledged": acknowledged}, out)
