@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi.responses import JSONResponse
 from pydantic_core import to_jsonable_python
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
 from servicekit.problems import ProblemError
 
 MAX_KEY_LENGTH = 200
+# How long a stored response is replayed by default: a client retries within minutes or hours, and
+# a day covers a retry after an overnight outage. `purge_idempotency` removes what is older.
+DEFAULT_RETENTION = timedelta(hours=24)
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -124,3 +127,16 @@ class Idempotency:
                 "A request with this Idempotency-Key was processed concurrently; retry to get its response.",
                 title="Conflict",
             ) from exc
+
+
+def purge_idempotency(
+    session: Session, older_than: timedelta = DEFAULT_RETENTION, *, now: datetime | None = None
+) -> int:
+    """Delete the idempotency records stored more than `older_than` ago and commit; returns how
+    many. A key used again after that is a new request. Both services' `purge-idempotency` call it."""
+    if older_than <= timedelta(0):
+        raise ValueError("older_than must be positive: a record must be kept long enough to replay")
+    cutoff = (now or utcnow()) - older_than
+    removed = session.execute(delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < cutoff)).rowcount
+    session.commit()
+    return removed

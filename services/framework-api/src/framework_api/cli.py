@@ -1,7 +1,8 @@
-"""`framework-api`: migrate, seed and serve."""
+"""`framework-api`: migrate, seed, purge old idempotency records and serve."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from framework_api import db
 from framework_api.config import Settings
 from framework_api.seed.loader import seed as load_seed
 from servicekit.db import make_engine
+from servicekit.idempotency import DEFAULT_RETENTION, purge_idempotency
 
 app = typer.Typer(help="Collective framework-api: the canonical leadership framework.", no_args_is_help=True)
 
@@ -36,6 +38,27 @@ def seed() -> None:
             f"framework-api: HSC Collective Leadership Framework {version.version} {state} (version id {version.uid})"
         )
     engine.dispose()
+
+
+@app.command("purge-idempotency")
+def purge_idempotency_command(
+    older_than_hours: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            envvar="FRAMEWORK_API_IDEMPOTENCY_RETENTION_HOURS",
+            help="Remove stored Idempotency-Key responses older than this many hours.",
+        ),
+    ] = int(DEFAULT_RETENTION.total_seconds() // 3600),
+) -> None:
+    """Remove stored Idempotency-Key responses past their age: a retry after that is a new request."""
+    engine = make_engine(Settings().database_url)
+    try:
+        with Session(engine) as session:
+            removed = purge_idempotency(session, timedelta(hours=older_than_hours))
+    finally:
+        engine.dispose()
+    typer.echo(f"framework-api: removed {removed} idempotency record(s) older than {older_than_hours} hours")
 
 
 @app.command()

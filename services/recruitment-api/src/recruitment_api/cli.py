@@ -1,7 +1,8 @@
-"""`recruitment-api`: migrate, demo seed, retention purge and serve."""
+"""`recruitment-api`: migrate, demo seed, retention purges (candidates, idempotency records) and serve."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -15,6 +16,7 @@ from recruitment_api.seed.demo import seed_demo
 from servicekit.auth import Principal
 from servicekit.db import make_engine
 from servicekit.demo import DEMO_ASSESSOR, DEMO_ORG, DEMO_RECRUITER, demo_subject
+from servicekit.idempotency import DEFAULT_RETENTION, purge_idempotency
 
 app = typer.Typer(help="Collective recruitment-api: values-based recruitment.", no_args_is_help=True)
 
@@ -48,6 +50,27 @@ def purge() -> None:
         session.commit()
     engine.dispose()
     typer.echo(f"recruitment-api: erased personal data of {erased} candidate(s) past retention")
+
+
+@app.command("purge-idempotency")
+def purge_idempotency_command(
+    older_than_hours: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            envvar="RECRUITMENT_API_IDEMPOTENCY_RETENTION_HOURS",
+            help="Remove stored Idempotency-Key responses older than this many hours.",
+        ),
+    ] = int(DEFAULT_RETENTION.total_seconds() // 3600),
+) -> None:
+    """Remove stored Idempotency-Key responses past their age: a retry after that is a new request."""
+    engine = make_engine(Settings().database_url)
+    try:
+        with Session(engine) as session:
+            removed = purge_idempotency(session, timedelta(hours=older_than_hours))
+    finally:
+        engine.dispose()
+    typer.echo(f"recruitment-api: removed {removed} idempotency record(s) older than {older_than_hours} hours")
 
 
 @app.command()
