@@ -585,3 +585,59 @@ def test_kustomize_builds(target):
     assert result.returncode == 0, result.stderr
     kinds = {d["kind"] for d in yaml.safe_load_all(result.stdout) if d}
     assert {"Namespace", "ConfigMap", "Deployment", "Service", "Job"} <= kinds
+
+
+# --- retention CronJobs ---------------------------------------------------------------------
+
+# The nightly commands each deployable's data needs (issue 6 §8): expired sessions and old
+# sign-in records of the web, old Idempotency-Key records of each service, and candidates past
+# their retention period in recruitment-api.
+RETENTION_COMMANDS = {
+    "web": {"purge"},
+    "framework-api": {"purge-idempotency"},
+    "recruitment-api": {"purge", "purge-idempotency"},
+}
+
+
+def _cron_jobs() -> list[tuple[Path, str, dict]]:
+    return [
+        (path, document["metadata"]["name"], document["spec"]["jobTemplate"]["spec"]["template"]["spec"])
+        for path, document in k8s_documents()
+        if document["kind"] == "CronJob"
+    ]
+
+
+def _cli_commands(deployable: str) -> set[str]:
+    import importlib
+
+    import typer
+
+    module = importlib.import_module(f"{deployable.replace('-', '_')}.cli")
+    return set(typer.main.get_command(module.app).commands)
+
+
+def test_each_deployable_has_its_retention_cron_jobs_running_commands_its_cli_has():
+    found: dict[str, set[str]] = {}
+    for path, name, spec in _cron_jobs():
+        [container] = spec["containers"]
+        deployable, *command = container["command"]
+        assert container["image"] == f"collective/{deployable}", f"{path}: {name}"
+        assert len(command) == 1 and command[0] in _cli_commands(deployable), f"{path}: {name} runs {command}"
+        found.setdefault(deployable, set()).add(command[0])
+        urls = [v for v in container.get("env", []) if v["name"].endswith("DATABASE_URL")]
+        assert [v["valueFrom"]["secretKeyRef"]["key"] for v in urls] == [f"{deployable}-database-url"], path
+    assert found == RETENTION_COMMANDS
+
+
+def test_retention_cron_jobs_run_as_non_root_with_limits_and_never_overlap():
+    jobs = _cron_jobs()
+    assert jobs
+    for path, name, spec in jobs:
+        document = yaml.safe_load(path.read_text())
+        assert document["spec"]["concurrencyPolicy"] == "Forbid", f"{path}: {name}"
+        assert spec["restartPolicy"] == "Never" and spec["automountServiceAccountToken"] is False, path
+        assert spec["securityContext"]["runAsNonRoot"] is True, path
+        for container in spec["containers"]:
+            assert container["resources"].get("requests") and container["resources"].get("limits"), path
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True, path
+            assert container["securityContext"]["allowPrivilegeEscalation"] is False, path
