@@ -7,11 +7,9 @@ digits); "vignette" values are printed there to 2 decimals; values derived by ha
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 import math
-import sys
 from dataclasses import replace
 from datetime import date, timedelta
 from fractions import Fraction
@@ -21,14 +19,6 @@ import pandas as pd
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-
-# Until monitoring-api is a member of the workspace (its packaging comes later), find its src/ the way
-# PYTHONPATH=services/monitoring-api/src would, so a plain `pytest` collects this file too. Without it the
-# name resolves to tests/monitoring_api as a namespace package. Remove once the service is installed.
-if importlib.util.find_spec("monitoring_api") is None or importlib.util.find_spec("monitoring_api.indicators") is None:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services" / "monitoring-api" / "src"))
-    for _name in [n for n in sys.modules if n == "monitoring_api" or n.startswith("monitoring_api.")]:
-        del sys.modules[_name]
 
 from monitoring_api.indicators import spc as m
 from monitoring_api.indicators.spc import (
