@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+from framework_support import with_etag
+
 READ = "framework:read"
 WRITE = "framework:write"
 
@@ -45,7 +47,9 @@ def test_csv_export_then_import_into_a_draft_round_trips(client, keys, seeded):
     draft, bso = _draft_copy_of_seed(client, keys, seeded)
 
     imported = client.post(
-        f"/versions/{draft['id']}/csv", content=exported.content, headers={**bso, "Content-Type": "text/csv"}
+        f"/versions/{draft['id']}/csv",
+        content=exported.content,
+        headers={**with_etag(client, draft["id"], bso), "Content-Type": "text/csv"},
     )
     assert imported.status_code == 200, imported.text
     tree_before = client.get(f"/versions/{version['id']}/tree", headers=bso).json()["items"]
@@ -66,7 +70,9 @@ def test_csv_import_with_bad_rows_names_each_row_and_changes_nothing(client, key
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     refused = client.post(
-        f"/versions/{draft['id']}/csv", content=out.getvalue().encode(), headers={**bso, "Content-Type": "text/csv"}
+        f"/versions/{draft['id']}/csv",
+        content=out.getvalue().encode(),
+        headers={**with_etag(client, draft["id"], bso), "Content-Type": "text/csv"},
     )
     assert refused.status_code == 422
     body = refused.json()
@@ -85,7 +91,7 @@ def test_csv_import_is_idempotent(client, keys, seeded):
     _, version = seeded
     draft, bso = _draft_copy_of_seed(client, keys, seeded)
     exported = client.get(f"/versions/{version['id']}/csv", headers=bso).content
-    headers = {**bso, "Content-Type": "text/csv", "Idempotency-Key": "import-1"}
+    headers = {**with_etag(client, draft["id"], bso), "Content-Type": "text/csv", "Idempotency-Key": "import-1"}
     first = client.post(f"/versions/{draft['id']}/csv", content=exported, headers=headers)
     again = client.post(f"/versions/{draft['id']}/csv", content=exported, headers=headers)
     assert first.status_code == again.status_code == 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from framework_support import with_etag
 from sqlmodel import Session, select
 
 from servicekit.audit import AuditRecord
@@ -27,7 +28,9 @@ def new_framework(client, keys, org="SHSCT", title=None):
 
 
 def add_item(client, keys, version_id, org="SHSCT", **fields):
-    response = client.post(f"/versions/{version_id}/items", json=fields, headers=editor(keys, org))
+    response = client.post(
+        f"/versions/{version_id}/items", json=fields, headers=with_etag(client, version_id, editor(keys, org))
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -37,7 +40,7 @@ def describe_all_levels(client, keys, version_id, identifier, org="SHSCT", prefi
         response = client.put(
             f"/versions/{version_id}/items/{identifier}/descriptors/{level}",
             json={"description": f"{prefix} at {level}."},
-            headers=editor(keys, org),
+            headers=with_etag(client, version_id, editor(keys, org)),
         )
         assert response.status_code == 200, response.text
 
@@ -81,7 +84,9 @@ def test_publication_check_lists_every_reason_and_publish_refuses(client, keys):
     assert missing_levels == {"essential", "proficient", "strong", "exemplary"}
     assert all(p["item"] == value["identifier"] for p in check["problems"] if p["code"] == "missing-descriptor")
 
-    refused = client.post(f"/versions/{draft['id']}/publish", json={}, headers=editor(keys))
+    refused = client.post(
+        f"/versions/{draft['id']}/publish", json={}, headers=with_etag(client, draft["id"], editor(keys))
+    )
     assert refused.status_code == 422
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert refused.json()["type"].endswith("/publication-refused")
@@ -92,7 +97,9 @@ def test_publication_check_lists_every_reason_and_publish_refuses(client, keys):
 def test_publish_then_the_version_never_changes(client, keys):
     framework, draft, value, behaviour = publishable_framework(client, keys)
     published = client.post(
-        f"/versions/{draft['id']}/publish", json={"change_note": "First publication."}, headers=editor(keys)
+        f"/versions/{draft['id']}/publish",
+        json={"change_note": "First publication."},
+        headers=with_etag(client, draft["id"], editor(keys)),
     )
     assert published.status_code == 200, published.text
     body = published.json()
@@ -151,7 +158,11 @@ def test_published_version_has_a_strong_etag_immutable_caching_and_304(client, k
 
 def test_new_version_copies_the_latest_published_and_diff_reports_changes(client, keys):
     framework, draft, value, behaviour = publishable_framework(client, keys)
-    client.post(f"/versions/{draft['id']}/publish", json={"change_note": "First."}, headers=editor(keys))
+    client.post(
+        f"/versions/{draft['id']}/publish",
+        json={"change_note": "First."},
+        headers=with_etag(client, draft["id"], editor(keys)),
+    )
 
     created = client.post(f"/frameworks/{framework['id']}/versions", json={"version": "0.2.0"}, headers=editor(keys))
     assert created.status_code == 201, created.text
@@ -161,18 +172,22 @@ def test_new_version_copies_the_latest_published_and_diff_reports_changes(client
 
     nid = new["id"]
     client.patch(
-        f"/versions/{nid}/items/{value['identifier']}", json={"statement": "Kindness and care"}, headers=editor(keys)
+        f"/versions/{nid}/items/{value['identifier']}",
+        json={"statement": "Kindness and care"},
+        headers=with_etag(client, nid, editor(keys)),
     )
     other = add_item(client, keys, nid, code="V2", type="value", statement="Courage")
     describe_all_levels(client, keys, nid, other["identifier"])
     moved = client.patch(
-        f"/versions/{nid}/items/{behaviour['identifier']}", json={"parent": other["identifier"]}, headers=editor(keys)
+        f"/versions/{nid}/items/{behaviour['identifier']}",
+        json={"parent": other["identifier"]},
+        headers=with_etag(client, nid, editor(keys)),
     )
     assert moved.status_code == 200 and moved.json()["parent"] == other["identifier"]
     client.put(
         f"/versions/{nid}/items/{value['identifier']}/descriptors/strong",
         json={"description": "Rewritten strong."},
-        headers=editor(keys),
+        headers=with_etag(client, nid, editor(keys)),
     )
 
     diff = client.get(f"/versions/{nid}/diff", params={"from": draft["id"]}, headers=editor(keys))
@@ -190,7 +205,9 @@ def test_new_version_copies_the_latest_published_and_diff_reports_changes(client
     assert changed[0] == ("V1", "strong", False)
     assert changed[1:] == [("V2", level, True) for level in ("essential", "proficient", "strong", "exemplary")]
 
-    published = client.post(f"/versions/{nid}/publish", json={"change_note": "Adds courage."}, headers=editor(keys))
+    published = client.post(
+        f"/versions/{nid}/publish", json={"change_note": "Adds courage."}, headers=with_etag(client, nid, editor(keys))
+    )
     assert published.status_code == 200, published.text
     after = client.get(f"/frameworks/{framework['id']}", headers=editor(keys)).json()
     assert after["latest_published"]["version"] == "0.2.0"
@@ -208,7 +225,10 @@ def test_version_refusals(client, keys):
     deprecate = client.post(f"/versions/{draft['id']}/deprecate", headers=editor(keys))
     assert deprecate.status_code == 409 and deprecate.json()["type"].endswith("/not-published")
     # A discarded draft is gone; with no published version there is nothing to copy from.
-    assert client.delete(f"/versions/{draft['id']}", headers=editor(keys)).status_code == 204
+    assert (
+        client.delete(f"/versions/{draft['id']}", headers=with_etag(client, draft["id"], editor(keys))).status_code
+        == 204
+    )
     assert client.get(f"/versions/{draft['id']}", headers=editor(keys)).status_code == 404
     first = client.post(f"/frameworks/{framework['id']}/versions", json={"version": "0.2.0"}, headers=editor(keys))
     assert first.status_code == 409 and first.json()["type"].endswith("/no-published-version")
@@ -216,7 +236,11 @@ def test_version_refusals(client, keys):
 
 def test_only_one_draft_and_version_numbers_increase(client, keys):
     framework, draft, *_ = publishable_framework(client, keys)
-    client.post(f"/versions/{draft['id']}/publish", json={"change_note": "First."}, headers=editor(keys))
+    client.post(
+        f"/versions/{draft['id']}/publish",
+        json={"change_note": "First."},
+        headers=with_etag(client, draft["id"], editor(keys)),
+    )
     lower = client.post(f"/frameworks/{framework['id']}/versions", json={"version": "0.1.0"}, headers=editor(keys))
     assert lower.status_code == 422
     assert lower.json()["errors"][0]["field"] == "body.version"
@@ -233,48 +257,60 @@ def test_item_editing_refusals_name_the_problem(client, keys):
     child = add_item(client, keys, vid, code="C1.1", type="capability", statement="Cap", parent=parent["identifier"])
 
     duplicate = client.post(
-        f"/versions/{vid}/items", json={"code": "C1", "type": "component", "statement": "again"}, headers=editor(keys)
+        f"/versions/{vid}/items",
+        json={"code": "C1", "type": "component", "statement": "again"},
+        headers=with_etag(client, vid, editor(keys)),
     )
     assert duplicate.status_code == 409 and duplicate.json()["type"].endswith("/duplicate-code")
 
     unknown_parent = client.post(
         f"/versions/{vid}/items",
         json={"code": "C9", "type": "capability", "statement": "x", "parent": str(uuid.uuid4())},
-        headers=editor(keys),
+        headers=with_etag(client, vid, editor(keys)),
     )
     assert unknown_parent.status_code == 422 and unknown_parent.json()["errors"][0]["field"] == "body.parent"
 
     cycle = client.patch(
-        f"/versions/{vid}/items/{parent['identifier']}", json={"parent": child["identifier"]}, headers=editor(keys)
+        f"/versions/{vid}/items/{parent['identifier']}",
+        json={"parent": child["identifier"]},
+        headers=with_etag(client, vid, editor(keys)),
     )
     assert cycle.status_code == 422 and cycle.json()["type"].endswith("/cycle")
 
-    has_children = client.delete(f"/versions/{vid}/items/{parent['identifier']}", headers=editor(keys))
+    has_children = client.delete(
+        f"/versions/{vid}/items/{parent['identifier']}", headers=with_etag(client, vid, editor(keys))
+    )
     assert has_children.status_code == 409 and has_children.json()["type"].endswith("/item-has-children")
 
     bad_level = client.put(
         f"/versions/{vid}/items/{child['identifier']}/descriptors/superb",
         json={"description": "x"},
-        headers=editor(keys),
+        headers=with_etag(client, vid, editor(keys)),
     )
     assert bad_level.status_code == 404
 
-    missing = client.post(f"/versions/{vid}/items", json={"code": "C2", "type": "component"}, headers=editor(keys))
+    missing = client.post(
+        f"/versions/{vid}/items", json={"code": "C2", "type": "component"}, headers=with_etag(client, vid, editor(keys))
+    )
     assert missing.status_code == 422
     assert [e["field"] for e in missing.json()["errors"]] == ["body.statement"]
 
     bad_type = client.post(
-        f"/versions/{vid}/items", json={"code": "C2", "type": "vibe", "statement": "x"}, headers=editor(keys)
+        f"/versions/{vid}/items",
+        json={"code": "C2", "type": "vibe", "statement": "x"},
+        headers=with_etag(client, vid, editor(keys)),
     )
     assert bad_type.status_code == 422 and bad_type.json()["errors"][0]["field"] == "body.type"
 
     null_statement = client.patch(
-        f"/versions/{vid}/items/{child['identifier']}", json={"statement": None}, headers=editor(keys)
+        f"/versions/{vid}/items/{child['identifier']}",
+        json={"statement": None},
+        headers=with_etag(client, vid, editor(keys)),
     )
     assert null_statement.status_code == 422 and null_statement.json()["errors"][0]["field"] == "body.statement"
 
     # Deleting a leaf removes it with its links.
-    gone = client.delete(f"/versions/{vid}/items/{child['identifier']}", headers=editor(keys))
+    gone = client.delete(f"/versions/{vid}/items/{child['identifier']}", headers=with_etag(client, vid, editor(keys)))
     assert gone.status_code == 204
     assert client.get(f"/versions/{vid}/items/{child['identifier']}", headers=editor(keys)).status_code == 404
 
@@ -287,24 +323,26 @@ def test_associations_link_items_and_show_on_both_ends(client, keys):
     made = client.post(
         f"/versions/{vid}/associations",
         json={"type": "is_related_to", "origin": a["identifier"], "destination": b["identifier"]},
-        headers=editor(keys),
+        headers=with_etag(client, vid, editor(keys)),
     )
     assert made.status_code == 201, made.text
     again = client.post(
         f"/versions/{vid}/associations",
         json={"type": "is_related_to", "origin": a["identifier"], "destination": b["identifier"]},
-        headers=editor(keys),
+        headers=with_etag(client, vid, editor(keys)),
     )
     assert again.status_code == 409
     child_link = client.post(
         f"/versions/{vid}/associations",
         json={"type": "is_child_of", "origin": a["identifier"], "destination": b["identifier"]},
-        headers=editor(keys),
+        headers=with_etag(client, vid, editor(keys)),
     )
     assert child_link.status_code == 422 and child_link.json()["errors"][0]["field"] == "body.type"
     incoming = client.get(f"/versions/{vid}/items/{b['identifier']}", headers=editor(keys)).json()["associations"]
     assert [(x["direction"], x["other"]["code"]) for x in incoming] == [("incoming", "V1")]
-    removed = client.delete(f"/versions/{vid}/associations/{made.json()['id']}", headers=editor(keys))
+    removed = client.delete(
+        f"/versions/{vid}/associations/{made.json()['id']}", headers=with_etag(client, vid, editor(keys))
+    )
     assert removed.status_code == 204
     assert client.get(f"/versions/{vid}/items/{b['identifier']}", headers=editor(keys)).json()["associations"] == []
 
@@ -343,7 +381,7 @@ def test_scale_replacement_validates_and_drops_descriptors_of_removed_levels(cli
                 {"code": "high", "position": 2, "title": "High", "proficient_threshold": True},
             ],
         },
-        headers=editor(keys),
+        headers=with_etag(client, vid, editor(keys)),
     )
     assert two_thresholds.status_code == 422 and two_thresholds.json()["errors"][0]["field"] == "body.levels"
     replaced = client.put(
@@ -356,7 +394,7 @@ def test_scale_replacement_validates_and_drops_descriptors_of_removed_levels(cli
                 {"code": "expert", "position": 3, "title": "Expert"},
             ],
         },
-        headers=editor(keys),
+        headers=with_etag(client, vid, editor(keys)),
     )
     assert replaced.status_code == 200, replaced.text
     descriptors = client.get(f"/versions/{vid}/items/{value['identifier']}", headers=editor(keys)).json()["descriptors"]
@@ -375,3 +413,33 @@ def test_every_write_appends_an_audit_record(client, keys, framework_app):
     assert all(r.actor == "editor-NIAS" for r in rows)
     created = next(r for r in rows if r.action == "item.create" and r.target_id == value["identifier"])
     assert created.after["statement"] == "Kindness" and created.before is None
+
+
+def test_a_frameworks_versions_are_a_cursor_page_like_every_other_list(client, keys):
+    framework, draft, *_ = publishable_framework(client, keys)
+    fid = framework["id"]
+    client.post(
+        f"/versions/{draft['id']}/publish",
+        json={"change_note": "First."},
+        headers=with_etag(client, draft["id"], editor(keys)),
+    )
+    second = client.post(f"/frameworks/{fid}/versions", json={"version": "0.2.0"}, headers=editor(keys)).json()
+
+    whole = client.get(f"/frameworks/{fid}/versions", headers=editor(keys))
+    assert whole.status_code == 200, whole.text
+    assert set(whole.json()) == {"items", "next"} and whole.json()["next"] is None
+    assert [(v["version"], v["status"]) for v in whole.json()["items"]] == [("0.1.0", "published"), ("0.2.0", "draft")]
+
+    first = client.get(f"/frameworks/{fid}/versions", params={"limit": 1}, headers=editor(keys)).json()
+    assert [v["id"] for v in first["items"]] == [draft["id"]]
+    rest = client.get(first["next"], headers=editor(keys)).json()
+    assert [v["id"] for v in rest["items"]] == [second["id"]] and rest["next"] is None
+
+    # Another organisation sees the published version only; a cursor is for this list only.
+    theirs = client.get(f"/frameworks/{fid}/versions", headers=keys.headers(READ, org="WHSCT")).json()
+    assert [v["version"] for v in theirs["items"]] == ["0.1.0"]
+    cursor = first["next"].split("cursor=")[1]
+    moved = client.get("/frameworks", params={"cursor": cursor}, headers=editor(keys))
+    assert moved.status_code == 422 and moved.json()["type"].endswith("/invalid-cursor")
+    bad = client.get(f"/frameworks/{fid}/versions", params={"cursor": "e30"}, headers=editor(keys))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.cursor"

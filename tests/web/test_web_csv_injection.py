@@ -11,6 +11,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from framework_support import with_etag
 from recruitment_support import admin_headers, ready_panel, score
 
 from servicekit.csvio import DANGEROUS_LEADS
@@ -68,7 +69,7 @@ def _hostile_draft(api, keys) -> tuple[str, dict]:
         changed = api.patch(
             f"/versions/{draft['id']}/items/{item['identifier']}",
             json={"statement": text, "description": HOSTILE[-1 - n % len(HOSTILE)], "source": text},
-            headers=headers,
+            headers=with_etag(api, draft["id"], headers),
         )
         assert changed.status_code == 200, changed.text
     return draft["id"], headers

@@ -8,6 +8,7 @@ from contextlib import ExitStack
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from framework_support import with_etag
 from sqlmodel import Session
 
 from framework_api.config import Settings as FrameworkSettings
@@ -46,7 +47,7 @@ def framework_api(tmp_path_factory, keys):
             reworded = api.patch(
                 f"/versions/{draft['id']}/items/{item['identifier']}",
                 json={"statement": "Steps up to lead wherever their expertise is needed"},
-                headers=bso,
+                headers=with_etag(api, draft["id"], bso),
             )
             assert reworded.status_code == 200, reworded.text
         yield {"app": app, "framework": framework, "published": published, "draft": draft}

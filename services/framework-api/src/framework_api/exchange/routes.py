@@ -13,7 +13,7 @@ from framework_api.exchange import case, service
 from framework_api.exchange.models import VersionDiffPublic
 from framework_api.frameworks import models as m
 from framework_api.frameworks import service as frameworks
-from framework_api.frameworks.routes import cached_json, draft_etag
+from framework_api.frameworks.routes import IfMatch, cached_json, draft_etag
 from servicekit.auth import Principal, RequireScopes
 from servicekit.etags import check_if_match
 from servicekit.idempotency import Idempotency, fingerprint
@@ -115,7 +115,7 @@ def export_csv(version_id: uuid.UUID, session: SessionDep, principal: Reader) ->
     "/versions/{version_id}/csv",
     summary="Import a CSV into a draft, replacing its items (all or nothing)",
     response_model=m.ImportResult,
-    responses=problem_responses(404, 409, 412, 415),
+    responses=problem_responses(404, 409, 412, 415, 428),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -136,7 +136,7 @@ async def import_csv(
     session: SessionDep,
     principal: Writer,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    if_match: IfMatch = None,
 ) -> Response:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in (CSV_MEDIA_TYPE, "application/csv"):
@@ -157,7 +157,7 @@ async def import_csv(
         return replayed
     version, framework = frameworks.get_version(session, principal, version_id)
     frameworks.require_draft(principal, version, framework)
-    check_if_match(request, draft_etag(version))
+    check_if_match(request, draft_etag(version), required=True)
     result = service.csv_import(session, principal, version, framework, text)
     payload = result.model_dump(mode="json")
     idem.remember(200, payload)

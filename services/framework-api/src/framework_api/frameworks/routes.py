@@ -32,9 +32,17 @@ IdempotencyKey = Annotated[
         description="Repeat a create safely: same key and body replay the first response.",
     ),
 ]
+# Optional to FastAPI so that a missing header is our 428 precondition-required, not a 422.
 IfMatch = Annotated[
-    str | None, Header(alias="If-Match", description="ETag of the draft you last read; 412 if it changed.")
+    str | None,
+    Header(
+        alias="If-Match",
+        description="Required: the draft's ETag as you last read it (428 without it, 412 if the draft changed since).",
+    ),
 ]
+
+# Every write to a draft: not found, not a draft, stale If-Match, no If-Match.
+WRITE_PROBLEMS = problem_responses(404, 409, 412, 428)
 
 # Published content never changes, so clients and caches may keep it.
 IMMUTABLE = "private, max-age=86400, immutable"
@@ -109,14 +117,21 @@ def read_framework(framework_id: uuid.UUID, session: SessionDep, principal: Read
 @router.get(
     "/frameworks/{framework_id}/versions",
     tags=["frameworks"],
-    summary="List a framework's versions",
-    response_model=list[m.VersionSummary],
+    summary="List a framework's versions, oldest first",
+    response_model=Page[m.VersionSummary],
     responses=problem_responses(404),
 )
-def list_versions(framework_id: uuid.UUID, session: SessionDep, principal: Reader) -> list[m.VersionSummary]:
-    return service.framework_public(
-        session, principal, service.get_framework(session, principal, framework_id)
-    ).versions
+def list_versions(
+    request: Request,
+    framework_id: uuid.UUID,
+    session: SessionDep,
+    principal: Reader,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[m.VersionSummary]:
+    framework = service.get_framework(session, principal, framework_id)
+    items, position = service.list_versions(session, principal, framework, limit, read_cursor(request, cursor))
+    return Page[m.VersionSummary](items=items, next=next_link(request, position))
 
 
 @router.post(
@@ -169,7 +184,7 @@ def read_version(request: Request, version_id: uuid.UUID, session: SessionDep, p
     tags=["frameworks"],
     status_code=204,
     summary="Discard a draft version",
-    responses=problem_responses(404, 409, 412),
+    responses=WRITE_PROBLEMS,
 )
 def discard_draft(
     request: Request, version_id: uuid.UUID, session: SessionDep, principal: Writer, if_match: IfMatch = None
@@ -238,7 +253,9 @@ def read_item(version_id: uuid.UUID, identifier: uuid.UUID, session: SessionDep,
 def _draft_for_write(session, principal, version_id: uuid.UUID, request: Request):
     version, framework = service.get_version(session, principal, version_id)
     service.require_draft(principal, version, framework)
-    check_if_match(request, draft_etag(version))
+    # Every write changes the draft as a whole (its ETag), so every write must name the state it
+    # was made against: without it two editors silently overwrite each other.
+    check_if_match(request, draft_etag(version), required=True)
     return version, framework
 
 
@@ -248,9 +265,6 @@ def _written(session, version: m.FrameworkVersion, payload, status: int = 200) -
     if payload is None:
         return Response(status_code=204, headers=headers)
     return JSONResponse(payload, status_code=status, headers=headers)
-
-
-WRITE_PROBLEMS = problem_responses(404, 409, 412)
 
 
 @router.post(
@@ -447,7 +461,7 @@ def publication_check(version_id: uuid.UUID, session: SessionDep, principal: Rea
     tags=["frameworks"],
     summary="Publish a draft (it never changes again)",
     response_model=m.VersionPublic,
-    responses=problem_responses(404, 409, 412),
+    responses=WRITE_PROBLEMS,
 )
 def publish(
     request: Request,

@@ -99,6 +99,33 @@ def versions_of(session: Session, principal: Principal, framework: m.Framework) 
     )
 
 
+def list_versions(
+    session: Session, principal: Principal, framework: m.Framework, limit: int, after: dict | None
+) -> tuple[list[m.VersionSummary], dict | None]:
+    """A page of `versions_of(framework)`, in version order; the cursor holds the last version number."""
+    query = select(m.FrameworkVersion).where(m.FrameworkVersion.framework_id == framework.id)
+    if framework.owner_org != principal.org:
+        query = query.where(m.FrameworkVersion.status != VersionStatus.draft)
+    if after:
+        major, minor, patch = (cursor_value(after, key, int) for key in ("major", "minor", "patch"))
+        v = m.FrameworkVersion
+        query = query.where(
+            or_(
+                v.major > major,
+                and_(v.major == major, v.minor > minor),
+                and_(v.major == major, v.minor == minor, v.patch > patch),
+            )
+        )
+    order = (m.FrameworkVersion.major, m.FrameworkVersion.minor, m.FrameworkVersion.patch)
+    rows, position = paginate(
+        list(session.exec(query.order_by(*order).limit(limit + 1))),
+        limit,
+        lambda v: {"major": v.major, "minor": v.minor, "patch": v.patch},
+    )
+    uids = uid_map(session, [v.supersedes_id for v in rows])
+    return [version_summary(v, framework, uids) for v in rows], position
+
+
 def get_version(session: Session, principal: Principal, uid: uuid.UUID) -> tuple[m.FrameworkVersion, m.Framework]:
     row = session.exec(
         select(m.FrameworkVersion, m.Framework)
