@@ -203,7 +203,11 @@ def test_patch_with_null_retention_days_is_refused_not_a_500(recruitment_contrac
             json={"title": "Null retention", "criteria": [{"code": "K1", "statement": "Kindness"}]},
         )
         assert created.status_code == 201, created.text
-        response = client.patch(f"/vacancies/{created.json()['id']}", json={"retention_days": None}, headers=headers)
+        response = client.patch(
+            f"/vacancies/{created.json()['id']}",
+            json={"retention_days": None},
+            headers={**headers, "If-Match": created.headers["etag"]},
+        )
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
 

@@ -262,6 +262,12 @@ def _status_call(client, keys, state):
     return Call(f"/vacancies/{vacancy_id}/status", json={"status": "open"})
 
 
+def _patch_call(client, keys, state):
+    url = _fill("/vacancies/{vacancy_id}", state)
+    etag = client.get(url, headers=admin_headers(keys, ORG)).headers["etag"]
+    return Call(url, json={"band": "Band 7"}, headers={"If-Match": etag})
+
+
 def _design_call(client, keys, state):
     vacancy_id, etag = _scratch_vacancy(client, keys)
     body = {
@@ -302,9 +308,7 @@ CALLS: dict[tuple[str, str], Callable[..., Call]] = {
     ("POST", "/vacancies"): lambda client, keys, state: Call(
         "/vacancies", json={"title": "Matrix probe", "criteria": [{"code": "K1", "statement": "Kindness"}]}
     ),
-    ("PATCH", "/vacancies/{vacancy_id}"): lambda client, keys, state: Call(
-        _fill("/vacancies/{vacancy_id}", state), json={"band": "Band 7"}
-    ),
+    ("PATCH", "/vacancies/{vacancy_id}"): _patch_call,
     ("POST", "/vacancies/{vacancy_id}/status"): _status_call,
     ("PUT", "/vacancies/{vacancy_id}/design"): _design_call,
     ("POST", "/vacancies/{vacancy_id}/candidates"): lambda client, keys, state: Call(

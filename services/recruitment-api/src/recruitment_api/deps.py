@@ -29,4 +29,11 @@ IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", max_length=200, description="Repeat a create safely: same key and body replay it."),
 ]
-IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag you last read; 412 if it changed.")]
+# Optional to FastAPI so that a missing header is our 428 precondition-required, not a 422.
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="Required: the ETag you last read (428 without it, 412 if the resource changed since).",
+    ),
+]

@@ -89,9 +89,9 @@ def read_vacancy(request: Request, vacancy_id: uuid.UUID, session: SessionDep, p
 
 @router.patch(
     "/vacancies/{vacancy_id}",
-    summary="Change a vacancy's details",
+    summary="Change a vacancy's details (needs If-Match)",
     response_model=m.VacancyPublic,
-    responses=problem_responses(404, 409, 412),
+    responses=problem_responses(404, 409, 412, 428),
 )
 def update_vacancy(
     request: Request,
@@ -102,7 +102,9 @@ def update_vacancy(
     if_match: IfMatch = None,
 ) -> Response:
     vacancy = service.get_vacancy(session, principal, vacancy_id)
-    check_if_match(request, vacancy_etag(vacancy))
+    # Like every edit of a resource with an ETag: without If-Match two HR users (or an HR system
+    # and a person) silently overwrite each other's changes.
+    check_if_match(request, vacancy_etag(vacancy), required=True)
     service.update_vacancy(session, principal, vacancy, body)
     session.commit()
     return JSONResponse(
