@@ -255,7 +255,8 @@ def test_an_import_reports_row_errors_then_imports_in_place_with_htmx(servers, b
     page.get_by_label("Or paste the CSV here").fill("name,email\nRory Cassidy,not-an-email\n,x@example.org\n")
     page.get_by_role("button", name="Import candidates").click()
     errors = page.locator(".collective-import-errors")
-    expect(errors).to_contain_text("not a valid email address")
+    expect(errors).to_contain_text("Enter the email address in the right format")
+    expect(page.locator("#csv-error")).to_contain_text("The pasted CSV has 2 problems")
     expect(errors.locator("tbody tr")).to_have_count(2)
     expect(page.get_by_label("Or paste the CSV here")).to_have_value(
         "name,email\nRory Cassidy,not-an-email\n,x@example.org\n"
