@@ -389,7 +389,8 @@ def database_from(template: str, directory: Path) -> Iterator[str]:
             connection.execute(text("SET LOCAL session_replication_role = replica"))
             connection.execute(
                 text(
-                    "TRUNCATE web_user, user_session, sign_in_throttle, sign_in_event, audit_record RESTART IDENTITY CASCADE"
+                    "TRUNCATE web_user, user_session, sign_in_throttle, sign_in_event, audit_record "
+                    "RESTART IDENTITY CASCADE"
                 )
             )
     finally:
