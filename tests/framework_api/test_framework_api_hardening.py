@@ -36,3 +36,40 @@ def test_issued_cursors_page_through_the_items(client, keys, seeded):
         seen += [item["code"] for item in page.json()["items"]]
         url = page.json()["next"]
     assert len(seen) == len(set(seen)) > 7
+
+
+# --- NUL characters: refused alike on SQLite and PostgreSQL ----------------------------------
+
+
+def test_a_nul_in_a_framework_write_is_refused_naming_the_field(client, keys):
+    headers = keys.headers("framework:read", "framework:write", org="NULORG")
+    response = client.post("/frameworks", json={"title": "Local\x00values"}, headers=headers)
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["body.title"]
+
+
+def test_a_nul_in_a_csv_import_is_refused_naming_the_line(client, keys):
+    headers = keys.headers("framework:read", "framework:write", org="NULORG")
+    made = client.post("/frameworks", json={"title": "NUL test", "version": "0.1.0"}, headers=headers)
+    assert made.status_code == 201, made.text
+    draft = made.json()["versions"][0]
+    csv_text = (
+        "identifier,code,type,statement,description,audience,parent_code,sequence,source\n,V1,value,Kind\x00ness,,,,,\n"
+    )
+    response = client.post(
+        f"/versions/{draft['id']}/csv",
+        content=csv_text.encode(),
+        headers={**headers, "Content-Type": "text/csv", "If-Match": "*"},
+    )
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert (error["field"], error["row"]) == ("body", 2)
+
+
+def test_a_nul_in_a_search_is_refused(client, keys, seeded):
+    _, version = seeded
+    response = client.get(
+        f"/versions/{version['id']}/items", params={"q": "a\x00"}, headers=keys.headers("framework:read")
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["query.q"]

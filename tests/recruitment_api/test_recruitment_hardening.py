@@ -7,7 +7,7 @@ import base64
 import json
 
 import pytest
-from recruitment_support import admin_headers, assessor_headers, create_vacancy
+from recruitment_support import SEEDED_VERSION, admin_headers, assessor_headers, create_vacancy
 
 ORG = "HARDEN"
 
@@ -197,3 +197,30 @@ def test_a_json_import_that_is_not_json_says_so_in_plain_words(client, keys, vac
     )
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": "body", "message": "The body is not valid JSON (at character 16)"}]
+
+
+# --- NUL characters: refused alike on SQLite and PostgreSQL ----------------------------------
+
+
+def test_a_nul_in_a_json_body_is_refused_naming_the_field(client, keys):
+    body = {"title": "Ward\x00Sister", "band": "Band 7", "framework_version_id": SEEDED_VERSION, "values": ["V1"]}
+    response = client.post("/vacancies", json=body, headers=admin_headers(keys, ORG))
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["body.title"]
+    titles = [v["title"] for v in client.get("/vacancies", headers=admin_headers(keys, ORG)).json()["items"]]
+    assert "Ward\x00Sister" not in titles
+
+
+def test_a_nul_in_a_csv_import_is_refused_naming_the_line(client, keys, vacancy):
+    response = import_csv(client, keys, vacancy, "name,external_ref\nAnn,N1\nB\x00b,N2\n")
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert (error["field"], error["row"]) == ("body", 3)
+
+
+def test_a_nul_in_the_query_is_refused_naming_the_parameter(client, keys, vacancy):
+    response = client.get(
+        f"/vacancies/{vacancy['id']}/candidates", params={"external_ref": "H\x001"}, headers=admin_headers(keys, ORG)
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["query.external_ref"]

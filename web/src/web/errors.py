@@ -139,6 +139,17 @@ async def _unhandled(request: Request, exc: Exception) -> Response:
     )
 
 
+async def nul_refused(request: Request, errors: list[dict]) -> Response:
+    """A form or address holding the NUL character (servicekit.nul refuses it before any page runs)."""
+    _identify(request)
+    return render(
+        request,
+        "errors/error.html",
+        {"page_title": "Sorry, that text cannot be saved", "status": 422},
+        status_code=422,
+    )
+
+
 def install_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(NotPermitted, _not_permitted)

@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI
 
 from servicekit.db import make_engine
 from servicekit.keys import PRIVATE_NAME, ensure_keys
+from servicekit.nul import install_nul_guard
 from servicekit.observability import (
     AccessLogMiddleware,
     configure_logging,
@@ -23,7 +24,7 @@ from web.accounts.routes import router as accounts_router
 from web.assets import mount_assets
 from web.clients.base import TokenSigner
 from web.config import Settings
-from web.errors import install_error_pages
+from web.errors import install_error_pages, nul_refused
 from web.frameworks.routes import router as frameworks_router
 from web.home import router as home_router
 from web.recruitment.candidates import router as recruitment_candidates_router
@@ -108,4 +109,6 @@ def create_app(
     app.add_middleware(AccessLogMiddleware, service="web")
     install_request_id(app)
     install_tracing(app, "Collective web", settings.otel_endpoint)
+    # NUL is refused before any page runs, so SQLite and PostgreSQL answer alike.
+    install_nul_guard(app, inside=SecurityHeadersMiddleware, respond=nul_refused)
     return app

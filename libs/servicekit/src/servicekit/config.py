@@ -12,7 +12,7 @@ from servicekit.db import PoolLimits
 
 VAR_DIR = Path("var")
 # Signs pagination cursors; fine for development and tests, refused in production.
-DEFAULT_CURSOR_SECRET = "development-only-cursor-secret-change-me"
+DEFAULT_CURSOR_SECRET = "development-only-cursor-secret-change-me"  # noqa: S105 (refused in production)
 MIN_SECRET_LENGTH = 32
 
 

@@ -8,6 +8,8 @@ from framework_api.exchange.routes import router as exchange_router
 from framework_api.frameworks.routes import router as frameworks_router
 from servicekit.app import create_service_app
 from servicekit.db import make_engine
+from servicekit.limits import BodySizeLimitMiddleware
+from servicekit.nul import install_nul_guard
 
 DESCRIPTION = """
 The canonical, versioned **HSC Collective Leadership Framework**: components, values and their
@@ -30,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     if settings.migrate_on_startup:
         db.upgrade(settings.database_url)
-    return create_service_app(
+    app = create_service_app(
         title="Collective framework-api",
         version="1.0.0",
         description=DESCRIPTION,
@@ -40,3 +42,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         body_limit_overrides={r"/versions/[^/]+/csv": settings.max_import_bytes},
     )
+    # NUL is refused at the edge, so SQLite and PostgreSQL answer alike.
+    install_nul_guard(app, inside=BodySizeLimitMiddleware)
+    return app
