@@ -144,9 +144,15 @@ def test_dictated_notes_are_autosaved_and_the_side_list_and_address_follow(serve
     # An answer updates the side list in place.
     side = page.locator("#step-1-state")
     expect(side).to_have_text("not answered yet")
+    notes.blur()  # leaving the notes is a `change`, with a save of its own
+    page.wait_for_timeout(1500)
+    saves = []
+    page.on("request", lambda request: request.method == "PUT" and saves.append(request.url))
     page.locator('input[name="answer"][value="3"]').check()
     expect(side).to_have_text("answered")
     expect(page.locator("#step-2-state")).to_have_text("not answered yet")
+    page.wait_for_timeout(1500)  # longer than the notes' delay
+    assert len(saves) == 1, saves  # one save for one answer
 
     # Reloading stays on the value being viewed, now answered, with the dictated notes.
     page.reload()
