@@ -553,7 +553,8 @@ def test_every_service_container_gets_its_cursor_secret_from_outside_the_reposit
         spec = document["spec"]
         template = spec["jobTemplate"]["spec"]["template"] if document["kind"] == "CronJob" else spec["template"]
         for container in template["spec"]["containers"]:
-            app = document["metadata"]["name"].removesuffix("-migrate").removesuffix("-purge")
+            # Every pod running a service's image reads its settings, so needs the secret.
+            app = container["image"].split("/")[-1].split(":")[0]
             if app not in CURSOR_SIGNERS:
                 continue
             name = f"{ENV_PREFIXES[app]}CURSOR_SECRET"
