@@ -89,6 +89,21 @@ def test_an_unknown_column_and_a_long_answer_are_named_by_their_column(importer)
     assert not VALIDATOR_WORDS.search(refused.text)
 
 
+def test_an_unquoted_comma_and_an_empty_file_are_explained(importer):
+    refused = importer.send("name,evidence:Working together\nA Person,I led it, then I handed over\n")
+    assert problem_rows(refused.text) == [
+        (
+            "2",
+            "",
+            "This row has 3 cells but the header has 2: put quotation marks round a cell that holds a comma, "
+            "or remove the extra cells",
+        )
+    ]
+    empty = importer.send("name,email\n")
+    assert "There are no candidates: add one row per candidate below the header row" in html.unescape(empty.text)
+    assert not VALIDATOR_WORDS.search(refused.text + empty.text)
+
+
 def test_the_file_field_gets_an_error_message_not_only_a_red_bar(importer):
     refused = importer.send("name,email\n,x@example.org\n", as_file=True)
     assert refused.status_code == 422
@@ -141,6 +156,12 @@ def test_import_problems_cover_the_services_other_messages():
             {"row": 5, "field": "external_ref", "message": "duplicate of an existing candidate"},
             {"row": 6, "field": "evidence", "message": "List should have at most 20 items after validation, not 21"},
             {"row": 7, "field": None, "message": "new-line character seen in unquoted field"},
+            {
+                "row": 8,
+                "field": None,
+                "message": "4 cells but the header has 3: quote a cell that holds a comma, or remove the extra cells",
+            },
+            {"row": None, "field": "body.candidates", "message": "at least one candidate is needed"},
         ],
         "",
         count=1200,
@@ -152,6 +173,13 @@ def test_import_problems_cover_the_services_other_messages():
         (5, "external_ref", "A candidate of this vacancy already has this external_ref: give each candidate their own"),
         (6, "evidence:", "Give at most 20 answers (evidence: columns) for one candidate"),
         (7, "", "This row cannot be read as CSV: check its quotation marks and commas"),
+        (
+            8,
+            "",
+            "This row has 4 cells but the header has 3: put quotation marks round a cell that holds a comma, "
+            "or remove the extra cells",
+        ),
+        (None, "", "There are no candidates: add one row per candidate below the header row"),
     ]
 
 

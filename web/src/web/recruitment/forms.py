@@ -348,6 +348,7 @@ _COLUMN_WORDS = {
 _AT_MOST = re.compile(r"at most (\d+) (character|item)")
 _DUPLICATE_ROW = re.compile(r"duplicate of row (\d+)")
 _EVIDENCE_FIELD = re.compile(r"^evidence\.(\d+)\.(title|text)$")
+_TOO_MANY_CELLS = re.compile(r"^(\d+) cells but the header has (\d+)")
 
 
 @dataclass(frozen=True)
@@ -422,6 +423,14 @@ def _plain(field: str, message: str, row: int | None, answers: Mapping[int, list
         return column, "Enter the answer, or leave the cell empty"
     if field == "evidence" and limit:
         return "evidence:", f"Give at most {int(limit.group(1))} answers (evidence: columns) for one candidate"
+    if field == "body.candidates":
+        return "", "There are no candidates: add one row per candidate below the header row"
+    cells = _TOO_MANY_CELLS.match(message)
+    if cells:
+        return "", (
+            f"This row has {cells.group(1)} cells but the header has {cells.group(2)}: put quotation "
+            "marks round a cell that holds a comma, or remove the extra cells"
+        )
     if not field and row is not None:
         return "", "This row cannot be read as CSV: check its quotation marks and commas"
     text = message.strip().removeprefix("Value error, ")
