@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from servicekit.auth import TokenVerifier
 from servicekit.config import ServiceSettings
 from servicekit.limits import BodySizeLimitMiddleware
+from servicekit.nul import NulGuardMiddleware
 from servicekit.observability import (
     AccessLogMiddleware,
     configure_logging,
@@ -68,6 +69,8 @@ def create_service_app(
     install_metrics(app)
     # Outermost last: request id first, so the access log and every problem carry it.
     app.add_middleware(GZipMiddleware, minimum_size=2048)
+    # NUL is refused at the edge, inside the size limit, so SQLite and PostgreSQL answer alike.
+    app.add_middleware(NulGuardMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=body_limit_overrides)
     app.add_middleware(AccessLogMiddleware, service=title)
     install_request_id(app)

@@ -21,6 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
+from servicekit.nul import refuse_nul_parameters
+
 log = structlog.get_logger("servicekit.db")
 
 
@@ -71,6 +73,9 @@ def _create_engine(url: str, limits: PoolLimits) -> Engine:
             connect_args={"check_same_thread": False, "timeout": wait},
             **({} if in_memory else {"poolclass": QueuePool, **pool}),
         )
+
+        # SQLite stores NUL in text where PostgreSQL refuses it: refuse it here too, the same way.
+        event.listen(engine, "before_cursor_execute", refuse_nul_parameters)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):

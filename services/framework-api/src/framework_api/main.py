@@ -8,8 +8,6 @@ from framework_api.exchange.routes import router as exchange_router
 from framework_api.frameworks.routes import router as frameworks_router
 from servicekit.app import create_service_app
 from servicekit.db import make_engine
-from servicekit.limits import BodySizeLimitMiddleware
-from servicekit.nul import install_nul_guard
 
 DESCRIPTION = """
 The canonical, versioned **HSC Collective Leadership Framework**: components, values and their
@@ -42,6 +40,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         body_limit_overrides={r"/versions/[^/]+/csv": settings.max_import_bytes},
     )
-    # NUL is refused at the edge, so SQLite and PostgreSQL answer alike.
-    install_nul_guard(app, inside=BodySizeLimitMiddleware)
     return app

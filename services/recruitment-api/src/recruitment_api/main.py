@@ -13,8 +13,6 @@ from recruitment_api.vacancies.framework_client import FrameworkClient
 from recruitment_api.vacancies.routes import router as vacancies_router
 from servicekit.app import create_service_app
 from servicekit.db import make_engine
-from servicekit.limits import BodySizeLimitMiddleware
-from servicekit.nul import install_nul_guard
 from servicekit.service_tokens import ServiceTokenProvider
 
 DESCRIPTION = """
@@ -54,8 +52,6 @@ def create_app(settings: Settings | None = None, framework_client: FrameworkClie
         openapi_tags=TAGS,
         body_limit_overrides={r"/vacancies/[^/]+/candidates/import": settings.max_import_bytes},
     )
-    # NUL is refused at the edge, so SQLite and PostgreSQL answer alike.
-    install_nul_guard(app, inside=BodySizeLimitMiddleware)
     app.state.framework_client = framework_client or FrameworkClient(
         settings.framework_api_url,
         ServiceTokenProvider(
