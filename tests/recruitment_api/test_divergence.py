@@ -1,4 +1,5 @@
-"""Divergence flags: a range of points between assessors, or assessors on both sides of the pass mark."""
+"""Divergence flags: a range of points between assessors, assessors on both sides of the pass mark,
+or some assessors finding no evidence where others scored."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from recruitment_strategies import score_maps
 
-from recruitment_api.scoring.divergence import RANGE, THRESHOLD, CriterionScores, DivergenceFlag, divergence_flags
+from recruitment_api.scoring.divergence import (
+    EVIDENCE,
+    RANGE,
+    THRESHOLD,
+    CriterionScores,
+    DivergenceFlag,
+    divergence_flags,
+)
 
 score_sets = st.lists(
     st.builds(CriterionScores, st.sampled_from(["c1", "c2", "c3"]), st.sampled_from(["V1", "V2", "V3"]), score_maps),
@@ -28,6 +36,8 @@ def expected_kinds(item: CriterionScores, max_range: int, pass_mark: float | Non
         kinds.add(RANGE)
     if pass_mark is not None and any(a >= pass_mark > b for a, b in pairs):
         kinds.add(THRESHOLD)
+    if numeric and None in item.scores.values():
+        kinds.add(EVIDENCE)
     return kinds
 
 
@@ -44,12 +54,18 @@ def test_flags_follow_the_pairwise_definition(items, max_range, pass_mark):
 
 @settings(max_examples=100)
 @given(score_sets, pass_marks, st.data())
-def test_not_evidenced_takes_no_part(items, pass_mark, data):
+def test_not_evidenced_takes_no_part_in_range_or_threshold(items, pass_mark, data):
     padded = [
         CriterionScores(i.candidate, i.criterion, {**i.scores, "extra-assessor": None})
         for i in data.draw(st.permutations(items))
     ]
-    assert divergence_flags(padded, pass_mark=pass_mark) == divergence_flags(items, pass_mark=pass_mark)
+
+    def numeric_flags(found):
+        return [f for f in found if f.kind != EVIDENCE]
+
+    assert numeric_flags(divergence_flags(padded, pass_mark=pass_mark)) == numeric_flags(
+        divergence_flags(items, pass_mark=pass_mark)
+    )
 
 
 @settings(max_examples=100)
@@ -70,13 +86,27 @@ def test_examples_and_wording():
     ]
     assert divergence_flags(items, pass_mark=2) == [
         DivergenceFlag("c1", "V2", THRESHOLD, "Assessors are on both sides of the pass mark 2."),
+        DivergenceFlag("c2", "V1", EVIDENCE, "1 of 3 assessors found no evidence; the mean rests on 2 scores."),
         DivergenceFlag("c2", "V1", RANGE, "Scores range from 1 to 3 (2 points)."),
         DivergenceFlag("c2", "V1", THRESHOLD, "Assessors are on both sides of the pass mark 2."),
     ]
     assert divergence_flags(items[1:2], max_range=1, pass_mark=2.5) == [
         DivergenceFlag("c1", "V2", RANGE, "Scores range from 1 to 2 (1 point)."),
     ]
-    assert divergence_flags(items) == [DivergenceFlag("c2", "V1", RANGE, "Scores range from 1 to 3 (2 points).")]
+    assert divergence_flags(items) == [
+        DivergenceFlag("c2", "V1", EVIDENCE, "1 of 3 assessors found no evidence; the mean rests on 2 scores."),
+        DivergenceFlag("c2", "V1", RANGE, "Scores range from 1 to 3 (2 points)."),
+    ]
+
+
+def test_one_assessor_without_evidence_and_another_with_a_score_is_divergence():
+    """Issue 6: the mean silently used the one score; the panel must see that they disagree."""
+    flags = divergence_flags([CriterionScores("c1", "V2", {"a": 3, "b": None})], pass_mark=2)
+    assert flags == [
+        DivergenceFlag("c1", "V2", EVIDENCE, "1 of 2 assessors found no evidence; the mean rests on 1 score.")
+    ]
+    # Agreeing that there is no evidence is no divergence.
+    assert divergence_flags([CriterionScores("c1", "V2", {"a": None, "b": None})], pass_mark=2) == []
 
 
 def test_refusals():

@@ -69,7 +69,8 @@ def test_panel_day_from_scoring_to_results(client, keys):
     assert {c["name"] for c in reliability.json()["coefficients"]} >= {"ICC(2,1)", "ICC(2,k)"}
 
     queue = client.get(f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/moderation", headers=panel.lead)
-    assert [q["candidate_code"] for q in queue.json()] == [first["code"]]
+    # Third: one assessor found no evidence for V3 where the other scored it, a divergence too.
+    assert sorted(q["candidate_code"] for q in queue.json()) == sorted([first["code"], third["code"]])
     sheet_id = next(s["id"] for s in both["sheets"] if s["assessor"] == "second-assessor")
     amended = client.post(
         f"/vacancies/{panel.vacancy['id']}/stages/{panel.stage['id']}/amendments",

@@ -68,8 +68,9 @@ def pingouin_iccs(matrix: np.ndarray) -> dict[str, float]:
 
 
 def undefined_in_pingouin(value: float) -> bool:
-    """What pingouin gives where the coefficient is undefined: NaN, infinity, rounding noise blown up, or above 1."""
-    return not math.isfinite(value) or abs(value) > 1e6 or value > 1
+    """What pingouin gives where the report has no coefficient: NaN, infinity, rounding noise blown up,
+    or an estimate outside -1 to 1 (the report's one rule)."""
+    return not math.isfinite(value) or abs(value) > 1e6 or not -1 <= value <= 1
 
 
 OURS = {ICC_1_K: icc_oneway_average, ICC_2_1: icc_twoway_single, ICC_2_K: icc_twoway_average}
@@ -176,7 +177,8 @@ def test_icc2k_is_spearman_brown_of_icc21(matrix):
     k = matrix.shape[1]
     assert average == pytest.approx(k * single / (1 + (k - 1) * single), abs=1e-9)
     assert single <= 1 + 1e-12
-    assert average <= 1 + 1e-12
+    # The average can pass 1 (past the Spearman-Brown pole); the report does not show it then.
+    assert average <= 1 + 1e-12 or 1 + (k - 1) * single < 0
 
 
 @settings(max_examples=60, deadline=None)
@@ -278,7 +280,8 @@ def test_fully_crossed_panel_reports_icc2_and_alpha(matrix):
         assert average.value is None
     else:
         expected = icc_twoway_single(matrix)
-        assert single.value == (None if math.isnan(expected) else pytest.approx(expected))
+        outside = math.isnan(expected) or not -1 <= expected <= 1  # the report's one rule
+        assert single.value == (None if outside else pytest.approx(expected))
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,17 +1,26 @@
 """Per-candidate results for one assessment stage: criterion means, weighted mean, appointability, rank.
 
 Pure computation on plain data. "Not evidenced" (None) is not a score: it is left out of every
-mean, and a criterion that no assessor could score at all makes the candidate not appointable.
+mean, and a criterion that no assessor could score at all makes the candidate not appointable,
+and leaves a weighted total that is not comparable with complete ones (`unscored_criteria`).
+Values and essential criteria are different things: the per-value minimum covers the criteria of
+a value only; an essential criterion is tested against the stage's essential pass mark.
 Thresholds are met within a tolerance of 1e-9, so that a weighted mean that is exactly on the
 minimum is not failed by floating-point rounding; ranks compare weighted means rounded to 6
 decimals, so ties share a rank (standard competition ranking: 1, 2, 2, 4).
+
+The calculation works on tallies (count, sum, sum of squares, lowest, highest, not evidenced per
+criterion), which a database aggregates; `stage_results` takes the assessors' scores themselves.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from recruitment_api.scoring.tallies import EMPTY, Tally, sample_sd, tally
 
 # Scores are small integers and weights simple numbers: anything closer than this to a threshold is on it.
 _TOLERANCE = 1e-9
@@ -23,7 +32,7 @@ class Criterion:
     code: str
     weight: float
     essential: bool = False
-    value: str | None = None  # the value the criterion belongs to (e.g. "V1"), for the per-value minimum
+    value: str | None = None  # the value the criterion belongs to (e.g. "V1"); None for an essential criterion
 
 
 @dataclass(frozen=True)
@@ -34,28 +43,39 @@ class Thresholds:
     essential_pass: float = 1
 
 
-@dataclass(frozen=True)
-class CriterionResult:
+class CriterionResult(NamedTuple):
     criterion: str
     mean: float | None  # None when no assessor gave a score
     minimum: float | None  # whole numbers on panel scales; imported SJT scores may be fractional
     maximum: float | None
     spread: float | None  # maximum - minimum
     sd: float | None  # sample standard deviation (n - 1); None with fewer than 2 scores
-    n_scores: int
+    n_scores: int  # assessors who found evidence and scored
     n_not_evidenced: int
 
 
-@dataclass(frozen=True)
+class EssentialResult(NamedTuple):
+    criterion: str
+    mean: float | None
+    pass_mark: float
+    met: bool  # False when nobody could score it
+
+
+# Mutable only so that ranking can fill in `rank` without copying thousands of results.
+@dataclass(slots=True)
 class CandidateResult:
     candidate: str
     criteria: tuple[CriterionResult, ...]  # in the order of the stage's criteria
     weighted_mean: float | None
-    weighted_total: float | None
+    weighted_total: float | None  # over the scored criteria only: see weighted_total_complete
     value_means: Mapping[str, float | None]  # value code -> mean of its criterion means
     appointable: bool
     reasons: tuple[str, ...]  # every reason the candidate is not appointable; empty when appointable
     rank: int | None
+    essentials: tuple[EssentialResult, ...] = ()
+    essentials_met: bool | None = None  # None when the stage has no essential criteria
+    unscored_criteria: tuple[str, ...] = ()  # criteria no assessor could score
+    weighted_total_complete: bool = True  # False: the total leaves out unscored criteria, not comparable
 
 
 def _fmt(value: float, against: float | None = None) -> str:
@@ -70,25 +90,7 @@ def _meets(value: float, threshold: float) -> bool:
     return value >= threshold - _TOLERANCE
 
 
-def _mean(values: Sequence[float]) -> float | None:
-    return math.fsum(values) / len(values) if values else None
-
-
-def _criterion_result(code: str, given: Mapping[str, int | None]) -> CriterionResult:
-    numeric = [s for s in given.values() if s is not None]
-    for s in numeric:
-        if isinstance(s, bool) or not math.isfinite(s):
-            raise ValueError(f"score {s!r} on {code!r} is not a finite number")
-    n_missing = len(given) - len(numeric)
-    if not numeric:
-        return CriterionResult(code, None, None, None, None, None, 0, n_missing)
-    mean = math.fsum(numeric) / len(numeric)
-    sd = math.sqrt(math.fsum((s - mean) ** 2 for s in numeric) / (len(numeric) - 1)) if len(numeric) > 1 else None
-    low, high = min(numeric), max(numeric)
-    return CriterionResult(code, mean, low, high, high - low, sd, len(numeric), n_missing)
-
-
-def _validate(criteria: Sequence[Criterion], scores: Mapping[str, Mapping[str, Mapping[str, int | None]]]) -> None:
+def _validate(criteria: Sequence[Criterion], scored: Mapping[str, Mapping[str, object]]) -> None:
     codes = [c.code for c in criteria]
     if len(set(codes)) != len(codes):
         raise ValueError("criterion codes must be unique")
@@ -96,29 +98,56 @@ def _validate(criteria: Sequence[Criterion], scores: Mapping[str, Mapping[str, M
         if not math.isfinite(c.weight) or c.weight < 0:
             raise ValueError(f"weight of {c.code!r} must be a finite number, 0 or more")
     known = set(codes)
-    for candidate, by_criterion in scores.items():
-        unknown = set(by_criterion) - known
+    for candidate, by_criterion in scored.items():
+        unknown = by_criterion.keys() - known
         if unknown:
             raise ValueError(f"scores for {candidate!r} on unknown criteria: {sorted(unknown)}")
 
 
-def _candidate(
-    candidate: str,
-    criteria: Sequence[Criterion],
-    given: Mapping[str, Mapping[str, int | None]],
-    thresholds: Thresholds,
-) -> CandidateResult:
-    results = tuple(_criterion_result(c.code, given.get(c.code, {})) for c in criteria)
+class _Stage:
+    """What every candidate's calculation shares, worked out once per stage."""
+
+    def __init__(self, criteria: Sequence[Criterion], thresholds: Thresholds) -> None:
+        self.criteria = criteria
+        self.thresholds = thresholds
+        self.values = sorted({c.value for c in criteria if c.value is not None})
+        # Position of each value's criteria, to average their means.
+        self.members = [[j for j, c in enumerate(criteria) if c.value == v] for v in self.values]
+        # The usual design, one criterion per value: its mean is the value's mean, no averaging needed.
+        self.one_each = [m[0] for m in self.members] if all(len(m) == 1 for m in self.members) else None
+        self.essential = [j for j, c in enumerate(criteria) if c.essential]
+
+
+def _candidate(candidate: str, stage: _Stage, given: Mapping[str, Tally]) -> CandidateResult:
+    criteria, thresholds = stage.criteria, stage.thresholds
+    # One pass over the criteria with plain tuples: this runs for every cell of a stage of thousands.
+    results = []
+    means: list[float | None] = []
+    weighted = []
+    weights = []
+    unscored = []
+    for c in criteria:
+        n, total, total_sq, low, high, not_evidenced = given.get(c.code, EMPTY)
+        if n:
+            mean = total / n
+            sd = sample_sd(n, total, total_sq) if n > 1 else None
+            results.append(CriterionResult(c.code, mean, low, high, high - low, sd, n, not_evidenced))
+            weighted.append(c.weight * mean)
+            weights.append(c.weight)
+        else:
+            mean = None
+            results.append(CriterionResult(c.code, None, None, None, None, None, 0, not_evidenced))
+            unscored.append(c.code)
+        means.append(mean)
+
     reasons: list[str] = []
     if not criteria:
         reasons.append("The stage has no criteria to assess.")
-    for r in results:
-        if r.mean is None:
-            reasons.append(f"Criterion {r.criterion} was not evidenced by any assessor.")
+    for code in unscored:
+        reasons.append(f"Criterion {code} was not evidenced by any assessor.")
 
-    scored = [(c, r.mean) for c, r in zip(criteria, results, strict=True) if r.mean is not None]
-    weight_sum = math.fsum(c.weight for c, _ in scored)
-    weighted_total = math.fsum(c.weight * m for c, m in scored) if scored else None
+    weighted_total = math.fsum(weighted) if weighted else None
+    weight_sum = math.fsum(weights)
     weighted_mean = weighted_total / weight_sum if weighted_total is not None and weight_sum > 0 else None
 
     minimum = thresholds.min_weighted_mean
@@ -128,34 +157,50 @@ def _candidate(
         elif not _meets(weighted_mean, minimum):
             reasons.append(f"The weighted mean {_fmt(weighted_mean, minimum)} is below the minimum of {_fmt(minimum)}.")
 
-    value_codes = sorted({c.value for c in criteria if c.value is not None})
-    value_means = {v: _mean([m for c, m in scored if c.value == v]) for v in value_codes}
-    if thresholds.min_per_value is not None:
-        floor = thresholds.min_per_value
-        for v in value_codes:
-            mean = value_means[v]
+    value_means: dict[str, float | None]
+    if stage.one_each is not None:
+        value_means = {v: means[j] for v, j in zip(stage.values, stage.one_each, strict=True)}
+    else:
+        value_means = {}
+        for v, members in zip(stage.values, stage.members, strict=True):
+            own = [means[j] for j in members if means[j] is not None]
+            value_means[v] = math.fsum(own) / len(own) if own else None
+    floor = thresholds.min_per_value
+    if floor is not None:
+        for v, mean in value_means.items():
             # A value with no mean has only criteria that were not evidenced, given as reasons above.
             if mean is not None and not _meets(mean, floor):
                 reasons.append(f"The mean for value {v} is {_fmt(mean, floor)}, below the minimum of {_fmt(floor)}.")
 
-    if thresholds.essentials_required:
+    essentials: tuple[EssentialResult, ...] = ()
+    if stage.essential:
         bar = thresholds.essential_pass
-        for c, r in zip(criteria, results, strict=True):
-            if c.essential and r.mean is not None and not _meets(r.mean, bar):
-                reasons.append(
-                    f"Essential criterion {c.code} has a mean of {_fmt(r.mean, bar)},"
-                    f" below the pass mark of {_fmt(bar)}."
-                )
+        essentials = tuple(
+            EssentialResult(criteria[j].code, means[j], bar, means[j] is not None and _meets(means[j], bar))
+            for j in stage.essential
+        )
+        if thresholds.essentials_required:
+            for e in essentials:
+                # An essential nobody could score is already a reason above.
+                if e.mean is not None and not e.met:
+                    reasons.append(
+                        f"Essential criterion {e.criterion} has a mean of {_fmt(e.mean, bar)},"
+                        f" below the pass mark of {_fmt(bar)}."
+                    )
 
     return CandidateResult(
-        candidate=candidate,
-        criteria=results,
-        weighted_mean=weighted_mean,
-        weighted_total=weighted_total,
-        value_means=value_means,
-        appointable=not reasons,
-        reasons=tuple(reasons),
-        rank=None,
+        candidate,
+        tuple(results),
+        weighted_mean,
+        weighted_total,
+        value_means,
+        not reasons,
+        tuple(reasons),
+        None,
+        essentials,
+        all(e.met for e in essentials) if essentials else None,
+        tuple(unscored),
+        not unscored,
     )
 
 
@@ -165,21 +210,39 @@ def _ranked(results: list[CandidateResult]) -> list[CandidateResult]:
     first_at: dict[float, int] = {}
     for position, key in enumerate(ordered, start=1):
         first_at.setdefault(key, position)
-    ranked = [replace(r, rank=first_at[keys[r.candidate]] if r.candidate in keys else None) for r in results]
-    return sorted(ranked, key=lambda r: (r.rank is None, r.rank or 0, r.candidate))
+    for r in results:
+        r.rank = first_at[keys[r.candidate]] if r.candidate in keys else None
+    return sorted(results, key=lambda r: (r.rank is None, r.rank or 0, r.candidate))
+
+
+def results_from_tallies(
+    criteria: Sequence[Criterion],
+    tallies: Mapping[str, Mapping[str, Tally]],
+    thresholds: Thresholds,
+) -> list[CandidateResult]:
+    """Results for every candidate in `tallies` (candidate -> criterion -> tally), sorted by rank.
+
+    A criterion missing from a candidate's tallies is treated like one nobody could score. Raises
+    ValueError for duplicate criterion codes, negative or non-finite weights, or tallies on a
+    criterion the stage does not have.
+    """
+    _validate(criteria, tallies)
+    stage = _Stage(criteria, thresholds)
+    return _ranked([_candidate(candidate, stage, given) for candidate, given in tallies.items()])
 
 
 def stage_results(
     criteria: Sequence[Criterion],
-    scores: Mapping[str, Mapping[str, Mapping[str, int | None]]],
+    scores: Mapping[str, Mapping[str, Mapping[str, float | None]]],
     thresholds: Thresholds,
 ) -> list[CandidateResult]:
     """Results for every candidate in `scores` (candidate -> criterion -> assessor -> score), sorted by rank.
 
-    A criterion missing from a candidate's scores is treated like one nobody could score. Raises
-    ValueError for duplicate criterion codes, negative or non-finite weights, non-finite scores, or
-    scores on a criterion the stage does not have.
+    As `results_from_tallies`; also raises ValueError for a score that is not a finite number.
     """
     _validate(criteria, scores)
-    results = [_candidate(candidate, criteria, scores[candidate], thresholds) for candidate in scores]
-    return _ranked(results)
+    tallies = {
+        candidate: {code: tally(given) for code, given in by_criterion.items()}
+        for candidate, by_criterion in scores.items()
+    }
+    return results_from_tallies(criteria, tallies, thresholds)

@@ -2,25 +2,52 @@
 
 from __future__ import annotations
 
+import gc
 import io
-from collections import defaultdict
+import uuid
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from recruitment_api.candidates.models import Candidate, SjtScore
 from recruitment_api.results import models as m
-from recruitment_api.results.calculation import CandidateResult, Criterion, Thresholds, stage_results
+from recruitment_api.results.calculation import (
+    CandidateResult,
+    Criterion,
+    Thresholds,
+    results_from_tallies,
+)
 from recruitment_api.scoring import service as scoring
-from recruitment_api.scoring.reliability import Rating, leniency, reliability
+from recruitment_api.scoring.reliability import FULLY_CROSSED, Rating, leniency, reliability
+from recruitment_api.scoring.tallies import Tally, tally
 from recruitment_api.vacancies import service as vacancies
-from recruitment_api.vacancies.models import Stage, StageKind, Vacancy, VacancyStatus
+from recruitment_api.vacancies.models import Criterion as CriterionRow
+from recruitment_api.vacancies.models import CriterionKind, Stage, StageKind, Vacancy, VacancyStatus
 from servicekit import audit, csvio
 from servicekit.auth import Principal
 from servicekit.problems import ProblemError, conflict
 
 
-def _candidates(session: Session, vacancy: Vacancy) -> dict[int, Candidate]:
-    return {c.id: c for c in session.exec(select(Candidate).where(Candidate.vacancy_id == vacancy.id))}
+class CandidateRef(NamedTuple):
+    """What results need of a candidate, read as plain columns: a stage can have thousands."""
+
+    id: int
+    uid: uuid.UUID
+    code: str
+    withdrawn: bool
+
+
+def _candidates(session: Session, vacancy: Vacancy) -> dict[int, CandidateRef]:
+    rows = session.connection().execute(
+        sa_select(Candidate.id, Candidate.uid, Candidate.code, Candidate.withdrawn).where(
+            Candidate.vacancy_id == vacancy.id
+        )
+    )
+    return {row[0]: CandidateRef(*row) for row in rows}
 
 
 def latest_decisions(session: Session, stage: Stage) -> dict[int, m.Decision]:
@@ -30,7 +57,7 @@ def latest_decisions(session: Session, stage: Stage) -> dict[int, m.Decision]:
     return found
 
 
-def decision_public(decision: m.Decision, stage: Stage, candidate: Candidate) -> m.DecisionPublic:
+def decision_public(decision: m.Decision, stage: Stage, candidate: Candidate | CandidateRef) -> m.DecisionPublic:
     return m.DecisionPublic(
         id=decision.uid,
         stage_id=stage.uid,
@@ -43,40 +70,87 @@ def decision_public(decision: m.Decision, stage: Stage, candidate: Candidate) ->
     )
 
 
+@dataclass
+class StageFigures:
+    """The pure calculation fed from the database, for the candidates the figures cover."""
+
+    results: list[CandidateResult]  # in rank order; `candidate` is the candidate's id as text
+    candidates: dict[int, CandidateRef]  # every candidate of the vacancy
+    flags: dict[int, list[str]]  # candidate id -> divergence flags as sentences
+    sheets: dict[int, int]  # candidate id -> submitted sheets
+    tallies: dict[int, dict[str, Tally]]  # the covered candidates' tallies
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Results for thousands of candidates build some 150,000 small objects, and Python's cyclic
+    garbage collector would meanwhile walk every object in the process several times over (a third
+    of the time taken). Nothing built here forms a cycle: reference counting frees it all."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def value_of(criterion: CriterionRow) -> str | None:
+    """The value a criterion counts towards: its own for a value, its value's for a behaviour, and none
+    for an essential criterion of the person specification, which is tested as an essential instead."""
+    if criterion.kind == CriterionKind.essential:
+        return None
+    return criterion.value_code or (criterion.code if criterion.kind == CriterionKind.value else None)
+
+
+def calculation_criteria(session: Session, stage: Stage) -> list[Criterion]:
+    """The stage's criteria for the calculation. A criterion of kind `essential` is essential wherever
+    it is used; any other is essential where the stage marks it."""
+    return [
+        Criterion(
+            code=c.code,
+            weight=link.weight,
+            essential=link.essential or c.kind == CriterionKind.essential,
+            value=value_of(c),
+        )
+        for link, c in vacancies.stage_criteria(session, stage)
+    ]
+
+
+def covered(candidates: Mapping[int, CandidateRef], scored: Collection[int], exclude: Collection[int]) -> set[int]:
+    """The one candidate set of a stage's figures, results and reliability alike: scored at the
+    stage, not withdrawn, and not held back from the caller (`exclude`)."""
+    return {i for i in scored if i in candidates and not candidates[i].withdrawn and i not in exclude}
+
+
 def compute(
     session: Session, vacancy: Vacancy, stage: Stage, exclude: frozenset[int] | set[int] = frozenset()
-) -> tuple[list[CandidateResult], dict[int, Candidate], dict[int, list[str]], dict[int, int]]:
-    """The pure calculation fed from the database: results, candidates, flags and sheet counts.
-    Candidates in `exclude` take no part, not even in the ranking."""
+) -> StageFigures:
+    """Candidates in `exclude` take no part, not even in the ranking."""
     candidates = _candidates(session, vacancy)
     if stage.kind == StageKind.sjt:
-        scores = {
-            row.candidate_id: {"SJT": {"import": row.score}}
-            for row in session.exec(select(SjtScore).where(SjtScore.stage_id == stage.id))
-        }
+        rows = session.connection().execute(
+            sa_select(SjtScore.candidate_id, SjtScore.score).where(SjtScore.stage_id == stage.id)
+        )
+        tallies: dict[int, dict[str, Tally]] = {candidate: {"SJT": tally([score])} for candidate, score in rows}
         criteria = [Criterion(code="SJT", weight=1.0)]
         thresholds = Thresholds(min_weighted_mean=stage.pass_mark, essentials_required=False)
-        flags: dict[int, list[str]] = {}
-        sheets = {cid: 0 for cid in scores}
+        sheets: dict[int, int] = {}
     else:
-        links = vacancies.stage_criteria(session, stage)
-        criteria = [
-            Criterion(code=c.code, weight=sc.weight, essential=sc.essential, value=c.value_code or c.code)
-            for sc, c in links
-        ]
+        criteria = calculation_criteria(session, stage)
         thresholds = Thresholds(
             min_weighted_mean=stage.min_weighted_mean,
             min_per_value=stage.min_per_value,
             essentials_required=stage.essentials_required,
             essential_pass=1 if stage.kind == StageKind.shortlisting else 2,
         )
-        scores = scoring.effective_scores(session, stage)
-        divergence = scoring.flags_for(session, stage, scores, {i: c.code for i, c in candidates.items()})
-        flags = {i: [f"{f.criterion}: {f.detail}" for f in found] for i, found in divergence.items()}
+        tallies = scoring.criterion_tallies(session, stage)
         sheets = scoring.sheet_counts(session, stage)
-    eligible = {i: s for i, s in scores.items() if i in candidates and not candidates[i].withdrawn and i not in exclude}
-    results = stage_results(criteria, {str(i): s for i, s in eligible.items()}, thresholds)
-    return results, candidates, flags, sheets
+    chosen = covered(candidates, tallies, exclude)
+    tallies = {i: t for i, t in tallies.items() if i in chosen}
+    flags = {i: [f"{f.criterion}: {f.detail}" for f in found] for i, found in scoring.flags_for(stage, tallies).items()}
+    results = results_from_tallies(criteria, {str(i): t for i, t in tallies.items()}, thresholds)
+    return StageFigures(results, candidates, flags, sheets, tallies)
 
 
 def require_nothing_hidden(session: Session, principal: Principal, stage: Stage) -> None:
@@ -92,66 +166,94 @@ def require_nothing_hidden(session: Session, principal: Principal, stage: Stage)
         )
 
 
-def results_public(session: Session, principal: Principal, vacancy: Vacancy, stage: Stage) -> m.StageResultsPublic:
-    """Every candidate's result. For an admin who sits on the panel, only the candidates they have
-    submitted their own sheet for, ranked among themselves: no rank reveals the others' scores."""
+def results_public(session: Session, principal: Principal, vacancy: Vacancy, stage: Stage) -> dict[str, Any]:
+    """Every candidate's result, as JSON-ready data in the shape of m.StageResultsPublic. For an admin
+    who sits on the panel, only the candidates they have submitted their own sheet for, ranked among
+    themselves: no rank reveals the others' scores.
+
+    Plain dicts, not models: 5,000 candidates would be 40,000 models to build and check again."""
+    with _collector_paused():
+        return _results_public(session, principal, vacancy, stage)
+
+
+def _results_public(session: Session, principal: Principal, vacancy: Vacancy, stage: Stage) -> dict[str, Any]:
     hidden = scoring.hidden_from(session, principal, stage)
-    results, candidates, flags, sheets = compute(session, vacancy, stage, exclude=hidden)
+    figures = compute(session, vacancy, stage, exclude=hidden)
     decisions = latest_decisions(session, stage)
     rows = []
-    for result in results:
-        candidate = candidates[int(result.candidate)]
+    for result in figures.results:
+        candidate = figures.candidates[int(result.candidate)]
         decision = decisions.get(candidate.id)
         rows.append(
-            m.CandidateResultPublic(
-                candidate_id=candidate.uid,
-                candidate_code=candidate.code,
-                rank=result.rank,
-                weighted_mean=result.weighted_mean,
-                weighted_total=result.weighted_total,
-                value_means=dict(result.value_means),
-                appointable=result.appointable,
-                reasons=list(result.reasons),
-                criteria=[m.CriterionResultPublic(**vars(c)) for c in result.criteria],
-                sheets_submitted=sheets.get(candidate.id, 0),
-                flags=flags.get(candidate.id, []),
-                decision=decision_public(decision, stage, candidate) if decision else None,
-            )
+            {
+                "candidate_id": candidate.uid,
+                "candidate_code": candidate.code,
+                "rank": result.rank,
+                "weighted_mean": result.weighted_mean,
+                "weighted_total": result.weighted_total,
+                "weighted_total_complete": result.weighted_total_complete,
+                "unscored_criteria": result.unscored_criteria,
+                "value_means": result.value_means,
+                "essentials": [
+                    {"criterion": code, "mean": mean, "pass_mark": bar, "met": met}
+                    for code, mean, bar, met in result.essentials
+                ],
+                "essentials_met": result.essentials_met,
+                "appointable": result.appointable,
+                "reasons": result.reasons,
+                "criteria": [
+                    {
+                        "criterion": code,
+                        "mean": mean,
+                        "minimum": low,
+                        "maximum": high,
+                        "spread": spread,
+                        "sd": sd,
+                        "n_scores": n,
+                        "n_not_evidenced": not_evidenced,
+                    }
+                    for code, mean, low, high, spread, sd, n, not_evidenced in result.criteria
+                ],
+                "sheets_submitted": figures.sheets.get(candidate.id, 0),
+                "flags": figures.flags.get(candidate.id, []),
+                "decision": decision_public(decision, stage, candidate).model_dump(mode="json") if decision else None,
+            }
         )
-    return m.StageResultsPublic(
-        vacancy_id=vacancy.uid, stage_id=stage.uid, stage_name=stage.name, candidates=rows, complete=not hidden
-    )
+    return {
+        "vacancy_id": vacancy.uid,
+        "stage_id": stage.uid,
+        "stage_name": stage.name,
+        "candidates": rows,
+        "complete": not hidden,
+        "next": None,
+    }
 
 
 def reliability_public(session: Session, vacancy: Vacancy, stage: Stage) -> m.ReliabilityPublic:
-    """Agreement between assessors on each candidate's weighted mean score."""
-    links = vacancies.stage_criteria(session, stage)
-    weights = {c.code: sc.weight for sc, c in links}
-    scores = scoring.effective_scores(session, stage)
-    ratings = []
-    for candidate, criteria in scores.items():
-        by_assessor: dict[str, list[tuple[float, float]]] = defaultdict(list)
-        for code, given in criteria.items():
-            for assessor, score in given.items():
-                if score is not None:
-                    by_assessor[assessor].append((weights.get(code, 1.0), score))
-        for assessor, pairs in by_assessor.items():
-            total = sum(w for w, _ in pairs)
-            ratings.append(Rating(str(candidate), assessor, sum(w * s for w, s in pairs) / total))
+    """Agreement between assessors on each candidate's weighted mean score, over the candidates the
+    stage's results cover (withdrawn candidates left out)."""
+    with _collector_paused():
+        return _reliability_public(session, vacancy, stage)
+
+
+def _reliability_public(session: Session, vacancy: Vacancy, stage: Stage) -> m.ReliabilityPublic:
+    tallies = scoring.criterion_tallies(session, stage)
+    chosen = covered(_candidates(session, vacancy), tallies, frozenset())
+    ratings = [
+        Rating(str(c), assessor, mean) for c, assessor, mean in scoring.assessor_means(session, stage) if c in chosen
+    ]
     report = reliability(ratings)
     # Alpha is the measure for missing or ragged ratings; a fully crossed panel reports its ICCs.
-    coefficients = [
-        c for c in report.coefficients if report.design != "fully_crossed" or not c.name.startswith("alpha")
-    ]
-    candidates = _candidates(session, vacancy)
-    flagged = len(scoring.flags_for(session, stage, scores, {i: c.code for i, c in candidates.items()}))
+    coefficients = [c for c in report.coefficients if report.design != FULLY_CROSSED or not c.name.startswith("alpha")]
+    flagged = scoring.flags_for(stage, {i: t for i, t in tallies.items() if i in chosen})
     return m.ReliabilityPublic(
         vacancy_id=vacancy.uid,
         stage_id=stage.uid,
         design=report.design,
         coefficients=[m.CoefficientPublic(**vars(c)) for c in coefficients],
         leniency=[m.LeniencyPublic(**vars(x)) for x in leniency(ratings)],
-        flagged_candidates=flagged,
+        flagged_candidates=len(flagged),
+        n_candidates=len(chosen),
     )
 
 
@@ -194,33 +296,49 @@ def results_csv(session: Session, principal: Principal, vacancy: Vacancy, stage:
             "rank",
             "weighted_mean",
             "weighted_total",
+            "weighted_total_complete",
             "appointable",
             "reasons",
+            "essentials_met",
             *[f"mean:{c}" for c in codes],
             *[f"spread:{c}" for c in codes],
+            *[f"evidenced:{c}" for c in codes],
             "flags",
             "decision",
             "decision_reason",
         ]
     )
-    for row in public.candidates:
-        by_code = {c.criterion: c for c in row.criteria}
+    for row in public["candidates"]:
+        by_code = {c["criterion"]: c for c in row["criteria"]}
+        decision = row["decision"]
         writer.writerow(
             [
-                row.candidate_code,
-                row.rank or "",
-                _num(row.weighted_mean),
-                _num(row.weighted_total),
-                "yes" if row.appointable else "no",
-                "; ".join(row.reasons),
-                *[_num(by_code[c].mean) if c in by_code else "" for c in codes],
-                *[by_code[c].spread if c in by_code and by_code[c].spread is not None else "" for c in codes],
-                "; ".join(row.flags),
-                row.decision.outcome.value if row.decision else "",
-                row.decision.reason if row.decision else "",
+                row["candidate_code"],
+                row["rank"] or "",
+                _num(row["weighted_mean"]),
+                _num(row["weighted_total"]),
+                _yes_no(row["weighted_total_complete"]),
+                _yes_no(row["appointable"]),
+                "; ".join(row["reasons"]),
+                _yes_no(row["essentials_met"]),
+                *[_num(by_code[c]["mean"]) if c in by_code else "" for c in codes],
+                *[by_code[c]["spread"] if c in by_code and by_code[c]["spread"] is not None else "" for c in codes],
+                *[_evidenced(by_code[c]) if c in by_code else "" for c in codes],
+                "; ".join(row["flags"]),
+                decision["outcome"] if decision else "",
+                decision["reason"] if decision else "",
             ]
         )
     return out.getvalue()
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else "yes" if value else "no"
+
+
+def _evidenced(criterion: dict[str, Any]) -> str:
+    """How many of the assessors found evidence, as "2 of 3"."""
+    return f"{criterion['n_scores']} of {criterion['n_scores'] + criterion['n_not_evidenced']}"
 
 
 def _num(value: float | None) -> str:
@@ -230,7 +348,7 @@ def _num(value: float | None) -> str:
 def feedback(
     session: Session, vacancy: Vacancy, stage: Stage, candidate: Candidate, min_cohort: int
 ) -> m.CandidateFeedback:
-    results, _, _, _ = compute(session, vacancy, stage)
+    results = compute(session, vacancy, stage).results
     mine = next((r for r in results if r.candidate == str(candidate.id)), None)
     cohort = [r for r in results if r.weighted_mean is not None]
     withheld = len(cohort) < min_cohort

@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import APIRouter
 from pydantic import BaseModel
+from pydantic import Field as PydField
 
 from recruitment_api.candidates.service import get_candidate
 from recruitment_api.db import SessionDep
@@ -32,9 +33,14 @@ class MyPanel(BaseModel):
 
 
 class DivergencePublic(BaseModel):
-    criterion: str
-    kind: str
-    detail: str
+    criterion: str = PydField(description="The criterion's code.")
+    kind: str = PydField(
+        examples=["range"],
+        description="range: scores 2 or more points apart; threshold: assessors on both sides of the stage's "
+        "min_per_value; evidence: some assessors marked the criterion not evidenced where others scored it, "
+        "so its mean rests on fewer assessors.",
+    )
+    detail: str = PydField(description="The divergence in plain English, for the moderation screen.")
 
 
 class PanelView(BaseModel):

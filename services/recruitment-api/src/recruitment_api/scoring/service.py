@@ -7,14 +7,26 @@ candidate; only then the panel's scores for that candidate. Recruitment admins s
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
+from sqlalchemy import and_, case, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from recruitment_api.candidates.models import Candidate
 from recruitment_api.scoring import models as m
-from recruitment_api.scoring.divergence import CriterionScores, DivergenceFlag, divergence_flags
+from recruitment_api.scoring.divergence import DivergenceFlag, tally_flags
+from recruitment_api.scoring.tallies import Tally, tally
 from recruitment_api.vacancies import service as vacancies
-from recruitment_api.vacancies.models import SCALES, Criterion, Stage, StageKind, Vacancy, VacancyStatus
+from recruitment_api.vacancies.models import (
+    SCALES,
+    Criterion,
+    Stage,
+    StageCriterion,
+    StageKind,
+    Vacancy,
+    VacancyStatus,
+)
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
@@ -310,18 +322,27 @@ def submitted_sheets(session: Session, stage: Stage, candidate_ids: list[int] | 
     return list(session.exec(query.order_by(m.ScoreSheet.id)))
 
 
-def effective_scores(
-    session: Session, stage: Stage, candidate_ids: list[int] | None = None
-) -> dict[int, dict[str, dict[str, int | None]]]:
-    """candidate id -> criterion code -> assessor -> the score that counts (None = not evidenced),
-    from submitted sheets only, with moderation amendments applied over the raw scores."""
-    # Plain columns in one joined query: results for thousands of candidates stay quick.
-    submitted = (m.ScoreSheet.stage_id == stage.id, m.ScoreSheet.status == m.SheetStatus.submitted)
+def _submitted_filter(stage: Stage, candidate_ids: Iterable[int] | None) -> list:
+    submitted = [m.ScoreSheet.stage_id == stage.id, m.ScoreSheet.status == m.SheetStatus.submitted]
     if candidate_ids is not None:
-        submitted += (col(m.ScoreSheet.candidate_id).in_(candidate_ids),)
-    amended: dict[tuple[int, int], tuple[int | None, bool]] = {}
-    for sheet_id, criterion_id, score, not_evidenced in session.exec(
-        select(
+        submitted.append(col(m.ScoreSheet.candidate_id).in_(list(candidate_ids)))
+    return submitted
+
+
+# The raw score as a number, or NULL where the assessor found no evidence.
+_RAW_SCORE = case((col(m.Score.not_evidenced), None), else_=m.Score.score)
+
+
+def effective_scores(
+    session: Session, stage: Stage, candidate_ids: Iterable[int] | None = None
+) -> dict[int, dict[int, dict[str, int | None]]]:
+    """candidate id -> criterion id -> assessor -> the score that counts (None = not evidenced), from
+    submitted sheets, the latest moderation amendment over the raw score. One row per score: meant for
+    a few candidates; `criterion_tallies` and `assessor_means` aggregate thousands in the database."""
+    submitted = _submitted_filter(stage, candidate_ids)
+    amended: dict[tuple[int, int], int | None] = {}
+    for sheet_id, criterion_id, score, not_evidenced in session.connection().execute(
+        sa_select(
             m.ScoreAmendment.sheet_id,
             m.ScoreAmendment.criterion_id,
             m.ScoreAmendment.score,
@@ -331,44 +352,133 @@ def effective_scores(
         .where(*submitted)
         .order_by(m.ScoreAmendment.id)
     ):
-        amended[(sheet_id, criterion_id)] = (score, not_evidenced)  # the latest amendment wins
-    rows = session.exec(
-        select(
-            m.ScoreSheet.id,
+        amended[(sheet_id, criterion_id)] = None if not_evidenced else score  # the latest amendment wins
+    scores: dict[int, dict[int, dict[str, int | None]]] = defaultdict(lambda: defaultdict(dict))
+    for sheet_id, candidate_id, assessor, criterion_id, score in session.connection().execute(
+        sa_select(m.ScoreSheet.id, m.ScoreSheet.candidate_id, m.ScoreSheet.assessor, m.Score.criterion_id, _RAW_SCORE)
+        .join(m.Score, m.Score.sheet_id == m.ScoreSheet.id)
+        .where(*submitted)
+    ):
+        scores[candidate_id][criterion_id][assessor] = amended.get((sheet_id, criterion_id), score)
+    return scores
+
+
+def _moderated(session: Session, submitted: list) -> list[int]:
+    """Candidates with a moderation amendment on a submitted sheet: their aggregates are redone in Python."""
+    return list(
+        session.connection()
+        .execute(
+            sa_select(m.ScoreSheet.candidate_id)
+            .join(m.ScoreAmendment, m.ScoreAmendment.sheet_id == m.ScoreSheet.id)
+            .where(*submitted)
+            .distinct()
+        )
+        .scalars()
+    )
+
+
+def criterion_tallies(
+    session: Session, stage: Stage, candidate_ids: Iterable[int] | None = None
+) -> dict[int, dict[str, Tally]]:
+    """candidate id -> criterion code -> tally of the scores that count, from submitted sheets only.
+
+    The database aggregates the raw scores (count, sum, sum of squares, min, max per candidate and
+    criterion), so thousands of candidates never bring single scores into Python; the candidates
+    with a moderation amendment, usually a handful, are tallied again from their sheets."""
+    submitted = _submitted_filter(stage, candidate_ids)
+    codes = dict(
+        session.exec(select(Criterion.id, Criterion.code).where(Criterion.vacancy_id == stage.vacancy_id)).all()
+    )
+    rows = session.connection().execute(
+        sa_select(
             m.ScoreSheet.candidate_id,
-            m.ScoreSheet.assessor,
             m.Score.criterion_id,
-            Criterion.code,
-            m.Score.score,
-            m.Score.not_evidenced,
+            func.count(_RAW_SCORE),
+            func.sum(_RAW_SCORE),
+            func.sum(_RAW_SCORE * _RAW_SCORE),
+            func.min(_RAW_SCORE),
+            func.max(_RAW_SCORE),
+            func.count(),
         )
         .join(m.Score, m.Score.sheet_id == m.ScoreSheet.id)
-        .join(Criterion, Criterion.id == m.Score.criterion_id)
         .where(*submitted)
+        .group_by(m.ScoreSheet.candidate_id, m.Score.criterion_id)
     )
-    result: dict[int, dict[str, dict[str, int | None]]] = defaultdict(lambda: defaultdict(dict))
-    for sheet_id, candidate_id, assessor, criterion_id, code, score, not_evidenced in rows:
-        score, not_evidenced = amended.get((sheet_id, criterion_id), (score, not_evidenced))
-        result[candidate_id][code][assessor] = None if not_evidenced else score
-    return result
+    tallies: dict[int, dict[str, Tally]] = defaultdict(dict)
+    new_tally = tuple.__new__  # a Tally without NamedTuple's Python-level __new__: 30,000 of them add up
+    for candidate_id, criterion_id, n, total, total_sq, low, high, answered in rows:
+        tallies[candidate_id][codes[criterion_id]] = new_tally(
+            Tally, (n, total or 0, total_sq or 0, low, high, answered - n)
+        )
+    moderated = _moderated(session, submitted)
+    if moderated:
+        for candidate_id, by_criterion in effective_scores(session, stage, moderated).items():
+            tallies[candidate_id] = {codes[c]: tally(given) for c, given in by_criterion.items()}
+    return tallies
 
 
-def flags_for(
-    session: Session, stage: Stage, scores: dict[int, dict[str, dict[str, int | None]]], codes: dict[int, str]
-) -> dict[int, list[DivergenceFlag]]:
+def assessor_means(session: Session, stage: Stage) -> list[tuple[int, str, float]]:
+    """(candidate id, assessor, weighted mean of the scores that count) per submitted sheet with at
+    least one score, weighted by the stage's criterion weights: what reliability compares. Aggregated
+    from the raw scores by the database; the moderated candidates' sheets are averaged again here."""
+    submitted = _submitted_filter(stage, None)
+    weight = StageCriterion.weight
+    rows = session.connection().execute(
+        sa_select(
+            m.ScoreSheet.candidate_id,
+            m.ScoreSheet.assessor,
+            func.sum(weight * _RAW_SCORE),
+            func.sum(case((_RAW_SCORE.is_(None), 0.0), else_=weight)),
+        )
+        .join(m.Score, m.Score.sheet_id == m.ScoreSheet.id)
+        .join(
+            StageCriterion,
+            and_(
+                StageCriterion.stage_id == m.ScoreSheet.stage_id,
+                StageCriterion.criterion_id == m.Score.criterion_id,
+            ),
+        )
+        .where(*submitted)
+        .group_by(m.ScoreSheet.candidate_id, m.ScoreSheet.assessor)
+    )
+    sums = {(candidate_id, assessor): (total, weights) for candidate_id, assessor, total, weights in rows}
+    moderated = _moderated(session, submitted)
+    if moderated:
+        weights_of = dict(
+            session.connection()
+            .execute(
+                sa_select(StageCriterion.criterion_id, StageCriterion.weight).where(StageCriterion.stage_id == stage.id)
+            )
+            .all()
+        )
+        for candidate_id, by_criterion in effective_scores(session, stage, moderated).items():
+            redone: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+            for criterion_id, given in by_criterion.items():
+                for assessor, score in given.items():
+                    entry = redone[assessor]  # every sheet keeps its entry, scored or not
+                    weight_of = weights_of.get(criterion_id)
+                    if score is not None and weight_of is not None:
+                        entry[0] += weight_of * score
+                        entry[1] += weight_of
+            for assessor, (total, weights) in redone.items():
+                sums[(candidate_id, assessor)] = (total, weights)
+    return [(c, a, total / weights) for (c, a), (total, weights) in sums.items() if weights]
+
+
+def flags_for(stage: Stage, tallies: dict[int, dict[str, Tally]]) -> dict[int, list[DivergenceFlag]]:
+    """candidate id -> divergence flags, for criteria that two or more assessors answered."""
     pass_mark = stage.min_per_value
-    found = divergence_flags(
-        (
-            CriterionScores(str(candidate), criterion, by_assessor)
-            for candidate, criteria in scores.items()
-            for criterion, by_assessor in criteria.items()
-            if len(by_assessor) >= 2
-        ),
-        pass_mark=pass_mark,
-    )
-    flags: dict[int, list[DivergenceFlag]] = defaultdict(list)
-    for flag in found:
-        flags[int(flag.candidate)].append(flag)
+    flags: dict[int, list[DivergenceFlag]] = {}
+    for candidate, criteria in tallies.items():
+        found = []
+        for code, summary in criteria.items():
+            n, _, _, low, high, not_evidenced = summary
+            # Every flag needs assessors who disagree at all: most cells are skipped on this cheap test.
+            if n and (not_evidenced or high != low) and n + not_evidenced >= 2:
+                for kind, detail in tally_flags(summary, pass_mark=pass_mark):
+                    found.append(DivergenceFlag(str(candidate), code, kind, detail))
+        if found:
+            flags[candidate] = sorted(found, key=lambda f: (f.criterion, f.kind))
     return flags
 
 
@@ -385,10 +495,15 @@ def hidden_from(session: Session, principal: Principal, stage: Stage) -> set[int
 
 def sheet_counts(session: Session, stage: Stage) -> dict[int, int]:
     """candidate id -> how many sheets were submitted for them at this stage."""
-    counts: dict[int, int] = defaultdict(int)
-    for candidate_id in _submitted(session, stage, m.ScoreSheet.candidate_id):  # one column: plain values
-        counts[candidate_id] += 1
-    return counts
+    return dict(
+        session.connection()
+        .execute(
+            sa_select(m.ScoreSheet.candidate_id, func.count())
+            .where(m.ScoreSheet.stage_id == stage.id, m.ScoreSheet.status == m.SheetStatus.submitted)
+            .group_by(m.ScoreSheet.candidate_id)
+        )
+        .all()
+    )
 
 
 def _submitted(session: Session, stage: Stage, *columns):
@@ -411,8 +526,7 @@ def panel_scores(
             "Submit your own score sheet for this candidate before seeing the panel's scores.",
         )
     sheets = [sheet_public(session, stage, candidate, s) for s in submitted_sheets(session, stage, [candidate.id])]
-    scores = effective_scores(session, stage, [candidate.id])
-    return sheets, flags_for(session, stage, scores, {candidate.id: candidate.code}).get(candidate.id, [])
+    return sheets, flags_for(stage, criterion_tallies(session, stage, [candidate.id])).get(candidate.id, [])
 
 
 def moderation_queue(
@@ -424,13 +538,9 @@ def moderation_queue(
             raise _forbidden("not-panel-lead", "Only the panel lead moderates scores.")
     # Even the lead sees a candidate's divergence only after submitting their own sheet for them.
     hidden = hidden_from(session, principal, stage)
-    scores = {
-        candidate: criteria
-        for candidate, criteria in effective_scores(session, stage).items()
-        if candidate not in hidden
-    }
-    candidates = {c.id: c for c in session.exec(select(Candidate).where(col(Candidate.id).in_(list(scores))))}
-    flags = flags_for(session, stage, scores, {i: c.code for i, c in candidates.items()})
+    tallies = {c: criteria for c, criteria in criterion_tallies(session, stage).items() if c not in hidden}
+    flags = flags_for(stage, tallies)
+    candidates = {c.id: c for c in session.exec(select(Candidate).where(col(Candidate.id).in_(list(flags))))}
     return [(candidates[i], flags[i]) for i in sorted(flags, key=lambda i: candidates[i].code)]
 
 
