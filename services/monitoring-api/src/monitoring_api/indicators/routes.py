@@ -1,0 +1,435 @@
+"""HTTP routes for indicators: definitions, targets, values (bulk ingest, series, history), charts with
+SPC and their choices, the stateless SPC calculator and the summary table."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+import uuid
+from datetime import date
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from monitoring_api.db import SessionDep
+from monitoring_api.deps import Admin, Cursor, IdempotencyKey, IfMatch, Limit, Reader, Writer
+from monitoring_api.indicators import ingest, service, summary
+from monitoring_api.indicators import models as m
+from monitoring_api.structure import service as structure
+from servicekit.etags import check_if_match, not_modified
+from servicekit.idempotency import Idempotency
+from servicekit.pagination import DEFAULT_LIMIT, Page, next_link, read_cursor
+from servicekit.problems import NOT_JSON, ProblemError, problem_responses, unprocessable
+
+router = APIRouter(tags=["indicators"])
+
+SERIES = "/indicators/{indicator_id}/units/{unit_id}"
+VALUES_CSV_EXAMPLE = (
+    "indicator,unit,period,numerator,denominator\n"
+    "SICKNESS-ABSENCE,WARD7,2026-09-01,398,7300\n"
+    "SICKNESS-ABSENCE,WARD7,2026-10-01,412.5,7300\n"
+)
+SPOOL_IN_MEMORY = 1_048_576  # a bigger body goes to a temporary file while it is read
+
+
+# --- definitions ----------------------------------------------------------------------------
+
+
+@router.get(
+    "/indicators",
+    summary="Indicators you can see: regional ones and your organisation's",
+    response_model=Page[m.IndicatorPublic],
+)
+def list_indicators(
+    request: Request,
+    session: SessionDep,
+    principal: Reader,
+    component: Annotated[
+        str | None, Query(max_length=10, description="Only those linked to this component (C1 to C4).")
+    ] = None,
+    action: Annotated[
+        str | None, Query(max_length=20, description="Only those linked to this action (A1 to A9).")
+    ] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[m.IndicatorPublic]:
+    rows, position = service.list_indicators(
+        session, principal, component=component, action=action, limit=limit, after=read_cursor(request, cursor)
+    )
+    return Page[m.IndicatorPublic](items=service.indicators_public(session, rows), next=next_link(request, position))
+
+
+@router.post(
+    "/indicators",
+    status_code=201,
+    summary="Define an indicator (regional with monitoring:regional, else local to your organisation)",
+    response_model=m.IndicatorPublic,
+    responses=problem_responses(409),
+)
+def create_indicator(
+    body: m.IndicatorCreate, session: SessionDep, principal: Admin, idempotency_key: IdempotencyKey = None
+):
+    idem = Idempotency(session, principal, idempotency_key, "POST /indicators", body.model_dump(mode="json"))
+    if replayed := idem.replay():
+        return replayed
+    indicator = service.create_indicator(session, principal, body)
+    payload = service.indicators_public(session, [indicator])[0].model_dump(mode="json")
+    headers = {"Location": f"/indicators/{indicator.uid}"}
+    idem.remember(201, payload, headers)
+    idem.commit()
+    return JSONResponse(
+        payload, status_code=201, headers={**headers, "ETag": service.indicator_etag(session, indicator)}
+    )
+
+
+@router.get(
+    "/indicators/{indicator_id}",
+    summary="An indicator's definition, SPC choices and targets",
+    response_model=m.IndicatorPublic,
+    responses=problem_responses(404),
+)
+def read_indicator(request: Request, indicator_id: uuid.UUID, session: SessionDep, principal: Reader) -> Response:
+    indicator = service.get_indicator(session, principal, indicator_id)
+    payload = service.indicators_public(session, [indicator])[0].model_dump(mode="json")
+    etag = service.indicator_etag(session, indicator)
+    if not_modified(request, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return JSONResponse(payload, headers={"ETag": etag})
+
+
+@router.patch(
+    "/indicators/{indicator_id}",
+    summary="Change an indicator's definition or SPC choices (needs If-Match)",
+    response_model=m.IndicatorPublic,
+    responses=problem_responses(404, 412, 428),
+)
+def update_indicator(
+    request: Request,
+    indicator_id: uuid.UUID,
+    body: m.IndicatorUpdate,
+    session: SessionDep,
+    principal: Admin,
+    if_match: IfMatch = None,
+) -> Response:
+    indicator = service.get_indicator(session, principal, indicator_id)
+    service.check_can_define(principal, indicator)
+    check_if_match(request, service.indicator_etag(session, indicator), required=True)
+    service.update_indicator(session, principal, indicator, body)
+    session.commit()
+    payload = service.indicators_public(session, [indicator])[0].model_dump(mode="json")
+    return JSONResponse(payload, headers={"ETag": service.indicator_etag(session, indicator)})
+
+
+@router.put(
+    "/indicators/{indicator_id}/targets",
+    summary="Replace the indicator's targets, each in force from its date (needs If-Match)",
+    response_model=m.IndicatorPublic,
+    responses=problem_responses(404, 412, 428),
+)
+def put_targets(
+    request: Request,
+    indicator_id: uuid.UUID,
+    body: m.TargetsWrite,
+    session: SessionDep,
+    principal: Admin,
+    if_match: IfMatch = None,
+) -> Response:
+    indicator = service.get_indicator(session, principal, indicator_id)
+    service.check_can_define(principal, indicator)
+    check_if_match(request, service.indicator_etag(session, indicator), required=True)
+    service.put_targets(session, principal, indicator, body)
+    session.commit()
+    payload = service.indicators_public(session, [indicator])[0].model_dump(mode="json")
+    return JSONResponse(payload, headers={"ETag": service.indicator_etag(session, indicator)})
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+async def _spool(request: Request) -> tuple[tempfile.SpooledTemporaryFile, str]:
+    """The body, read as it arrives into a spooled temporary file, and its SHA-256."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (closed by the caller)
+    digest = hashlib.sha256()
+    async for chunk in request.stream():
+        digest.update(chunk)
+        spool.write(chunk)
+    spool.seek(0)
+    return spool, digest.hexdigest()
+
+
+def _json_rows(raw: bytes) -> list[tuple[int, list[str]]]:
+    try:
+        data = m.ValuesWrite.model_validate_json(raw)
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            raise unprocessable(NOT_JSON + ".", [{"field": "body", "message": NOT_JSON}]) from exc
+        errors = [
+            {
+                "row": e["loc"][1] + 1 if len(e["loc"]) > 1 and isinstance(e["loc"][1], int) else None,
+                "field": "body." + ".".join(str(p) for p in e["loc"]),
+                "message": e["msg"],
+            }
+            for e in exc.errors()
+        ]
+        raise unprocessable(
+            f"{len(errors)} problem(s) in the values; nothing was recorded.", errors[:1000], slug="import-invalid"
+        ) from exc
+    return list(ingest.json_rows(data.values))
+
+
+@router.post(
+    "/values/import",
+    status_code=201,
+    summary="Record values in bulk (CSV or JSON): all or nothing, problems by row; a change is a new revision",
+    response_model=m.IngestResult,
+    responses=problem_responses(415),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}, "example": VALUES_CSV_EXAMPLE},
+                "application/json": {"schema": {"$ref": "#/components/schemas/ValuesWrite"}},
+            },
+        }
+    },
+)
+async def import_values(
+    request: Request, session: SessionDep, principal: Writer, idempotency_key: IdempotencyKey = None
+):
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in ("text/csv", "application/json"):
+        raise ProblemError(
+            415, "unsupported-media-type", "Send text/csv or application/json.", title="Unsupported media type"
+        )
+    spool, digest = await _spool(request)
+    settings = request.app.state.settings
+
+    def work() -> dict:
+        with spool:
+            idem = Idempotency(
+                session, principal, idempotency_key, "POST /values/import", {"sha256": digest, "type": media_type}
+            )
+            if replayed := idem.replay():
+                return {"replayed": replayed}
+            if media_type == "text/csv":
+                text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+                rows = ingest.csv_rows(text)
+            else:
+                rows = _json_rows(spool.read())
+            result = ingest.ingest(session, principal, rows, batch_rows=settings.ingest_batch_rows)
+            payload = result.model_dump(mode="json")
+            idem.remember(201, payload)
+            idem.commit()
+            return payload
+
+    payload = await anyio.to_thread.run_sync(work)
+    if "replayed" in payload:
+        return payload["replayed"]
+    return JSONResponse(payload, status_code=201)
+
+
+@router.get(
+    SERIES + "/values",
+    summary="The unit's series: values summed over its subtree per period, gaps included",
+    response_model=m.Series,
+    responses=problem_responses(404),
+)
+def read_series(indicator_id: uuid.UUID, unit_id: uuid.UUID, session: SessionDep, principal: Reader) -> m.Series:
+    indicator = service.get_indicator(session, principal, indicator_id)
+    unit = service.series_unit(session, principal, indicator, unit_id)
+    return service.series_public(indicator, unit, service.unit_series(session, indicator, unit))
+
+
+@router.get(
+    SERIES + "/values/{period}",
+    summary="Every revision of the value recorded for this unit and period, newest first",
+    response_model=m.ValueHistory,
+    responses=problem_responses(404),
+)
+def read_history(
+    indicator_id: uuid.UUID, unit_id: uuid.UUID, period: date, session: SessionDep, principal: Reader
+) -> m.ValueHistory:
+    indicator = service.get_indicator(session, principal, indicator_id)
+    unit = service.series_unit(session, principal, indicator, unit_id)
+    return service.history(session, indicator, unit, period)
+
+
+# --- charts ---------------------------------------------------------------------------------
+
+
+@router.get(
+    SERIES + "/chart",
+    summary="The unit's XmR chart: SPC as NHSRplotthedots 0.2.2 computes it, with rebases, ghosts and annotations",
+    response_model=m.Chart,
+    responses=problem_responses(404),
+)
+def read_chart(
+    indicator_id: uuid.UUID,
+    unit_id: uuid.UUID,
+    session: SessionDep,
+    principal: Reader,
+    two_sigma: Annotated[
+        bool | None,
+        Query(description="Override the indicator's choice: Making Data Count's 2023 reading of the 2-of-3 rule."),
+    ] = None,
+) -> m.Chart:
+    indicator = service.get_indicator(session, principal, indicator_id)
+    unit = service.series_unit(session, principal, indicator, unit_id)
+    return service.chart(session, indicator, unit, two_sigma)
+
+
+def _series(session, principal, indicator_id: uuid.UUID, unit_id: uuid.UUID):
+    indicator = service.get_indicator(session, principal, indicator_id)
+    return indicator, service.series_unit(session, principal, indicator, unit_id)
+
+
+@router.post(
+    SERIES + "/rebases",
+    status_code=201,
+    summary="Start a new SPC segment at a period, with the reason",
+    response_model=m.RebasePublic,
+    responses=problem_responses(404, 409),
+)
+def add_rebase(
+    indicator_id: uuid.UUID, unit_id: uuid.UUID, body: m.RebaseWrite, session: SessionDep, principal: Writer
+) -> JSONResponse:
+    indicator, unit = _series(session, principal, indicator_id, unit_id)
+    rebase = service.add_rebase(session, principal, indicator, unit, body)
+    session.commit()
+    return JSONResponse(service.rebase_public(rebase).model_dump(mode="json"), status_code=201)
+
+
+@router.delete(
+    SERIES + "/rebases/{rebase_id}", status_code=204, summary="Remove a rebase", responses=problem_responses(404)
+)
+def remove_rebase(
+    indicator_id: uuid.UUID, unit_id: uuid.UUID, rebase_id: uuid.UUID, session: SessionDep, principal: Writer
+) -> Response:
+    indicator, unit = _series(session, principal, indicator_id, unit_id)
+    service.remove_choice(session, principal, indicator, unit, m.Rebase, rebase_id)
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.post(
+    SERIES + "/ghosts",
+    status_code=201,
+    summary="Ghost a point: shown on the chart, left out of the calculation, with the reason",
+    response_model=m.GhostPublic,
+    responses=problem_responses(404, 409),
+)
+def add_ghost(
+    indicator_id: uuid.UUID, unit_id: uuid.UUID, body: m.GhostWrite, session: SessionDep, principal: Writer
+) -> JSONResponse:
+    indicator, unit = _series(session, principal, indicator_id, unit_id)
+    ghost = service.add_ghost(session, principal, indicator, unit, body)
+    session.commit()
+    return JSONResponse(service.ghost_public(ghost).model_dump(mode="json"), status_code=201)
+
+
+@router.delete(
+    SERIES + "/ghosts/{ghost_id}",
+    status_code=204,
+    summary="Bring a ghosted point back",
+    responses=problem_responses(404),
+)
+def remove_ghost(
+    indicator_id: uuid.UUID, unit_id: uuid.UUID, ghost_id: uuid.UUID, session: SessionDep, principal: Writer
+) -> Response:
+    indicator, unit = _series(session, principal, indicator_id, unit_id)
+    service.remove_choice(session, principal, indicator, unit, m.Ghost, ghost_id)
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.post(
+    SERIES + "/annotations",
+    status_code=201,
+    summary="Note what was done, and when, on the chart",
+    response_model=m.AnnotationPublic,
+    responses=problem_responses(404),
+)
+def add_annotation(
+    indicator_id: uuid.UUID, unit_id: uuid.UUID, body: m.AnnotationWrite, session: SessionDep, principal: Writer
+) -> JSONResponse:
+    indicator, unit = _series(session, principal, indicator_id, unit_id)
+    note = service.add_annotation(session, principal, indicator, unit, body)
+    session.commit()
+    return JSONResponse(service.annotation_public(note).model_dump(mode="json"), status_code=201)
+
+
+@router.delete(
+    SERIES + "/annotations/{annotation_id}",
+    status_code=204,
+    summary="Remove an annotation",
+    responses=problem_responses(404),
+)
+def remove_annotation(
+    indicator_id: uuid.UUID, unit_id: uuid.UUID, annotation_id: uuid.UUID, session: SessionDep, principal: Writer
+) -> Response:
+    indicator, unit = _series(session, principal, indicator_id, unit_id)
+    service.remove_choice(session, principal, indicator, unit, m.Annotation, annotation_id)
+    session.commit()
+    return Response(status_code=204)
+
+
+# --- stateless SPC and the summary ----------------------------------------------------------
+
+
+@router.post(
+    "/spc",
+    tags=["spc"],
+    summary="An XmR chart of any series, exactly as NHSRplotthedots 0.2.2 computes it (nothing is stored)",
+    response_model=m.SpcResponse,
+)
+def stateless_spc(body: m.SpcRequest, principal: Reader) -> m.SpcResponse:
+    return service.stateless_spc(body)
+
+
+SummaryLimit = Annotated[int, Query(ge=1, le=summary.MAX_PAGE, description="Series per page (at most 1,000).")]
+
+
+@router.get(
+    "/summary",
+    summary="Variation and assurance across many indicators and units: latest value, target, icons",
+    response_model=Page[m.SummaryRow],
+    responses=problem_responses(404),
+)
+def read_summary(
+    request: Request,
+    session: SessionDep,
+    principal: Reader,
+    indicator: Annotated[
+        list[uuid.UUID], Query(max_length=500, description="Indicators (all you can see when none).")
+    ] = [],  # noqa: B006
+    unit: Annotated[
+        list[uuid.UUID], Query(max_length=1000, description="Units (see `under` and `level` when none).")
+    ] = [],  # noqa: B006
+    under: Annotated[
+        uuid.UUID | None, Query(description="Without `unit`: the units at `level` under this one.")
+    ] = None,
+    level: Annotated[
+        int | None, Query(ge=1, le=6, description="Without `unit`: the level of the units (1 = organisations).")
+    ] = None,
+    filter: Annotated[m.SummaryFilter | None, Query(description="Only the series that match.")] = None,
+    limit: SummaryLimit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[m.SummaryRow]:
+    root = structure.get_unit(session, principal, under) if under else None
+    rows, position = summary.summary(
+        session,
+        principal,
+        request.app.state.summary_cache,
+        indicator_ids=indicator,
+        unit_ids=unit,
+        under=root,
+        level=level,
+        wanted=filter,
+        limit=limit,
+        after=read_cursor(request, cursor),
+    )
+    return Page[m.SummaryRow](items=rows, next=next_link(request, position))

@@ -1,0 +1,283 @@
+"""The summary table: for many indicators across many organisation units, the latest value, the
+target, variation and assurance, provisional or not; filtered ("all concerns", "consistently
+failing") and in cursor pages.
+
+Series are taken in (indicator code, unit path) order, a page's worth at a time: the current values
+of all of them are read in one query, summed up the tree in memory, and each series' SPC result is
+kept in a bounded in-process cache keyed by what it was computed from (the series' newest value id
+and count, the indicator's last change, its rebases and ghosted points). A series that did not
+change since is not computed again.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from monitoring_api.indicators import models as m
+from monitoring_api.indicators import service, spc
+from monitoring_api.indicators.series import Sums, ancestors, series
+from monitoring_api.structure import service as structure
+from monitoring_api.structure.models import OrgUnit, upper_bound
+from servicekit.auth import Principal
+from servicekit.pagination import cursor_value
+from servicekit.problems import unprocessable
+
+MAX_SERIES = 20_000  # series one request may span (before paging)
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class _Computed:
+    points: int
+    latest_period: date | None
+    latest_value: float | None
+    target: float | None
+    variation: tuple[str | None, str | None]
+    assurance: tuple[str | None, str | None]
+    provisional: bool
+    mean: float | None
+    lpl: float | None
+    upl: float | None
+
+
+class SeriesCache:
+    """A bounded LRU of computed series, safe across the worker's threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple, _Computed] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get_or_compute(self, key: tuple, compute: Callable[[], _Computed]) -> _Computed:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return found
+        value = compute()
+        with self._lock:
+            self.misses += 1
+            if self.size:
+                self._items[key] = value
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        return value
+
+
+def _passes(row: _Computed, wanted: m.SummaryFilter | None) -> bool:
+    variation, assurance = row.variation[0], row.assurance[0]
+    return (
+        wanted is None
+        or (wanted == m.SummaryFilter.all_concerns and variation == "special_cause_concern")
+        or (wanted == m.SummaryFilter.improvements and variation == "special_cause_improvement")
+        or (wanted == m.SummaryFilter.special_causes and bool(variation) and variation != "common_cause")
+        or (wanted == m.SummaryFilter.common_cause and variation == "common_cause")
+        or (wanted == m.SummaryFilter.consistently_failing and assurance == "consistent_fail")
+        or (wanted == m.SummaryFilter.consistently_passing and assurance == "consistent_pass")
+        or (wanted == m.SummaryFilter.hit_or_miss and assurance == "inconsistent")
+        or (wanted == m.SummaryFilter.provisional and row.provisional and row.points > 0)
+        or (wanted == m.SummaryFilter.no_data and row.points == 0)
+    )
+
+
+def _units(
+    session: Session, principal: Principal, unit_ids: list[uuid.UUID], under: OrgUnit | None, level: int | None
+) -> list[OrgUnit]:
+    if unit_ids:
+        return [structure.get_unit(session, principal, uid) for uid in dict.fromkeys(unit_ids)]
+    query = select(OrgUnit).where(structure.visible(principal, OrgUnit.org))
+    if under is not None:
+        query = query.where(structure.in_subtree(OrgUnit.path, under.path))
+        query = query.where(OrgUnit.level == (level or under.level))
+    else:
+        query = query.where(OrgUnit.level == (level or 1))
+    return list(session.exec(query.order_by(OrgUnit.path).limit(MAX_SERIES + 1)))
+
+
+def _indicators(session: Session, principal: Principal, indicator_ids: list[uuid.UUID]) -> list[m.Indicator]:
+    if indicator_ids:
+        return [service.get_indicator(session, principal, uid) for uid in dict.fromkeys(indicator_ids)]
+    query = select(m.Indicator).where(service.visible_indicators(principal))
+    return list(session.exec(query.order_by(m.Indicator.code)))
+
+
+def _read(
+    session: Session, chunk: list[tuple[m.Indicator, OrgUnit]]
+) -> dict[tuple[int, str], tuple[list[Sums], tuple]]:
+    """One query for the values of every series of the chunk, summed per series and period."""
+    indicator_ids = sorted({i.id for i, _ in chunk})
+    unit_paths = sorted({u.path for _, u in chunk})
+    # Ranges of the requested subtrees; many units are covered by their organisations' ranges.
+    roots = unit_paths if len(unit_paths) <= 50 else sorted({"/" + p.split("/")[1] + "/" for p in unit_paths})
+    roots = [p for n, p in enumerate(roots) if not any(p.startswith(q) for q in roots[:n])]
+    v, u = m.IndicatorValue, OrgUnit
+    rows = session.exec(
+        select(v.indicator_id, u.path, v.period, v.numerator, v.denominator, v.id)
+        .join(u, u.id == v.unit_id)
+        .where(
+            col(v.is_current).is_(True),
+            col(v.indicator_id).in_(indicator_ids),
+            or_(*[(u.path >= p) & (u.path < upper_bound(p)) for p in roots]),
+        )
+    )
+    wanted = {(i.id, un.path) for i, un in chunk}
+    totals: dict[tuple[int, str], dict[date, list]] = defaultdict(dict)
+    stamps: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    lineage: dict[str, tuple[str, ...]] = {}
+    for indicator_id, path, period, numerator, denominator, value_id in rows:
+        chain = lineage.get(path)
+        if chain is None:
+            chain = lineage[path] = tuple(ancestors(path))
+        for prefix in chain:
+            key = (indicator_id, prefix)
+            if key not in wanted:
+                continue
+            per = totals[key]
+            t = per.get(period)
+            if t is None:
+                per[period] = [numerator, denominator, 1]
+            else:
+                t[0] += numerator
+                t[1] = t[1] if denominator is None else (denominator if t[1] is None else t[1] + denominator)
+                t[2] += 1
+            stamp = stamps[key]
+            stamp[0] = max(stamp[0], value_id)
+            stamp[1] += 1
+    return {
+        key: (
+            [Sums(p, t[0], t[1], t[2]) for p, t in sorted(totals.get(key, {}).items())],
+            tuple(stamps[key]) if key in stamps else (0, 0),
+        )
+        for key in wanted
+    }
+
+
+def _choices(session: Session, chunk: list[tuple[m.Indicator, OrgUnit]]):
+    indicator_ids = sorted({i.id for i, _ in chunk})
+    unit_ids = sorted({u.id for _, u in chunk})
+    rebases: dict[tuple[int, int], list[date]] = defaultdict(list)
+    ghosts: dict[tuple[int, int], list[date]] = defaultdict(list)
+    for r in session.exec(
+        select(m.Rebase).where(col(m.Rebase.indicator_id).in_(indicator_ids), col(m.Rebase.unit_id).in_(unit_ids))
+    ):
+        rebases[(r.indicator_id, r.unit_id)].append(r.on_date)
+    for g in session.exec(
+        select(m.Ghost).where(col(m.Ghost.indicator_id).in_(indicator_ids), col(m.Ghost.unit_id).in_(unit_ids))
+    ):
+        ghosts[(g.indicator_id, g.unit_id)].append(g.period)
+    return rebases, ghosts
+
+
+def _compute(
+    indicator: m.Indicator, sums: list[Sums], targets: list[m.Target], rebase: list[date], ghost: list[date]
+) -> _Computed:
+    points = series(sums, indicator.frequency, indicator.factor)
+    result = service.chart_spc(indicator, points, targets, rebase, ghost)
+    last = next((p for p in reversed(result.points) if p.value is not None and not p.ghosted), None)
+    final = result.points[-1] if result.points else None
+    assurance = service.assurance_out(result)
+    return _Computed(
+        points=len(points),
+        latest_period=last.date if last else None,
+        latest_value=last.value if last else None,
+        target=final.target if final else spc.target_on(service.target_periods(targets) or None, date.max),
+        variation=(result.variation_type, result.variation_icon),
+        assurance=(assurance.type, assurance.icon),
+        provisional=result.provisional,
+        mean=final.mean if final else None,
+        lpl=final.lpl if final else None,
+        upl=final.upl if final else None,
+    )
+
+
+def summary(
+    session: Session,
+    principal: Principal,
+    cache: SeriesCache,
+    *,
+    indicator_ids: list[uuid.UUID],
+    unit_ids: list[uuid.UUID],
+    under: OrgUnit | None,
+    level: int | None,
+    wanted: m.SummaryFilter | None,
+    limit: int,
+    after: dict | None,
+) -> tuple[list[m.SummaryRow], dict | None]:
+    indicators = _indicators(session, principal, indicator_ids)
+    units = _units(session, principal, unit_ids, under, level)
+    pairs = [(i, u) for i in indicators for u in units if service.usable_by(i, u.org)]
+    if len(pairs) > MAX_SERIES:
+        raise unprocessable(
+            f"The request spans {len(pairs)} series; at most {MAX_SERIES} (narrow indicator, unit, under or level).",
+            [{"field": "query", "message": f"more than {MAX_SERIES} series"}],
+        )
+    pairs.sort(key=lambda pair: (pair[0].code, pair[1].path))
+    if after:
+        start = (cursor_value(after, "indicator", str), cursor_value(after, "unit", str))
+        pairs = [p for p in pairs if (p[0].code, p[1].path) > start]
+    targets = service.targets_of(session, [i.id for i in indicators])
+    page: list[m.SummaryRow] = []
+    more = False
+    chunk_size = max(limit + 1, 100)
+    for offset in range(0, len(pairs), chunk_size):
+        chunk = pairs[offset : offset + chunk_size]
+        values = _read(session, chunk)
+        rebases, ghosts = _choices(session, chunk)
+        for indicator, unit in chunk:
+            sums, stamp = values[(indicator.id, unit.path)]
+            rebase = sorted(rebases.get((indicator.id, unit.id), []))
+            ghost = sorted(ghosts.get((indicator.id, unit.id), []))
+            key = (indicator.id, unit.path, indicator.updated_at.isoformat(), stamp, tuple(rebase), tuple(ghost))
+            computed = cache.get_or_compute(
+                key, lambda i=indicator, s=sums, r=rebase, g=ghost: _compute(i, s, targets[i.id], r, g)
+            )
+            if not _passes(computed, wanted):
+                continue
+            if len(page) == limit:
+                more = True
+                break
+            page.append(_row(indicator, unit, computed))
+        if more:
+            break
+    position = None
+    if more and page:
+        last = page[-1]
+        position = {"indicator": last.indicator.code, "unit": last.unit.path}
+    return page, position
+
+
+def _row(indicator: m.Indicator, unit: OrgUnit, c: _Computed) -> m.SummaryRow:
+    return m.SummaryRow(
+        indicator=m.SummaryIndicator(
+            id=indicator.uid,
+            code=indicator.code,
+            title=indicator.title,
+            direction=indicator.direction,
+            unit_of_measure=indicator.unit_of_measure,
+        ),
+        unit=structure.unit_ref(unit),
+        points=c.points,
+        latest_period=c.latest_period,
+        latest_value=c.latest_value,
+        target=c.target,
+        variation=m.VariationOut(type=c.variation[0], icon=c.variation[1]),
+        assurance=m.AssuranceOut(type=c.assurance[0], icon=c.assurance[1]),
+        provisional=c.provisional,
+        mean=c.mean,
+        lpl=c.lpl,
+        upl=c.upl,
+    )
+
+
+def distinct(values: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    return list(dict.fromkeys(values))
