@@ -11,7 +11,7 @@ export UV_LINK_MODE ?= copy
 .PHONY: help setup run test lint fmt bench clean
 
 help:
-	@echo "make run    set up and start framework-api, recruitment-api and web (http://localhost:8000)"
+	@echo "make run    set up and start framework-api, recruitment-api, monitoring-api and web (http://localhost:8000)"
 	@echo "make test   set up, then ruff, import-linter and pytest (TEST_DATABASE_URL for PostgreSQL)"
 	@echo "make lint   ruff and import-linter only"
 	@echo "make fmt    format the code"
@@ -38,12 +38,16 @@ run: setup
 	@$(VENV)/bin/framework-api seed
 	@$(VENV)/bin/recruitment-api migrate
 	@$(VENV)/bin/recruitment-api seed-demo
+	@$(VENV)/bin/monitoring-api migrate
+	@$(VENV)/bin/monitoring-api seed
+	@$(VENV)/bin/monitoring-api seed-demo
 	@$(VENV)/bin/web migrate
 	@$(VENV)/bin/web create-admin
 	@$(VENV)/bin/web create-demo-users
 	@echo ""
 	@echo "  Collective is starting: open http://localhost:8000 and sign in as admin (or as recruiter to try scoring)."
-	@echo "  API docs: framework-api http://localhost:8001/docs, recruitment-api http://localhost:8002/docs"
+	@echo "  API docs: framework-api http://localhost:8001/docs, recruitment-api http://localhost:8002/docs,"
+	@echo "            monitoring-api http://localhost:8003/docs"
 	@echo "  Ctrl-C stops everything."
 	@echo ""
 	@$(VENV)/bin/honcho start -f Procfile

@@ -5,5 +5,4 @@
 CREATE DATABASE framework;
 CREATE DATABASE web;
 CREATE DATABASE recruitment;
--- Coming with its service:
--- CREATE DATABASE monitoring;
+CREATE DATABASE monitoring;

@@ -2,7 +2,7 @@
 
 The compose file and every Kubernetes manifest parse; what a Dockerfile copies exists in the
 build context; each image installs only its own workspace member; every deployable
-(framework-api, recruitment-api, web) has its port, its own database, its one-shot migration and
+(framework-api, recruitment-api, monitoring-api, web) has its port, its own database, its one-shot migration and
 its env example; every Deployment has probes and runs as a non-root user; no secret value is
 committed in the manifests.
 """
@@ -48,11 +48,21 @@ IMAGES = {
 
 SHARED_CONTEXT = ("pyproject.toml", "uv.lock", "libs/servicekit")
 # Each deployable (its compose service, image package and Kubernetes Deployment share the name) and its port.
-APP_SERVICES = {"framework-api": 8001, "recruitment-api": 8002, "web": 8000}
+APP_SERVICES = {"framework-api": 8001, "recruitment-api": 8002, "monitoring-api": 8003, "web": 8000}
 # The database each deployable owns in PostgreSQL (deploy/postgres/init.sql and the compose URLs).
-DATABASES = {"framework-api": "framework", "recruitment-api": "recruitment", "web": "web"}
+DATABASES = {
+    "framework-api": "framework",
+    "recruitment-api": "recruitment",
+    "monitoring-api": "monitoring",
+    "web": "web",
+}
 # The settings prefix of each deployable.
-ENV_PREFIXES = {"framework-api": "FRAMEWORK_API_", "recruitment-api": "RECRUITMENT_API_", "web": "WEB_"}
+ENV_PREFIXES = {
+    "framework-api": "FRAMEWORK_API_",
+    "recruitment-api": "RECRUITMENT_API_",
+    "monitoring-api": "MONITORING_API_",
+    "web": "WEB_",
+}
 
 
 # --- Dockerfile parsing ---------------------------------------------------------------------
@@ -283,6 +293,7 @@ def test_the_deployables_have_images():
     assert {
         "services/framework-api/Dockerfile",
         "services/recruitment-api/Dockerfile",
+        "services/monitoring-api/Dockerfile",
         "web/Dockerfile",
     } <= set(IMAGES)
     assert {package for package, _ in IMAGES.values()} == set(APP_SERVICES)
@@ -493,7 +504,7 @@ def test_production_overlay_verifies_with_jwks_in_production_mode():
     config = _env_file(K8S / "overlays" / "production" / "config.env")
     for prefix in ENV_PREFIXES.values():
         assert config[f"{prefix}ENVIRONMENT"] == "production", prefix
-    for prefix in ("FRAMEWORK_API_", "RECRUITMENT_API_"):
+    for prefix in ("FRAMEWORK_API_", "RECRUITMENT_API_", "MONITORING_API_"):
         assert config[f"{prefix}JWKS_URL"].startswith("https://"), prefix
         # The web's own user tokens stay trusted beside the provider's.
         assert config[f"{prefix}JWT_LOCAL_ISSUER"] == "collective-local", prefix
@@ -518,7 +529,7 @@ def test_env_examples_exist_and_hold_no_keys():
 def test_env_examples_agree_on_the_tokens_the_web_signs():
     """The services must accept the web's tokens: the same issuer and audience everywhere."""
     web = _env_file(ENV_EXAMPLES / "web.env.example")
-    for app in ("framework-api", "recruitment-api"):
+    for app in ("framework-api", "recruitment-api", "monitoring-api"):
         values = _env_file(ENV_EXAMPLES / f"{app}.env.example")
         prefix = ENV_PREFIXES[app]
         assert values[f"{prefix}JWT_ISSUER"] == web["WEB_JWT_ISSUER"], app
@@ -535,7 +546,7 @@ def test_recruitment_api_env_example_reaches_framework_api_and_signs_with_the_sh
 
 
 # The services that sign pagination cursors: production refuses them without their own secret.
-CURSOR_SIGNERS = ("framework-api", "recruitment-api")
+CURSOR_SIGNERS = ("framework-api", "recruitment-api", "monitoring-api")
 
 
 def test_every_service_container_gets_its_cursor_secret_from_outside_the_repository(compose):
@@ -597,6 +608,7 @@ RETENTION_COMMANDS = {
     "web": {"purge"},
     "framework-api": {"purge-idempotency"},
     "recruitment-api": {"purge", "purge-idempotency"},
+    "monitoring-api": {"purge-idempotency"},
 }
 
 
@@ -642,3 +654,27 @@ def test_retention_cron_jobs_run_as_non_root_with_limits_and_never_overlap():
             assert container["resources"].get("requests") and container["resources"].get("limits"), path
             assert container["securityContext"]["readOnlyRootFilesystem"] is True, path
             assert container["securityContext"]["allowPrivilegeEscalation"] is False, path
+
+
+# --- monitoring-api ---------------------------------------------------------------------------
+
+
+def test_monitoring_api_is_deployed_like_the_other_services(compose):
+    """Its own database and migration step (which also seeds the organisations and actions), the web
+    told where to find it, and the production overlay's image and disruption budget."""
+    services = compose["services"]
+    assert "monitoring-api seed" in " ".join(_command(services["monitoring-api-migrate"]))
+    assert services["web"]["environment"]["WEB_MONITORING_API_URL"] == "http://monitoring-api:8003"
+    assert services["web"]["depends_on"]["monitoring-api"]["condition"] == "service_started"
+    base = _env_file(K8S / "base" / "config.env")
+    assert base["WEB_MONITORING_API_URL"] == "http://monitoring-api:8003"
+    assert base["MONITORING_API_MIGRATE_ON_STARTUP"] == "false"
+    jobs = [d for _, d in k8s_documents() if d["kind"] == "Job" and d["metadata"]["name"] == "monitoring-api-migrate"]
+    [container] = jobs[0]["spec"]["template"]["spec"]["containers"]
+    assert "monitoring-api seed" in " ".join(container["command"])
+    overlay = yaml.safe_load((K8S / "overlays" / "production" / "kustomization.yaml").read_text())
+    assert "collective/monitoring-api" in {image["name"] for image in overlay["images"]}
+    budgets = yaml.safe_load_all((K8S / "overlays" / "production" / "pod-disruption-budgets.yaml").read_text())
+    assert "monitoring-api" in {b["metadata"]["name"] for b in budgets if b}
+    values = _env_file(ENV_EXAMPLES / "monitoring-api.env.example")
+    assert int(values["MONITORING_API_MAX_IMPORT_BYTES"]) >= 100_000_000  # a million values as CSV
