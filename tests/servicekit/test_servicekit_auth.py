@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm, RSAAlgorithm
 
-from servicekit.auth import Principal, TokenVerifier
+from servicekit.auth import Principal, TokenVerifier, VerifiedTokens
 from servicekit.config import ServiceSettings
 from servicekit.keys import issue_token
 from servicekit.problems import PROBLEM_MEDIA_TYPE, ProblemError, problem_type
@@ -429,3 +429,81 @@ def test_jwks_verifier_via_monkeypatched_client(monkeypatch, keys):
     verifier = TokenVerifier(issuer="collective-local", audience="collective", jwks_url="https://idp.invalid/jwks")
     token = jwt.encode(claims(org="NHSCT"), keys.private_pem, algorithm="EdDSA", headers={"kid": "local"})
     assert verifier.verify(token).org == "NHSCT"
+
+
+# --- verified tokens are remembered until they expire ---------------------------------------
+
+
+class CountingVerifier:
+    """Wraps a verifier and counts the signature checks it does."""
+
+    def __init__(self, inner: TokenVerifier) -> None:
+        self.inner = inner
+        self.calls = 0
+
+    def verify(self, token: str) -> Principal:
+        self.calls += 1
+        return self.inner.verify(token)
+
+
+@pytest.fixture
+def counting(sk_app, keys) -> Iterator[CountingVerifier]:
+    original = sk_app.state.verifier
+    sk_app.state.verifier = CountingVerifier(
+        TokenVerifier(issuer="collective-local", audience="collective", public_key_pem=keys.public_path.read_bytes())
+    )
+    yield sk_app.state.verifier
+    sk_app.state.verifier = original
+
+
+def test_a_token_is_verified_once_and_then_remembered(sk_client, keys, counting):
+    token = keys.token(["things:read"])
+    for _ in range(5):
+        assert sk_client.get("/things", headers=bearer(token)).status_code == 200
+    assert counting.calls == 1
+    other = keys.token(["things:read"], subject="someone-else")
+    assert sk_client.get("/things", headers=bearer(other)).status_code == 200
+    assert counting.calls == 2
+
+
+def test_a_remembered_token_is_refused_once_it_expires(keys, monkeypatch):
+    verifier = TokenVerifier(
+        issuer="collective-local", audience="collective", public_key_pem=keys.public_path.read_bytes()
+    )
+    remembered = VerifiedTokens(verifier, leeway_seconds=30)
+    token = keys.token(["things:read"], ttl_seconds=60)
+    remembered.put(token, verifier.verify(token))
+    assert remembered.get(token) is not None
+    later = time.time() + 60 + 31
+    monkeypatch.setattr("servicekit.auth.time.time", lambda: later)
+    assert remembered.get(token) is None
+
+
+def test_remembered_tokens_are_bounded_least_recently_used_first(keys):
+    verifier = TokenVerifier(
+        issuer="collective-local", audience="collective", public_key_pem=keys.public_path.read_bytes()
+    )
+    remembered = VerifiedTokens(verifier, size=2)
+    first, second, third = (keys.token(["x"], subject=f"s{n}") for n in range(3))
+    for token in (first, second):
+        remembered.put(token, verifier.verify(token))
+    assert remembered.get(first) is not None  # first is now the most recently used
+    remembered.put(third, verifier.verify(third))
+    assert remembered.get(second) is None
+    assert remembered.get(first) is not None and remembered.get(third) is not None
+
+
+def test_a_new_verifier_trusts_no_token_the_old_one_remembered(sk_app, sk_client, keys):
+    token = keys.token(["things:read"])
+    assert sk_client.get("/things", headers=bearer(token)).status_code == 200
+    original = sk_app.state.verifier
+    other_key = (
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    sk_app.state.verifier = TokenVerifier(issuer="collective-local", audience="collective", public_key_pem=other_key)
+    try:
+        assert_unauthorized(sk_client.get("/things", headers=bearer(token)), "signature")
+    finally:
+        sk_app.state.verifier = original

@@ -8,10 +8,14 @@ Scopes come from `scope` or `scp` (a space-separated string or a list).
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
+import anyio
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -198,18 +202,73 @@ class IssuerRouter:
         return verifier.verify(token)
 
 
+class VerifiedTokens:
+    """Tokens whose signature has been checked, kept until they expire. A client sends the same
+    token with request after request; checking its signature every time would be most of what
+    authenticating costs. Bounded: the least recently used token is forgotten first."""
+
+    def __init__(self, verifier: object, size: int = 4096, leeway_seconds: int = 30) -> None:
+        self.verifier = verifier
+        self.size = size
+        self.leeway = leeway_seconds
+        self._entries: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        with self._lock:
+            entry = self._entries.get(token)
+            if entry is None:
+                return None
+            principal, expires = entry
+            if time.time() > expires + self.leeway:
+                del self._entries[token]
+                return None
+            self._entries.move_to_end(token)
+            return principal
+
+    def put(self, token: str, principal: Principal) -> None:
+        # The signature was verified a moment ago, so the unverified read of `exp` is the token's own.
+        expires = jwt.decode(token, options={"verify_signature": False}).get("exp")
+        if not isinstance(expires, int | float):
+            return
+        with self._lock:
+            self._entries[token] = (principal, float(expires))
+            self._entries.move_to_end(token)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
 _bearer = HTTPBearer(auto_error=False, description="A JWT with scopes and an `org` claim.")
 
 
-def authenticated(
+async def authenticated(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise _unauthorized("A bearer token is required.", error=None)
-    principal = request.app.state.verifier.verify(credentials.credentials)
+    token = credentials.credentials
+    state = request.app.state
+    verifier = state.verifier
+    known = getattr(state, "verified_tokens", None)
+    if known is None or known.verifier is not verifier:  # a new verifier (new keys) trusts nothing old
+        known = state.verified_tokens = VerifiedTokens(verifier)
+    principal = known.get(token)
+    if principal is None:
+        if _may_fetch_keys(verifier):
+            # Fetching an identity provider's keys is network I/O: not on the event loop.
+            principal = await anyio.to_thread.run_sync(verifier.verify, token)
+        else:
+            principal = verifier.verify(token)
+        known.put(token, principal)
     request.state.principal = principal
     return principal
+
+
+def _may_fetch_keys(verifier: object) -> bool:
+    if isinstance(verifier, IssuerRouter):
+        return any(_may_fetch_keys(v) for v in verifier.verifiers.values())
+    return getattr(verifier, "_jwks", None) is not None
 
 
 class RequireScopes:
@@ -218,7 +277,7 @@ class RequireScopes:
     def __init__(self, *scopes: str) -> None:
         self.scopes = scopes
 
-    def __call__(self, principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+    async def __call__(self, principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
         missing = [s for s in self.scopes if not principal.has(s)]
         if missing:
             raise ProblemError(
