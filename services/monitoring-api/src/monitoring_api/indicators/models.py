@@ -644,40 +644,9 @@ class SpcRequest(BaseModel):
         "beyond 2 sigma counts, beyond the process limits included. Off (the package's reading) by default.",
     )
 
-    @model_validator(mode="after")
-    def _consistent(self) -> SpcRequest:
-        errors = []
-        first: dict[date, int] = {}
-        for i, point in enumerate(self.points):
-            if point.date in first:
-                errors.append(f"points.{i}.date: {point.date} is also the date of points.{first[point.date]}")
-            else:
-                first.setdefault(point.date, i)
-        seen: set[date] = set()
-        for i, day in enumerate(self.rebase_dates):
-            if day in seen:
-                errors.append(f"rebase_dates.{i}: {day} is given twice")
-            seen.add(day)
-        seen = set()
-        for i, day in enumerate(self.ghosted_dates):
-            if day not in first:
-                errors.append(f"ghosted_dates.{i}: no point has the date {day}")
-            if day in seen:
-                errors.append(f"ghosted_dates.{i}: {day} is given twice")
-            seen.add(day)
-        if self.target is not None and self.targets is not None:
-            errors.append("targets: give `target` or `targets`, not both")
-        if self.targets is not None:
-            starts = [t.from_date for t in self.targets]
-            if len(starts) != len(set(starts)):
-                errors.append("targets: two targets start on the same date")
-        if errors:
-            raise ValueError("; ".join(errors))
-        return self
-
 
 class SpcPointOut(BaseModel):
-    date: date
+    date: IsoDate = PydField(description="The point's date, as given.")
     value: float | None = PydField(description="null for a gap.")
     mean: float | None = PydField(description="The segment's mean (the package's mean_col).")
     lpl: float | None = PydField(description="Lower process limit: mean - 2.66 x AMR; null without a moving range.")
@@ -692,19 +661,21 @@ class SpcPointOut(BaseModel):
         description="The package's special_cause_type: 'Above UCL', 'Below LCL', '7 Point Trend (Increasing)', "
         "'2 in 3 Above CL', '7 Points Below CL', 'Common Cause', ...; null for a ghosted point."
     )
-    special_cause_flag: bool
+    special_cause_flag: bool = PydField(description="The package's special_cause_flag: not common cause.")
     relative_to_mean: int | None = PydField(description="1 above, -1 below, 0 on the mean; null for a gap.")
-    outside_limits: bool | None = None
+    outside_limits: bool | None = PydField(
+        default=None, description="Strictly above upl or below lpl (the package's outside_limits); null for a gap."
+    )
     close_to_limits: bool | None = PydField(description="Strictly beyond a near limit, not outside a process limit.")
-    part_of_trend: bool
-    part_of_two_in_three: bool
-    part_of_shift: bool
+    part_of_trend: bool = PydField(description="In a run of trend_points rising (or falling) points.")
+    part_of_two_in_three: bool = PydField(description="One of 2 of 3 points close to a limit, on one side.")
+    part_of_shift: bool = PydField(description="In a run of shift_points points on one side of the mean.")
     rebase_group: int = PydField(description="How many rebase dates are on or before this point (the package's).")
     baseline: bool = PydField(description="One of the rows the mean and limits come from.")
     provisional: bool = PydField(
         description="Its segment has fewer than 13 rows: trial limits (the package's short_group_warning)."
     )
-    target: float | None = None
+    target: float | None = PydField(default=None, description="The target in force on the date.")
     ghosted: bool = PydField(description="Shown but left out of the calculation.")
     colour: str | None = PydField(description="The package's colour for the point type.", examples=["#00b0f0"])
 

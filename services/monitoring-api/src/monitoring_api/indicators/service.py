@@ -579,8 +579,44 @@ def options_out(
     )
 
 
+def spc_request_problems(data: m.SpcRequest) -> list[dict]:
+    """What ties the fields of an SPC request together, each problem naming its field."""
+    errors: list[dict] = []
+    first: dict[date, int] = {}
+    for i, point in enumerate(data.points):
+        if point.date in first:
+            errors.append(
+                {
+                    "field": f"body.points.{i}.date",
+                    "message": f"{point.date} is also the date of points.{first[point.date]}",
+                }
+            )
+        else:
+            first[point.date] = i
+    for name in ("rebase_dates", "ghosted_dates"):
+        seen: set[date] = set()
+        for i, day in enumerate(getattr(data, name)):
+            if day in seen:
+                errors.append({"field": f"body.{name}.{i}", "message": f"{day} is given twice"})
+            seen.add(day)
+            if name == "ghosted_dates" and day not in first:
+                errors.append({"field": f"body.{name}.{i}", "message": f"no point has the date {day}"})
+    if data.target is not None and data.targets is not None:
+        errors.append({"field": "body.targets", "message": "give `target` or `targets`, not both"})
+    starts: set[date] = set()
+    for i, period in enumerate(data.targets or []):
+        if period.from_date in starts:
+            errors.append({"field": f"body.targets.{i}.from_date", "message": "two targets start on this date"})
+        starts.add(period.from_date)
+    return errors
+
+
 def stateless_spc(data: m.SpcRequest) -> m.SpcResponse:
-    """POST /spc: any series, no storage."""
+    """POST /spc: any series, no storage. 422 for what ties fields together (see spc_request_problems)."""
+    problems = spc_request_problems(data)
+    if problems:
+        named = ", ".join(dict.fromkeys(e["field"] for e in problems[:5]))
+        raise unprocessable(f"Check these fields: {named} (see errors).", problems[:1000])
     targets = [spc_module.TargetPeriod(t.from_date, t.value) for t in data.targets] if data.targets else None
     result = spc_module.spc(
         [(p.date, p.value) for p in data.points],
