@@ -202,7 +202,7 @@ def test_refusals_name_the_field(client, keys, body, field):
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
 def test_non_finite_values_are_refused(client, keys, literal):
-    content = '{"points": [{"date": "2024-01-01", "value": %s}]}' % literal
+    content = '{"points": [{"date": "2024-01-01", "value": ' + literal + "}]}"
     response = client.post(
         "/spc", content=content, headers={**keys.headers(READ, org="PHA"), "Content-Type": "application/json"}
     )
