@@ -269,3 +269,27 @@ def test_migrate_and_downgrade(tmp_path, script_location):
         engine = make_engine(url)
         assert "audit_record" not in sa.inspect(engine).get_table_names()
         engine.dispose()
+
+
+def test_in_session_runs_the_work_in_a_session_of_its_own_and_gives_the_connection_back(tmp_path):
+    import anyio
+
+    from servicekit.db import database_of, in_session
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'in-session.db'}")
+    app = FastAPI()
+    app.state.engine = engine
+    seen: list[Session] = []
+
+    def work(session: Session, number: int) -> int:
+        seen.append(session)
+        return session.execute(sa.text("SELECT :n"), {"n": number}).scalar_one()
+
+    async def twice() -> list[int]:
+        return [await in_session(app, work, 1), await in_session(app, work, 2)]
+
+    assert anyio.run(twice) == [1, 2]
+    assert seen[0] is not seen[1]
+    assert engine.pool.checkedout() == 0  # both connections are back in the pool
+    assert database_of(app).slots == 20
+    engine.dispose()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio
 import structlog
@@ -24,6 +24,7 @@ from sqlmodel import Session, create_engine
 from servicekit.nul import refuse_nul_parameters
 
 log = structlog.get_logger("servicekit.db")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,14 @@ def _close(session: Session) -> None:
         session.close()
     except SQLAlchemyError:  # the database went away: the pool discards the connection
         log.warning("session_close_failed", exc_info=True)
+
+
+async def in_session(app: Any, work: Callable[..., T], *args: Any) -> T:
+    """`work(session, *args)` on a worker thread, in a session of its own that is closed (and its
+    connection given back) as soon as the work is done. For an async route that must not hold a
+    connection while it awaits something else, such as another service."""
+    async with database_of(app).session() as session:
+        return await anyio.to_thread.run_sync(work, session, *args)
 
 
 def database_of(app: Any) -> Database:
