@@ -7,6 +7,8 @@ script (`framework-api`), its settings prefix (`FRAMEWORK_API_`) and its app fac
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import socket
 import statistics
@@ -14,12 +16,15 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg
+from sqlalchemy.engine import make_url
 
 from servicekit.keys import issue_token
 
@@ -212,3 +217,117 @@ def run_threads(work: Callable[[int], None], count: int) -> float:
     for thread in threads:
         thread.join()
     return time.perf_counter() - started
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+@contextmanager
+def fresh_postgres(server_url: str, label: str = "bench") -> Iterator[str]:
+    """A new database on the server for this run only, dropped afterwards."""
+    server = make_url(server_url)
+    name = f"collective_{label}_{uuid.uuid4().hex[:10]}"
+    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        raise SystemExit(f"PostgreSQL at {server.host}:{server.port} cannot be reached: {exc}") from exc
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- load tests with locust -------------------------------------------------------------------
+#
+# A locustfile for these helpers reads LOCUST_MODE ("work" or "livez"), LOCUST_ROUND and
+# LOCUST_ROUNDS, and when locust quits writes to LOCUST_OUTPUT a JSON object with the round's
+# length in seconds, every request as [name, milliseconds, failed], and anything else it keeps.
+
+
+def run_locust(
+    locustfile: Path, work: Path, base: str, mode: str, users: int, seconds: float, round_: int, rounds: int,
+    env: Mapping[str, str],
+) -> dict:  # fmt: skip
+    """One round of locust, headless, in its own process (it patches the standard library with
+    gevent); returns what the locustfile recorded."""
+    output = work / f"{mode}-{round_}.json"
+    command = [
+        sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", base,
+        "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{max(1, round(seconds))}s",
+        "--only-summary", "--loglevel", "WARNING",
+    ]  # fmt: skip
+    full_env = {
+        **os.environ,
+        **env,
+        "LOCUST_MODE": mode,
+        "LOCUST_ROUND": str(round_),
+        "LOCUST_ROUNDS": str(rounds),
+        "LOCUST_OUTPUT": str(output),
+    }
+    result = subprocess.run(command, env=full_env, cwd=work, capture_output=True, text=True, check=False)
+    if not output.exists():
+        raise SystemExit(f"locust ({mode}) recorded nothing:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return json.loads(output.read_text())
+
+
+def alternate_locust_rounds(
+    locustfile: Path, work: Path, base: str, options: argparse.Namespace, env: Mapping[str, str]
+) -> dict[str, list[dict]]:
+    """`options.rounds` rounds of the work (`options.seconds` in all) alternating with rounds of
+    GET /livez (`options.livez_seconds` in all), so both see the same machine load."""
+    rounds: dict[str, list[dict]] = {"work": [], "livez": []}
+    for round_ in range(options.rounds):
+        for mode, seconds in (("work", options.seconds), ("livez", options.livez_seconds)):
+            share = seconds / options.rounds
+            rounds[mode].append(
+                run_locust(locustfile, work, base, mode, options.users, share, round_, options.rounds, env)
+            )
+    return rounds
+
+
+def add_locust_options(parser: argparse.ArgumentParser, users: int = 200) -> None:
+    parser.add_argument("--users", type=int, default=users, help="concurrent clients")
+    parser.add_argument("--seconds", type=int, default=60, help="the work, all rounds together")
+    parser.add_argument("--livez-seconds", type=int, default=21, help="the livez baseline, all rounds together")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of the work and livez")
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def report_locust_rounds(rounds: dict[str, list[dict]]) -> tuple[dict[str, float], int]:
+    """Prints count, errors, requests/s, p50, p99 and max per kind of request over every round;
+    returns the rates by name ("all work" and "all livez" included) and the number of errors."""
+    print(f"    {'request':<16} {'count':>7} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    rates: dict[str, float] = {}
+    errors = 0
+    for mode, recorded in rounds.items():
+        seconds = sum(r["seconds"] for r in recorded)
+        requests = [request for r in recorded for request in r["requests"]]
+        for name in [*sorted({n for n, _, _ in requests}), "all " + mode]:
+            chosen = [(ms, failed) for n, ms, failed in requests if name in (n, "all " + mode)]
+            latencies = [ms for ms, _ in chosen]
+            failed = sum(1 for _, f in chosen if f)
+            errors += 0 if name.startswith("all ") else failed
+            rates[name] = len(chosen) / seconds if seconds else 0.0
+            print(
+                f"    {name:<16} {len(chosen):>7} {failed:>7} {rates[name]:>8.1f} {percentile(latencies, 0.5):>8.0f} "
+                f"{percentile(latencies, 0.99):>8.0f} {max(latencies, default=float('nan')):>8.0f}"
+            )
+    for failure in [f for recorded in rounds.values() for r in recorded for f in r.get("failures", [])][:6]:
+        print(f"    failure: {failure}")
+    return rates, errors
+
+
+def print_ratio(rates: dict[str, float], what: str) -> None:
+    livez = rates.get("all livez", 0.0)
+    ratio = rates["all work"] / livez if livez else float("nan")
+    print(f"    ratio {what} throughput / livez throughput: {ratio:.2f} ({rates['all work']:.0f} vs {livez:.0f} req/s)")

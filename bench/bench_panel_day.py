@@ -26,43 +26,31 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
-from _support import client_for, run_cli, running_service, service_env, token_for
+from _support import (
+    add_locust_options,
+    alternate_locust_rounds,
+    client_for,
+    fresh_postgres,
+    print_ratio,
+    report_locust_rounds,
+    run_cli,
+    running_service,
+    service_env,
+    token_for,
+)
 from bench_recruitment import ADMIN_SCOPES, CRITERIA, ORG, create_vacancy, expect
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from servicekit.db import make_engine
 from servicekit.keys import ensure_keys
 
 HERE = Path(__file__).resolve().parent
 ASSESSOR_SCOPES = ["recruitment:read", "recruitment:score"]
-
-
-@contextmanager
-def fresh_postgres(server_url: str):
-    """A new database on the server for this run only, dropped afterwards."""
-    server = make_url(server_url)
-    name = f"collective_bench_{uuid.uuid4().hex[:10]}"
-    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        raise SystemExit(f"PostgreSQL at {server.host}:{server.port} cannot be reached: {exc}") from exc
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def prepare(base: str, private_pem: bytes, options: argparse.Namespace) -> dict:
@@ -94,45 +82,11 @@ def prepare(base: str, private_pem: bytes, options: argparse.Namespace) -> dict:
     return {"criteria": CRITERIA, "assessors": seats}
 
 
-def run_locust(work: Path, base: str, mode: str, users: int, seconds: float, round_: int, rounds: int) -> dict:
-    """One round of locust, headless, in its own process (it patches the standard library with
-    gevent); returns what it recorded: its length, every request and the acknowledged submissions."""
-    output = work / f"{mode}-{round_}.json"
-    command = [
-        sys.executable, "-m", "locust", "-f", str(HERE / "locust_panel_day.py"), "--headless",
-        "--host", base, "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{max(1, round(seconds))}s",
-        "--only-summary", "--loglevel", "WARNING",
-    ]  # fmt: skip
-    env = {
-        **os.environ,
-        "PANEL_DAY_CONFIG": str(work / "config.json"),
-        "PANEL_DAY_MODE": mode,
-        "PANEL_DAY_ROUND": str(round_),
-        "PANEL_DAY_ROUNDS": str(rounds),
-        "PANEL_DAY_OUTPUT": str(output),
-    }
-    result = subprocess.run(command, env=env, cwd=work, capture_output=True, text=True, check=False)
-    if not output.exists():
-        raise SystemExit(f"locust ({mode}) recorded nothing:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return json.loads(output.read_text())
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--users", type=int, default=200, help="concurrent assessors")
     parser.add_argument("--panel-size", type=int, default=4, help="assessors on each vacancy's panel")
     parser.add_argument("--candidates", type=int, default=40, help="candidates on each vacancy")
-    parser.add_argument("--seconds", type=int, default=60, help="scoring, all rounds together")
-    parser.add_argument("--livez-seconds", type=int, default=21, help="the livez baseline, all rounds together")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of scoring and livez")
-    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    add_locust_options(parser)
     options = parser.parse_args()
 
     with (
@@ -145,17 +99,12 @@ def main() -> int:
         env = service_env("recruitment_api", work / "unused.db", public_key, {"DATABASE_URL": database_url})
         env["RECRUITMENT_API_SERVICE_SIGNING_KEY_PATH"] = str(private_key)
         run_cli("recruitment_api", ["migrate"], env, work)
-        rounds: dict[str, list[dict]] = {"scoring": [], "livez": []}
         with running_service("recruitment_api", work, env, "server") as (base, _pid):
             (work / "config.json").write_text(json.dumps(prepare(base, private_pem, options)))
-            # Rounds alternate, so both kinds of request see the same machine load.
-            for round_ in range(options.rounds):
-                for mode, seconds in (("scoring", options.seconds), ("livez", options.livez_seconds)):
-                    recorded = run_locust(
-                        work, base, mode, options.users, seconds / options.rounds, round_, options.rounds
-                    )
-                    rounds[mode].append(recorded)
-        acknowledged = [pair for recorded in rounds["scoring"] for pair in recorded["acknowledged"]]
+            rounds = alternate_locust_rounds(
+                HERE / "locust_panel_day.py", work, base, options, {"PANEL_DAY_CONFIG": str(work / "config.json")}
+            )
+        acknowledged = [pair for recorded in rounds["work"] for pair in recorded["acknowledged"]]
         engine = make_engine(database_url)
         with engine.connect() as connection:
             stored = set(
@@ -174,30 +123,10 @@ def main() -> int:
         f"no think time; {options.rounds} rounds of scoring ({options.seconds} s in all) alternating with rounds "
         f"of GET /livez ({options.livez_seconds} s in all)"
     )
-    print(f"    {'request':<14} {'count':>7} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
-    rates: dict[str, float] = {}
-    errors = 0
-    for mode, recorded in rounds.items():
-        seconds = sum(r["seconds"] for r in recorded)
-        requests = [request for r in recorded for request in r["requests"]]
-        for name in [*sorted({n for n, _, _ in requests}), "all " + mode]:
-            chosen = [(ms, failed) for n, ms, failed in requests if name in (n, "all " + mode)]
-            latencies = [ms for ms, _ in chosen]
-            failed = sum(1 for _, f in chosen if f)
-            errors += 0 if name.startswith("all ") else failed
-            rates[name] = len(chosen) / seconds if seconds else 0.0
-            print(
-                f"    {name:<14} {len(chosen):>7} {failed:>7} {rates[name]:>8.1f} {percentile(latencies, 0.5):>8.0f} "
-                f"{percentile(latencies, 0.99):>8.0f} {max(latencies, default=float('nan')):>8.0f}"
-            )
+    rates, errors = report_locust_rounds(rounds)
     print(f"    sheets submitted and acknowledged: {len(acknowledged)} ({rates.get('submit', 0.0):.1f}/s)")
     print(f"    acknowledged submissions missing from the database afterwards: {len(missing)}")
-    livez_rate = rates.get("all livez", 0.0)
-    ratio = rates["all scoring"] / livez_rate if livez_rate else float("nan")
-    print(
-        f"    ratio scoring throughput / livez throughput: {ratio:.2f} "
-        f"({rates['all scoring']:.0f} vs {livez_rate:.0f} req/s)"
-    )
+    print_ratio(rates, "scoring")
     if errors or missing or not acknowledged:
         print(f"FAILED: {errors} errors, {len(missing)} acknowledged submissions missing")
         return 1

@@ -2,11 +2,11 @@
 
 Each user is one assessor on one stage's panel, with no think time: save a draft, save it again (the
 autosave), submit, read the panel's scores, then the next candidate. Panel leads who also hold
-`recruitment:admin` read the stage's results after each submission. With `PANEL_DAY_MODE=livez`
+`recruitment:admin` read the stage's results after each submission. With `LOCUST_MODE=livez`
 every user asks `GET /livez` instead: the baseline measured in the same run.
 
 Configuration comes from the JSON file named by `PANEL_DAY_CONFIG` (written by bench_panel_day.py).
-When locust quits, the file named by `PANEL_DAY_OUTPUT` receives every request's name, latency and
+When locust quits, the file named by `LOCUST_OUTPUT` receives every request's name, latency and
 outcome, the round's length, and each acknowledged submission, so the benchmark can compute exact
 percentiles over every round and check that every acknowledged submission is in the database.
 """
@@ -21,12 +21,13 @@ import time
 from locust import FastHttpUser, constant, events, task
 
 CONFIG = json.loads(open(os.environ["PANEL_DAY_CONFIG"]).read())  # noqa: SIM115 - read once at import
-MODE = os.environ.get("PANEL_DAY_MODE", "scoring")
+MODE = os.environ.get("LOCUST_MODE", "work")
 # Rounds of scoring alternate with rounds of livez; each round scores its own share of candidates.
-ROUND, ROUNDS = int(os.environ.get("PANEL_DAY_ROUND", "0")), int(os.environ.get("PANEL_DAY_ROUNDS", "1"))
+ROUND, ROUNDS = int(os.environ.get("LOCUST_ROUND", "0")), int(os.environ.get("LOCUST_ROUNDS", "1"))
 _seats = itertools.count()
 acknowledged: list[tuple[str, str]] = []
 requests: list[tuple[str, float, bool]] = []  # name, milliseconds, failed
+failures: list[str] = []  # the first few, to say what went wrong
 started = stopped = time.monotonic()
 
 SCORES = {
@@ -89,9 +90,14 @@ def _stopped(environment, **_kwargs) -> None:
 @events.request.add_listener
 def _record(name, response_time, exception, **_kwargs) -> None:
     requests.append((name, response_time, exception is not None))
+    if exception is not None and len(failures) < 20:
+        failures.append(f"{name}: {exception}"[:300])
 
 
 @events.quitting.add_listener
 def _write_output(environment, **_kwargs) -> None:
-    with open(os.environ["PANEL_DAY_OUTPUT"], "w") as out:
-        json.dump({"seconds": stopped - started, "requests": requests, "acknowledged": acknowledged}, out)
+    with open(os.environ["LOCUST_OUTPUT"], "w") as out:
+        json.dump(
+            {"seconds": stopped - started, "requests": requests, "failures": failures, "acknowledged": acknowledged},
+            out,
+        )

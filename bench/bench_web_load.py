@@ -1,0 +1,138 @@
+"""Does the web hold 200 people at once, with framework-api and recruitment-api behind it?
+
+Starts framework-api, recruitment-api and the web as real processes (one uvicorn worker each) on
+free loopback ports, each on a fresh PostgreSQL database created for the run and dropped
+afterwards, seeded as `make run` seeds them (the HSC framework, the demo vacancy, the admin and
+demo accounts). Then locust (`bench/locust_web.py`, headless):
+
+1. pages: 200 concurrent users, no think time, 60 s in all. Each signs in (a session of its own,
+   as one of the accounts admin, recruiter and assessor) and opens page after page: home, the
+   framework list, the seeded version, a live search, an item, the recruitment hub, my panels.
+2. baseline: the same 200 users asking the web's `GET /livez`, 21 s in all.
+
+The two alternate in 3 rounds, so both see the same machine load. Prints p50 and p99 latency and
+requests/s per page, the number of errors (any answer but 2xx or the sign-in's 303, or none) and
+the ratio of page throughput to livez throughput. Exits non-zero on any error.
+
+    uv run python bench/bench_web_load.py [--users 200] [--seconds 60] [--livez-seconds 21] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from _support import (
+    add_locust_options,
+    alternate_locust_rounds,
+    fresh_postgres,
+    print_ratio,
+    report_locust_rounds,
+    run_cli,
+    running_service,
+    service_env,
+)
+
+from servicekit.keys import ensure_keys
+
+HERE = Path(__file__).resolve().parent
+SEEDED_VERSION = "0e0f845f-bea6-5cba-ad81-5a5e70dcb9ef"  # HSC Collective Leadership Framework 1.0.0
+PASSWORD = "bench-password-for-everyone"  # noqa: S105 - throwaway accounts in a throwaway database
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_locust_options(parser)
+    options = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-web-load-") as folder, ExitStack() as stack:
+        work = Path(folder)
+        keys = work / "keys"
+        private_key, public_key = ensure_keys(keys)
+        databases = {
+            name: stack.enter_context(fresh_postgres(options.database_url, f"bench_{name}"))
+            for name in ("framework", "recruitment", "web")
+        }
+        framework_env = service_env(
+            "framework_api", work / "x.db", public_key, {"DATABASE_URL": databases["framework"]}
+        )
+        run_cli("framework_api", ["migrate"], framework_env, work)
+        run_cli("framework_api", ["seed"], framework_env, work)
+        framework, _ = stack.enter_context(running_service("framework_api", work, framework_env, "framework"))
+        recruitment_env = service_env(
+            "recruitment_api",
+            work / "x.db",
+            public_key,
+            {
+                "DATABASE_URL": databases["recruitment"],
+                "FRAMEWORK_API_URL": framework,
+                "SERVICE_SIGNING_KEY_PATH": str(private_key),
+            },
+        )
+        run_cli("recruitment_api", ["migrate"], recruitment_env, work)
+        run_cli("recruitment_api", ["seed-demo"], recruitment_env, work)
+        recruitment, _ = stack.enter_context(running_service("recruitment_api", work, recruitment_env, "recruitment"))
+        web_env = service_env(
+            "web",
+            work / "x.db",
+            public_key,
+            {
+                "DATABASE_URL": databases["web"],
+                "KEYS_DIR": str(keys),
+                "FRAMEWORK_API_URL": framework,
+                "RECRUITMENT_API_URL": recruitment,
+            },
+        )
+        web_env |= {"COLLECTIVE_ADMIN_PASSWORD": PASSWORD, "COLLECTIVE_DEMO_PASSWORD": PASSWORD}
+        for command in (["migrate"], ["create-admin"], ["create-demo-users"]):
+            run_cli("web", command, web_env, work)
+        web, _ = stack.enter_context(running_service("web", work, web_env, "web"))
+
+        import httpx
+
+        tree = httpx.get(
+            f"{framework}/versions/{SEEDED_VERSION}/tree",
+            headers={"Authorization": "Bearer " + _token(private_key.read_bytes())},
+            timeout=30,
+        ).json()
+        item = _first_item(tree)
+        config = {"accounts": ["admin", "recruiter", "assessor"], "password": PASSWORD}
+        config |= {"version_id": SEEDED_VERSION, "item_id": item}
+        (work / "config.json").write_text(json.dumps(config))
+        rounds = alternate_locust_rounds(
+            HERE / "locust_web.py", work, web, options, {"WEB_LOAD_CONFIG": str(work / "config.json")}
+        )
+
+    print(
+        f"web under load: framework-api, recruitment-api and the web, one uvicorn worker each, PostgreSQL, "
+        f"loopback; {options.users} concurrent signed-in users, no think time; {options.rounds} rounds of pages "
+        f"({options.seconds} s in all) alternating with rounds of GET /livez ({options.livez_seconds} s in all)"
+    )
+    rates, errors = report_locust_rounds(rounds)
+    print_ratio(rates, "page")
+    if errors:
+        print(f"FAILED: {errors} errors")
+        return 1
+    return 0
+
+
+def _token(private_pem: bytes) -> str:
+    from servicekit.keys import issue_token
+
+    return issue_token(private_pem, subject="bench", org="BSO", scopes=["framework:read"], ttl_seconds=600)
+
+
+def _first_item(tree: dict) -> str:
+    """The identifier of an item of the tree, for the item page."""
+    nodes = tree.get("items") or tree.get("roots") or tree.get("children") or []
+    if not nodes:
+        raise SystemExit(f"the seeded tree has no items: {str(tree)[:300]}")
+    return nodes[0].get("identifier") or nodes[0]["id"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""Locust users for the web load test (`bench_web_load.py` runs this; not a benchmark itself).
+
+Each user signs in (its own session) as one of the demo accounts, then, with no think time, opens
+the pages people use most: home, the framework list, the seeded framework version, a live search,
+an item, and the recruitment hub and its panels. With `LOCUST_MODE=livez` every user asks
+`GET /livez` instead. When locust quits, `LOCUST_OUTPUT` receives every request's name, latency
+and outcome, and the round's length.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import time
+
+from locust import FastHttpUser, constant, events, task
+
+CONFIG = json.loads(open(os.environ["WEB_LOAD_CONFIG"]).read())  # noqa: SIM115 - read once at import
+MODE = os.environ.get("LOCUST_MODE", "work")
+_seats = itertools.count()
+requests: list[tuple[str, float, bool]] = []  # name, milliseconds, failed
+failures: list[str] = []  # the first few, to say what went wrong
+started = stopped = time.monotonic()
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Person(FastHttpUser):
+    wait_time = constant(0)
+    concurrency = 1
+    network_timeout = 60.0
+    connection_timeout = 60.0
+
+    def on_start(self) -> None:
+        if MODE == "livez":
+            return
+        username = CONFIG["accounts"][next(_seats) % len(CONFIG["accounts"])]
+        page = self.client.get("/sign-in", name="sign-in page")
+        token = CSRF.search(page.text or "")
+        form = {"username": username, "password": CONFIG["password"], "next": "/", "csrf_token": token and token[1]}
+        with self.client.post(
+            "/sign-in", data=form, name="sign in", allow_redirects=False, catch_response=True
+        ) as sent:
+            if sent.status_code == 303:
+                sent.success()
+            else:
+                sent.failure(f"sign-in answered {sent.status_code}")
+
+    @task
+    def browse(self) -> None:
+        if MODE == "livez":
+            self.client.get("/livez", name="livez")
+            return
+        version = CONFIG["version_id"]
+        for path, name in (
+            ("/", "home"),
+            ("/frameworks", "frameworks"),
+            (f"/versions/{version}", "version"),
+            (f"/versions/{version}/search?q=compassion", "search"),
+            (f"/versions/{version}/items/{CONFIG['item_id']}", "item"),
+            ("/recruitment", "recruitment hub"),
+            ("/recruitment/panels", "my panels"),
+        ):
+            self.client.get(path, name=name)
+
+
+@events.test_start.add_listener
+def _started(environment, **_kwargs) -> None:
+    global started
+    started = time.monotonic()
+
+
+@events.test_stop.add_listener
+def _stopped(environment, **_kwargs) -> None:
+    global stopped
+    stopped = time.monotonic()
+
+
+@events.request.add_listener
+def _record(name, response_time, exception, **_kwargs) -> None:
+    requests.append((name, response_time, exception is not None))
+    if exception is not None and len(failures) < 20:
+        failures.append(f"{name}: {exception}"[:300])
+
+
+@events.quitting.add_listener
+def _write_output(environment, **_kwargs) -> None:
+    with open(os.environ["LOCUST_OUTPUT"], "w") as out:
+        json.dump({"seconds": stopped - started, "requests": requests, "failures": failures}, out)
