@@ -17,7 +17,9 @@ from recruitment_api.scoring.divergence import (
     CriterionScores,
     DivergenceFlag,
     divergence_flags,
+    table_flags,
 )
+from recruitment_api.scoring.tallies import TallyTable, tally
 
 score_sets = st.lists(
     st.builds(CriterionScores, st.sampled_from(["c1", "c2", "c3"]), st.sampled_from(["V1", "V2", "V3"]), score_maps),
@@ -115,3 +117,18 @@ def test_refusals():
     twice = [CriterionScores("c1", "V1", {"a": 1}), CriterionScores("c1", "V1", {"b": 2})]
     with pytest.raises(ValueError, match="twice"):
         divergence_flags(twice)
+
+
+@settings(max_examples=100)
+@given(score_sets, st.integers(1, 3), pass_marks)
+def test_flags_for_a_whole_table_are_the_flags_of_each_criterion(items, max_range, pass_mark):
+    """What results, the panel view and moderation use (a stage's tallies as arrays) flags exactly
+    what the definition flags criterion by criterion."""
+    codes = ["V1", "V2", "V3"]
+    table = TallyTable.from_cells(codes, [(i.candidate, i.criterion, *tally(i.scores)) for i in items])
+    got = [f for found in table_flags(table, max_range=max_range, pass_mark=pass_mark).values() for f in found]
+    assert sorted(got) == divergence_flags(items, max_range=max_range, pass_mark=pass_mark)
+    assert table.as_tallies() == {
+        i.candidate: {j.criterion: tally(j.scores) for j in items if j.candidate == i.candidate and j.scores}
+        for i in items
+    }

@@ -257,7 +257,7 @@ def test_database_aggregates_equal_the_scores_that_count_after_moderation(client
             ).all()
         )
         one_by_one = scoring.effective_scores(session, row)
-        assert scoring.criterion_tallies(session, row) == {
+        assert scoring.criterion_tallies(session, row).as_tallies() == {
             c: {codes[k]: tally(given) for k, given in by_criterion.items()} for c, by_criterion in one_by_one.items()
         }
         expected_means = {}

@@ -20,7 +20,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from recruitment_api.scoring.tallies import EMPTY, Tally, sample_sd, tally
+import numpy as np
+
+from recruitment_api.scoring.tallies import Tally, TallyTable, sample_sd, tally
 
 # Scores are small integers and weights simple numbers: anything closer than this to a threshold is on it.
 _TOLERANCE = 1e-9
@@ -110,6 +112,8 @@ class _Stage:
     def __init__(self, criteria: Sequence[Criterion], thresholds: Thresholds) -> None:
         self.criteria = criteria
         self.thresholds = thresholds
+        self.codes = [c.code for c in criteria]
+        self.weights = [c.weight for c in criteria]
         self.values = sorted({c.value for c in criteria if c.value is not None})
         # Position of each value's criteria, to average their means.
         self.members = [[j for j, c in enumerate(criteria) if c.value == v] for v in self.values]
@@ -118,36 +122,27 @@ class _Stage:
         self.essential = [j for j, c in enumerate(criteria) if c.essential]
 
 
-def _candidate(candidate: str, stage: _Stage, given: Mapping[str, Tally]) -> CandidateResult:
-    criteria, thresholds = stage.criteria, stage.thresholds
-    # One pass over the criteria with plain tuples: this runs for every cell of a stage of thousands.
-    results = []
-    means: list[float | None] = []
-    weighted = []
-    weights = []
-    unscored = []
-    for c in criteria:
-        n, total, total_sq, low, high, not_evidenced = given.get(c.code, EMPTY)
-        if n:
-            mean = total / n
-            sd = sample_sd(n, total, total_sq) if n > 1 else None
-            results.append(CriterionResult(c.code, mean, low, high, high - low, sd, n, not_evidenced))
-            weighted.append(c.weight * mean)
-            weights.append(c.weight)
-        else:
-            mean = None
-            results.append(CriterionResult(c.code, None, None, None, None, None, 0, not_evidenced))
-            unscored.append(c.code)
-        means.append(mean)
+def _numbers(values: np.ndarray, present: np.ndarray) -> list[list[float | int | None]]:
+    """Rows of plain Python numbers, None where not `present`; whole numbers (panel scores) as int."""
+    if present.any() and np.array_equal(values[present], np.round(values[present])):
+        values = np.where(present, values, 0).astype(np.int64)
+    return np.where(present, values, None).tolist()
 
+
+def _candidate(
+    candidate: str, stage: _Stage, cells: tuple[CriterionResult, ...], means: list[float | None]
+) -> CandidateResult:
+    criteria, thresholds = stage.criteria, stage.thresholds
     reasons: list[str] = []
     if not criteria:
         reasons.append("The stage has no criteria to assess.")
+    unscored = tuple(code for code, mean in zip(stage.codes, means, strict=True) if mean is None)
     for code in unscored:
         reasons.append(f"Criterion {code} was not evidenced by any assessor.")
 
-    weighted_total = math.fsum(weighted) if weighted else None
-    weight_sum = math.fsum(weights)
+    scored = [(w, mean) for w, mean in zip(stage.weights, means, strict=True) if mean is not None]
+    weighted_total = math.fsum(w * mean for w, mean in scored) if scored else None
+    weight_sum = math.fsum(w for w, _ in scored)
     weighted_mean = weighted_total / weight_sum if weighted_total is not None and weight_sum > 0 else None
 
     minimum = thresholds.min_weighted_mean
@@ -190,7 +185,7 @@ def _candidate(candidate: str, stage: _Stage, given: Mapping[str, Tally]) -> Can
 
     return CandidateResult(
         candidate,
-        tuple(results),
+        cells,
         weighted_mean,
         weighted_total,
         value_means,
@@ -199,7 +194,7 @@ def _candidate(candidate: str, stage: _Stage, given: Mapping[str, Tally]) -> Can
         None,
         essentials,
         all(e.met for e in essentials) if essentials else None,
-        tuple(unscored),
+        unscored,
         not unscored,
     )
 
@@ -215,6 +210,41 @@ def _ranked(results: list[CandidateResult]) -> list[CandidateResult]:
     return sorted(results, key=lambda r: (r.rank is None, r.rank or 0, r.candidate))
 
 
+def results_from_table(
+    criteria: Sequence[Criterion], table: TallyTable, thresholds: Thresholds
+) -> list[CandidateResult]:
+    """Results for every candidate of `table` (its columns the stage's criteria, in order), sorted
+    by rank; each result's `candidate` is the table's key as text.
+
+    The criterion statistics are worked out on the whole table at once; the rules (weighted
+    totals, thresholds, reasons) per candidate, on plain numbers. Raises ValueError for duplicate
+    criterion codes, negative or non-finite weights, or columns that are not the criteria."""
+    _validate(criteria, {})
+    if table.codes != tuple(c.code for c in criteria):
+        raise ValueError("the table's columns must be the stage's criteria, in order")
+    stage = _Stage(criteria, thresholds)
+    n = table.n_scores
+    scored = n > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = table.total / n
+    means = np.where(scored, mean, None).tolist()
+    lows, highs = _numbers(table.low, scored), _numbers(table.high, scored)
+    spreads = _numbers(table.high - table.low, scored)
+    sds = np.where(n > 1, sample_sd(n, table.total, table.total_sq), None).tolist()
+    counts, not_evidenced = n.tolist(), table.n_not_evidenced.tolist()
+    new_result = tuple.__new__  # a CriterionResult without NamedTuple's Python-level __new__: one per cell
+    results = []
+    for i, candidate in enumerate(table.candidates):
+        cells = tuple(
+            new_result(CriterionResult, cell)
+            for cell in zip(
+                stage.codes, means[i], lows[i], highs[i], spreads[i], sds[i], counts[i], not_evidenced[i], strict=True
+            )
+        )
+        results.append(_candidate(str(candidate), stage, cells, means[i]))
+    return _ranked(results)
+
+
 def results_from_tallies(
     criteria: Sequence[Criterion],
     tallies: Mapping[str, Mapping[str, Tally]],
@@ -227,8 +257,10 @@ def results_from_tallies(
     criterion the stage does not have.
     """
     _validate(criteria, tallies)
-    stage = _Stage(criteria, thresholds)
-    return _ranked([_candidate(candidate, stage, given) for candidate, given in tallies.items()])
+    table = TallyTable.from_tallies([c.code for c in criteria], tallies)
+    # A candidate with no tally at all still has a result (every criterion unscored).
+    table = table.with_rows([c for c in tallies if c not in set(table.candidates)])
+    return results_from_table(criteria, table, thresholds)
 
 
 def stage_results(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import io
 import uuid
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -19,11 +19,11 @@ from recruitment_api.results.calculation import (
     CandidateResult,
     Criterion,
     Thresholds,
-    results_from_tallies,
+    results_from_table,
 )
 from recruitment_api.scoring import service as scoring
 from recruitment_api.scoring.reliability import FULLY_CROSSED, Rating, leniency, reliability
-from recruitment_api.scoring.tallies import Tally, tally
+from recruitment_api.scoring.tallies import TallyTable, tally
 from recruitment_api.vacancies import service as vacancies
 from recruitment_api.vacancies.models import Criterion as CriterionRow
 from recruitment_api.vacancies.models import CriterionKind, Stage, StageKind, Vacancy, VacancyStatus
@@ -76,14 +76,14 @@ class StageFigures:
 
     results: list[CandidateResult]  # in rank order; `candidate` is the candidate's id as text
     candidates: dict[int, CandidateRef]  # every candidate of the vacancy
-    flags: dict[int, list[str]]  # candidate id -> divergence flags as sentences
-    sheets: dict[int, int]  # candidate id -> submitted sheets
-    tallies: dict[int, dict[str, Tally]]  # the covered candidates' tallies
+    flags: dict[Hashable, list[str]]  # candidate id -> divergence flags as sentences
+    sheets: dict[Hashable, int]  # candidate id -> submitted sheets
+    tallies: TallyTable  # the covered candidates' tallies
 
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Results for thousands of candidates build some 150,000 small objects, and Python's cyclic
+    """Results for thousands of candidates build some 100,000 small objects, and Python's cyclic
     garbage collector would meanwhile walk every object in the process several times over (a third
     of the time taken). Nothing built here forms a cycle: reference counting frees it all."""
     paused = gc.isenabled()
@@ -117,7 +117,7 @@ def calculation_criteria(session: Session, stage: Stage) -> list[Criterion]:
     ]
 
 
-def covered(candidates: Mapping[int, CandidateRef], scored: Collection[int], exclude: Collection[int]) -> set[int]:
+def covered(candidates: Mapping[int, CandidateRef], scored: Iterable[int], exclude: Collection[int]) -> set[int]:
     """The one candidate set of a stage's figures, results and reliability alike: scored at the
     stage, not withdrawn, and not held back from the caller (`exclude`)."""
     return {i for i in scored if i in candidates and not candidates[i].withdrawn and i not in exclude}
@@ -132,10 +132,11 @@ def compute(
         rows = session.connection().execute(
             sa_select(SjtScore.candidate_id, SjtScore.score).where(SjtScore.stage_id == stage.id)
         )
-        tallies: dict[int, dict[str, Tally]] = {candidate: {"SJT": tally([score])} for candidate, score in rows}
+        table = TallyTable.from_tallies(["SJT"], {candidate: {"SJT": tally([score])} for candidate, score in rows})
         criteria = [Criterion(code="SJT", weight=1.0)]
         thresholds = Thresholds(min_weighted_mean=stage.pass_mark, essentials_required=False)
-        sheets: dict[int, int] = {}
+        sheets: dict[Hashable, int] = {}
+        flags: dict[Hashable, list[str]] = {}
     else:
         criteria = calculation_criteria(session, stage)
         thresholds = Thresholds(
@@ -144,13 +145,18 @@ def compute(
             essentials_required=stage.essentials_required,
             essential_pass=1 if stage.kind == StageKind.shortlisting else 2,
         )
-        tallies = scoring.criterion_tallies(session, stage)
-        sheets = scoring.sheet_counts(session, stage)
-    chosen = covered(candidates, tallies, exclude)
-    tallies = {i: t for i, t in tallies.items() if i in chosen}
-    flags = {i: [f"{f.criterion}: {f.detail}" for f in found] for i, found in scoring.flags_for(stage, tallies).items()}
-    results = results_from_tallies(criteria, {str(i): t for i, t in tallies.items()}, thresholds)
-    return StageFigures(results, candidates, flags, sheets, tallies)
+        table = scoring.criterion_tallies(session, stage)
+        # Every submitted sheet answers every criterion (submit refuses it otherwise): any column counts them.
+        answered = (table.n_scores + table.n_not_evidenced).max(axis=1, initial=0)
+        sheets = dict(zip(table.candidates, answered.tolist(), strict=True))
+    chosen = covered(candidates, table.candidates, exclude)
+    table = table.rows_where(lambda c: c in chosen)
+    if stage.kind != StageKind.sjt:
+        flags = {
+            i: [f"{f.criterion}: {f.detail}" for f in found] for i, found in scoring.flags_for(stage, table).items()
+        }
+    results = results_from_table(criteria, table, thresholds)
+    return StageFigures(results, candidates, flags, sheets, table)
 
 
 def require_nothing_hidden(session: Session, principal: Principal, stage: Stage) -> None:
@@ -237,15 +243,15 @@ def reliability_public(session: Session, vacancy: Vacancy, stage: Stage) -> m.Re
 
 
 def _reliability_public(session: Session, vacancy: Vacancy, stage: Stage) -> m.ReliabilityPublic:
-    tallies = scoring.criterion_tallies(session, stage)
-    chosen = covered(_candidates(session, vacancy), tallies, frozenset())
+    table = scoring.criterion_tallies(session, stage)
+    chosen = covered(_candidates(session, vacancy), table.candidates, frozenset())
     ratings = [
         Rating(str(c), assessor, mean) for c, assessor, mean in scoring.assessor_means(session, stage) if c in chosen
     ]
     report = reliability(ratings)
     # Alpha is the measure for missing or ragged ratings; a fully crossed panel reports its ICCs.
     coefficients = [c for c in report.coefficients if report.design != FULLY_CROSSED or not c.name.startswith("alpha")]
-    flagged = scoring.flags_for(stage, {i: t for i, t in tallies.items() if i in chosen})
+    flagged = scoring.flags_for(stage, table.rows_where(lambda c: c in chosen))
     return m.ReliabilityPublic(
         vacancy_id=vacancy.uid,
         stage_id=stage.uid,

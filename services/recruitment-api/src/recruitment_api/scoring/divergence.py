@@ -9,11 +9,13 @@ not a score: it takes part in the evidence flag only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from recruitment_api.scoring.tallies import Tally, tally
+import numpy as np
+
+from recruitment_api.scoring.tallies import Tally, TallyTable, tally
 
 EVIDENCE = "evidence"
 RANGE = "range"
@@ -39,27 +41,40 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def _rules(n, low, high, not_evidenced, max_range: int, pass_mark: float | None):
+    """Whether each kind of flag applies, in the order of KINDS: the one definition, on one
+    criterion's numbers or on numpy arrays of a whole stage's (where low and high are NaN
+    without a score, so that nothing is flagged there)."""
+    scored = n > 0
+    evidence = scored & (not_evidenced > 0)
+    wide = scored & (high - low >= max_range)
+    across = scored & (high >= pass_mark) & (low < pass_mark) if pass_mark is not None else scored & False
+    return evidence, wide, across
+
+
+def _detail(kind: str, n: int, low: float, high: float, not_evidenced: int, pass_mark: float | None) -> str:
+    if kind == EVIDENCE:
+        return (
+            f"{not_evidenced} of {n + not_evidenced} assessors found no evidence; "
+            f"the mean rests on {_plural(n, 'score')}."
+        )
+    if kind == RANGE:
+        spread = high - low
+        return f"Scores range from {low:g} to {high:g} ({spread:g} {'point' if spread == 1 else 'points'})."
+    return f"Assessors are on both sides of the pass mark {pass_mark:g}."
+
+
 def tally_flags(summary: Tally, *, max_range: int = 2, pass_mark: float | None = None) -> list[tuple[str, str]]:
     """(kind, detail) for one candidate's criterion, in the order of KINDS. The caller checks max_range."""
     n, _, _, low, high, not_evidenced = summary
     if not n:
         return []
-    found = []
-    if not_evidenced:
-        found.append(
-            (
-                EVIDENCE,
-                f"{not_evidenced} of {n + not_evidenced} assessors found no evidence; "
-                f"the mean rests on {_plural(n, 'score')}.",
-            )
-        )
-    spread = high - low
-    if spread >= max_range:
-        points = "point" if spread == 1 else "points"
-        found.append((RANGE, f"Scores range from {low:g} to {high:g} ({spread:g} {points})."))
-    if pass_mark is not None and high >= pass_mark > low:
-        found.append((THRESHOLD, f"Assessors are on both sides of the pass mark {pass_mark:g}."))
-    return found
+    applies = _rules(n, low, high, not_evidenced, max_range, pass_mark)
+    return [
+        (kind, _detail(kind, n, low, high, not_evidenced, pass_mark))
+        for kind, hit in zip(KINDS, applies, strict=True)
+        if hit
+    ]
 
 
 def divergence_flags(
@@ -82,3 +97,34 @@ def divergence_flags(
         for kind, detail in tally_flags(tally(item.scores), max_range=max_range, pass_mark=pass_mark):
             flags.append(DivergenceFlag(item.candidate, item.criterion, kind, detail))
     return sorted(flags, key=lambda f: (f.candidate, f.criterion, f.kind))
+
+
+def table_flags(
+    table: TallyTable, *, max_range: int = 2, pass_mark: float | None = None
+) -> dict[Hashable, list[DivergenceFlag]]:
+    """candidate -> its flags (sorted by criterion and kind), for a whole stage's tallies at once:
+    the rules on every cell together, a sentence only for the cells flagged."""
+    if max_range < 1:
+        raise ValueError("max_range must be at least 1")
+    n, not_evidenced, low, high = table.n_scores, table.n_not_evidenced, table.low, table.high
+    flags: dict[Hashable, list[DivergenceFlag]] = {}
+    for kind, hit in zip(KINDS, _rules(n, low, high, not_evidenced, max_range, pass_mark), strict=True):
+        rows, columns = np.nonzero(hit)
+        cells = zip(
+            rows.tolist(),
+            columns.tolist(),
+            n[hit].tolist(),
+            low[hit].tolist(),
+            high[hit].tolist(),
+            not_evidenced[hit].tolist(),
+            strict=True,
+        )
+        for i, j, count, lowest, highest, unevidenced in cells:
+            candidate = table.candidates[i]
+            detail = _detail(kind, count, lowest, highest, unevidenced, pass_mark)
+            flags.setdefault(candidate, []).append(DivergenceFlag(str(candidate), table.codes[j], kind, detail))
+    return {candidate: sorted(found, key=_criterion_and_kind) for candidate, found in flags.items()}
+
+
+def _criterion_and_kind(flag: DivergenceFlag) -> tuple[str, str]:
+    return flag.criterion, flag.kind
