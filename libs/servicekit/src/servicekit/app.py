@@ -68,7 +68,9 @@ def create_service_app(
         app.include_router(router)
     install_metrics(app)
     # Outermost last: request id first, so the access log and every problem carry it.
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    # Level 6, zlib's own default: Starlette's 9 takes three times the CPU for a tenth fewer bytes
+    # (a 7 MB results page: 93 ms against 33 ms).
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
     # NUL is refused at the edge, inside the size limit, so SQLite and PostgreSQL answer alike.
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=body_limit_overrides)
