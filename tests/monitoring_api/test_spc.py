@@ -1082,3 +1082,8 @@ def test_icons_follow_the_last_point(values, direction, target):
     assert r.variation_type == last.point_type
     assert r.variation_icon == variation_icon(last.point_type, direction)
     assert r.assurance_type == assurance_type(target, last.lpl, last.upl, direction)
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300), min_size=1))
+def test_the_mean_is_the_exact_mean_rounded_once(values):
+    assert m._mean(values) == float(sum((Fraction(v) for v in values), Fraction(0)) / len(values))

@@ -2,11 +2,11 @@
 target, variation and assurance, provisional or not; filtered ("all concerns", "consistently
 failing") and in cursor pages.
 
-Series are taken in (indicator code, unit path) order, a page's worth at a time: the current values
-of all of them are read in one query, summed up the tree in memory, and each series' SPC result is
-kept in a bounded in-process cache keyed by what it was computed from (the series' newest value id
-and count, the indicator's last change, its rebases and ghosted points). A series that did not
-change since is not computed again.
+Series are taken in (indicator code, unit path) order, a page's worth at a time. Each series' SPC
+result is kept in a bounded in-process cache keyed by what it was computed from: the series' latest
+revision (its newest value id and its number of values, from one grouped query), the indicator's last
+change, its rebases and ghosted points. The values of the series the cache does not hold are read in
+one query, summed up the tree in memory, and computed; a series that did not change is not read again.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from monitoring_api.indicators import models as m
@@ -56,6 +56,10 @@ class SeriesCache:
         self._items: OrderedDict[tuple, _Computed] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
+
+    def has(self, key: tuple) -> bool:
+        with self._lock:
+            return key in self._items
 
     def get_or_compute(self, key: tuple, compute: Callable[[], _Computed]) -> _Computed:
         with self._lock:
@@ -111,34 +115,60 @@ def _indicators(session: Session, principal: Principal, indicator_ids: list[uuid
     return list(session.exec(query.order_by(m.Indicator.code)))
 
 
-def _read(
-    session: Session, chunk: list[tuple[m.Indicator, OrgUnit]]
-) -> dict[tuple[int, str], tuple[list[Sums], tuple]]:
-    """One query for the values of every series of the chunk, summed per series and period."""
+def _subtrees(chunk: list[tuple[m.Indicator, OrgUnit]]):
+    """The indicator ids, and a condition on a unit's path covering every unit of the chunk's subtrees."""
     indicator_ids = sorted({i.id for i, _ in chunk})
     unit_paths = sorted({u.path for _, u in chunk})
     # Ranges of the requested subtrees; many units are covered by their organisations' ranges.
     roots = unit_paths if len(unit_paths) <= 50 else sorted({"/" + p.split("/")[1] + "/" for p in unit_paths})
     roots = [p for n, p in enumerate(roots) if not any(p.startswith(q) for q in roots[:n])]
-    v, u = m.IndicatorValue, OrgUnit
+    return indicator_ids, or_(*[(OrgUnit.path >= p) & (OrgUnit.path < upper_bound(p)) for p in roots])
+
+
+def _lineage(cache: dict[str, tuple[str, ...]], path: str) -> tuple[str, ...]:
+    chain = cache.get(path)
+    if chain is None:
+        chain = cache[path] = tuple(ancestors(path))
+    return chain
+
+
+def _stamps(session: Session, chunk: list[tuple[m.Indicator, OrgUnit]]) -> dict[tuple[int, str], tuple[int, int]]:
+    """Each series' newest value id and number of values: what its SPC result is keyed by. One grouped
+    query per unit that holds values, added up the tree here."""
+    indicator_ids, within = _subtrees(chunk)
+    v = m.IndicatorValue
     rows = session.exec(
-        select(v.indicator_id, u.path, v.period, v.numerator, v.denominator, v.id)
-        .join(u, u.id == v.unit_id)
-        .where(
-            col(v.is_current).is_(True),
-            col(v.indicator_id).in_(indicator_ids),
-            or_(*[(u.path >= p) & (u.path < upper_bound(p)) for p in roots]),
-        )
+        select(v.indicator_id, OrgUnit.path, func.max(v.id), func.count())
+        .join(OrgUnit, OrgUnit.id == v.unit_id)
+        .where(col(v.is_current).is_(True), col(v.indicator_id).in_(indicator_ids), within)
+        .group_by(v.indicator_id, OrgUnit.path)
+    )
+    wanted = {(i.id, u.path) for i, u in chunk}
+    stamps: dict[tuple[int, str], list[int]] = {key: [0, 0] for key in wanted}
+    lineage: dict[str, tuple[str, ...]] = {}
+    for indicator_id, path, newest, count in rows:
+        for prefix in _lineage(lineage, path):
+            stamp = stamps.get((indicator_id, prefix))
+            if stamp is not None:
+                stamp[0] = max(stamp[0], newest)
+                stamp[1] += count
+    return {key: (a, b) for key, (a, b) in stamps.items()}
+
+
+def _read(session: Session, chunk: list[tuple[m.Indicator, OrgUnit]]) -> dict[tuple[int, str], list[Sums]]:
+    """One query for the current values of every series of the chunk, summed per series and period."""
+    indicator_ids, within = _subtrees(chunk)
+    v = m.IndicatorValue
+    rows = session.exec(
+        select(v.indicator_id, OrgUnit.path, v.period, v.numerator, v.denominator)
+        .join(OrgUnit, OrgUnit.id == v.unit_id)
+        .where(col(v.is_current).is_(True), col(v.indicator_id).in_(indicator_ids), within)
     )
     wanted = {(i.id, un.path) for i, un in chunk}
     totals: dict[tuple[int, str], dict[date, list]] = defaultdict(dict)
-    stamps: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
     lineage: dict[str, tuple[str, ...]] = {}
-    for indicator_id, path, period, numerator, denominator, value_id in rows:
-        chain = lineage.get(path)
-        if chain is None:
-            chain = lineage[path] = tuple(ancestors(path))
-        for prefix in chain:
+    for indicator_id, path, period, numerator, denominator in rows:
+        for prefix in _lineage(lineage, path):
             key = (indicator_id, prefix)
             if key not in wanted:
                 continue
@@ -150,16 +180,7 @@ def _read(
                 t[0] += numerator
                 t[1] = t[1] if denominator is None else (denominator if t[1] is None else t[1] + denominator)
                 t[2] += 1
-            stamp = stamps[key]
-            stamp[0] = max(stamp[0], value_id)
-            stamp[1] += 1
-    return {
-        key: (
-            [Sums(p, t[0], t[1], t[2]) for p, t in sorted(totals.get(key, {}).items())],
-            tuple(stamps[key]) if key in stamps else (0, 0),
-        )
-        for key in wanted
-    }
+    return {key: [Sums(p, t[0], t[1], t[2]) for p, t in sorted(totals.get(key, {}).items())] for key in wanted}
 
 
 def _choices(session: Session, chunk: list[tuple[m.Indicator, OrgUnit]]):
@@ -231,15 +252,31 @@ def summary(
     chunk_size = max(limit + 1, 100)
     for offset in range(0, len(pairs), chunk_size):
         chunk = pairs[offset : offset + chunk_size]
-        values = _read(session, chunk)
+        stamps = _stamps(session, chunk)
         rebases, ghosts = _choices(session, chunk)
+        keys = {}
         for indicator, unit in chunk:
-            sums, stamp = values[(indicator.id, unit.path)]
-            rebase = sorted(rebases.get((indicator.id, unit.id), []))
-            ghost = sorted(ghosts.get((indicator.id, unit.id), []))
-            key = (indicator.id, unit.path, indicator.updated_at.isoformat(), stamp, tuple(rebase), tuple(ghost))
+            rebase = tuple(sorted(rebases.get((indicator.id, unit.id), [])))
+            ghost = tuple(sorted(ghosts.get((indicator.id, unit.id), [])))
+            stamp = stamps[(indicator.id, unit.path)]
+            keys[(indicator.id, unit.path)] = (
+                indicator.id,
+                unit.path,
+                indicator.updated_at.isoformat(),
+                stamp,
+                rebase,
+                ghost,
+            )
+        missing = [(i, u) for i, u in chunk if not cache.has(keys[(i.id, u.path)])]
+        # Only the series the cache does not hold (changed, or never computed) are read and computed.
+        values = _read(session, missing) if missing else {}
+        for indicator, unit in chunk:
+            key = keys[(indicator.id, unit.path)]
             computed = cache.get_or_compute(
-                key, lambda i=indicator, s=sums, r=rebase, g=ghost: _compute(i, s, targets[i.id], r, g)
+                key,
+                lambda i=indicator, k=key, v=values: _compute(
+                    i, v[(i.id, k[1])], targets[i.id], list(k[4]), list(k[5])
+                ),
             )
             if not _passes(computed, wanted):
                 continue
