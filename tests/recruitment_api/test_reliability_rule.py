@@ -190,3 +190,22 @@ def test_alpha_has_no_analytic_interval_and_says_so():
 def test_leniency_without_spread_says_why():
     (only,) = leniency([Rating("c1", "a1", 3), Rating("c2", "a1", 3)])
     assert only.z is None and "same" in only.z_reason
+
+
+def test_the_service_starts_without_scipy():
+    """The F quantiles come from scipy, imported when an interval is first computed: scipy.stats
+    at start-up added 80 MB to every recruitment-api process (the import benchmark's budget is 300)."""
+    import subprocess
+    import sys
+
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, recruitment_api.main; print(any(m.startswith('scipy') for m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "False"
