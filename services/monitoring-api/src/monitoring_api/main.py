@@ -5,8 +5,10 @@ from fastapi import FastAPI
 from monitoring_api import db
 from monitoring_api.config import Settings
 from monitoring_api.exchange.routes import router as exchange_router
+from monitoring_api.indicators.models import ValuesWrite
 from monitoring_api.indicators.routes import router as indicators_router
 from monitoring_api.indicators.summary import SeriesCache
+from monitoring_api.openapi import finish
 from monitoring_api.plan.routes import router as plan_router
 from monitoring_api.structure.routes import router as structure_router
 from servicekit.app import create_service_app
@@ -59,4 +61,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         },
     )
     app.state.summary_cache = SeriesCache(settings.summary_cache_series)
+    # The JSON form of the bulk ingest is named only in its raw request body; examples from the demo data.
+    finish(app, extra_models=[ValuesWrite])
     return app
