@@ -520,3 +520,26 @@ def test_summary_sees_what_the_token_sees(client, keys):
     assert refused.status_code == 404
     assert client.get("/summary", headers=headers(keys, READ), params={"limit": 1001}).status_code == 422
     assert client.get("/summary", headers=headers(keys, READ), params={"filter": "nice"}).status_code == 422
+
+
+def test_an_indicator_is_recorded_at_one_level_of_a_subtree(client, keys):
+    """Values at a team and at its directorate would be counted twice when the tree is summed."""
+    org = "NIMDTA"
+    t = tree(client, keys, org)
+    indicator = create_indicator(client, keys, org=org)
+    code = indicator["code"]
+    ingest_csv(client, keys, org, [(code, t["a"]["code"], "2024-01-01", 1, 10)])
+    above = ingest_csv(client, keys, org, [(code, t["directorate"]["code"], "2024-02-01", 1, 10)], expected=422)
+    [error] = above.json()["errors"]
+    assert (error["row"], error["field"]) == (2, "unit") and t["a"]["path"] in error["message"]
+    both = ingest_csv(
+        client,
+        keys,
+        org,
+        [(code, t["b"]["code"], "2024-01-01", 1, 10), (code, t["directorate"]["code"], "2024-03-01", 1, 10)],
+        expected=422,
+    )
+    assert [e["row"] for e in both.json()["errors"]] == [2, 3]
+    # Another indicator may be recorded at the directorate: the rule is per indicator.
+    other = create_indicator(client, keys, org=org)
+    ingest_csv(client, keys, org, [(other["code"], t["directorate"]["code"], "2024-01-01", 1, 10)])

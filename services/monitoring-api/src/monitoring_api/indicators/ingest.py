@@ -41,6 +41,7 @@ from sqlmodel import Session
 from sqlmodel import select as sm_select
 
 from monitoring_api.indicators import models as m
+from monitoring_api.indicators.series import ancestors
 from monitoring_api.structure.models import OrgUnit
 from servicekit import audit
 from servicekit.audit import utcnow
@@ -310,6 +311,7 @@ def ingest(
             slug="import-invalid",
         )
     _refuse_repeats(connection)
+    _refuse_two_levels(connection)
     received, corrected, unchanged = _classify(connection)
     now = utcnow()
     s = staging.c
@@ -391,6 +393,56 @@ def _refuse_repeats(connection: Connection) -> None:
         errors,
         slug="import-invalid",
     )
+
+
+def _refuse_two_levels(connection: Connection) -> None:
+    """An indicator is recorded at one level of any subtree: values at a unit and at one of its
+    ancestors would be counted twice when the tree is summed. The first row of each offending unit is named."""
+    s = staging.c
+    u = OrgUnit.__table__.c
+    v = m.IndicatorValue.__table__.c
+    staged = connection.execute(
+        select(s.indicator_id, u.path, func.min(s.row_no))
+        .join_from(staging, OrgUnit.__table__, u.id == s.unit_id)
+        .group_by(s.indicator_id, u.path)
+    ).all()
+    indicator_ids = sorted({indicator_id for indicator_id, _, _ in staged})
+    existing = connection.execute(
+        select(v.indicator_id, u.path)
+        .distinct()
+        .join_from(m.IndicatorValue.__table__, OrgUnit.__table__, u.id == v.unit_id)
+        .where(v.is_current.is_(True), v.indicator_id.in_(indicator_ids))
+    ).all()
+    recorded: dict[int, set[str]] = {}
+    for indicator_id, path in existing:
+        recorded.setdefault(indicator_id, set()).add(path)
+    rows = {(indicator_id, path): row for indicator_id, path, row in staged}
+    for indicator_id, path, _ in staged:
+        recorded.setdefault(indicator_id, set()).add(path)
+    errors = []
+    for indicator_id, paths in recorded.items():
+        for path in paths:
+            for above in ancestors(path)[:-1]:
+                if above not in paths:
+                    continue
+                for where, other, relation in ((path, above, "an ancestor"), (above, path, "a unit below it")):
+                    row = rows.get((indicator_id, where))
+                    if row is not None:
+                        errors.append(
+                            {
+                                "row": row,
+                                "field": "unit",
+                                "message": f"this indicator is also recorded at {other} ({relation}); record it at "
+                                "one level of a subtree, so that sums up the tree count each value once",
+                            }
+                        )
+    if errors:
+        errors = sorted({e["row"]: e for e in reversed(errors)}.values(), key=lambda e: e["row"])
+        raise unprocessable(
+            f"{len(errors)} row(s) record an indicator at two levels of one subtree; nothing was recorded.",
+            errors[:MAX_LISTED_ERRORS],
+            slug="import-invalid",
+        )
 
 
 def _classify(connection: Connection) -> tuple[int, int, int]:
