@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from recruitment_api.results.models import ReliabilityPublic, StageResultsPublic
 from recruitment_api.scoring import service as scoring
+from recruitment_api.scoring.models import Score, ScoreSheet
 from recruitment_api.scoring.tallies import tally
 from recruitment_api.vacancies.models import Criterion, Stage, StageCriterion
 
@@ -272,3 +273,30 @@ def test_database_aggregates_equal_the_scores_that_count_after_moderation(client
     # And the amendment is visible in the numbers: candidate 1's K2 now rests on fewer scores.
     k2 = next(c for c in results(client, stage)[stage.candidates[0]["code"]]["criteria"] if c["criterion"] == "K2")
     assert k2["n_not_evidenced"] == 2
+
+
+def test_a_stray_score_on_a_criterion_outside_the_stage_is_ignored(client, keys, recruitment_app):
+    """Only the stage's criteria count, even if the database holds a score on another one."""
+    criteria = [{"code": "K1", "statement": "One"}, {"code": "K2", "statement": "Two"}]
+    stage = scoring_stage(
+        client,
+        keys,
+        criteria,
+        {"name": "Interview", "kind": "interview", "criteria": [{"criterion": "K1"}]},
+        candidates=1,
+        assessors=ASSESSORS[:2],
+    )
+    (candidate,) = stage.candidates
+    for assessor in ASSESSORS[:2]:
+        submit(client, keys, stage, assessor, candidate, {"K1": 3})
+    with Session(recruitment_app.state.engine) as session:
+        row = session.exec(select(Stage).where(Stage.uid == uuid.UUID(stage.stage.rsplit("/", 1)[1]))).one()
+        other = session.exec(
+            select(Criterion).where(Criterion.vacancy_id == row.vacancy_id, Criterion.code == "K2")
+        ).one()
+        sheet = session.exec(select(ScoreSheet).where(ScoreSheet.stage_id == row.id)).first()
+        session.add(Score(sheet_id=sheet.id, criterion_id=other.id, score=1))
+        session.commit()
+        assert scoring.criterion_tallies(session, row).codes == ("K1",)
+    listed = results(client, stage)[candidate["code"]]
+    assert [c["criterion"] for c in listed["criteria"]] == ["K1"] and listed["weighted_mean"] == 3

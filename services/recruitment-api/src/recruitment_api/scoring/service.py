@@ -411,11 +411,13 @@ def criterion_tallies(session: Session, stage: Stage, candidate_ids: Iterable[in
     )
     # Plain tuples: numpy would probe each Row for an array interface. NULL (nobody scored) becomes NaN.
     data = np.array(list(map(tuple, rows)), dtype=np.float64).reshape(len(rows), 8)
+    # Criterion id -> the stage's column; rows on criteria outside the stage, if any, are dropped.
+    stage_ids = np.array([c.id for c in criteria], dtype=np.int64)
+    by_id = np.argsort(stage_ids)
     ids = data[:, 1].astype(np.int64)
-    column_of = np.full(max([c.id for c in criteria] + [int(ids.max()) if len(ids) else 0]) + 1, -1, dtype=np.intp)
-    column_of[[c.id for c in criteria]] = np.arange(len(criteria))  # criterion id -> column, -1 off the stage
-    columns = column_of[ids]
-    data, columns = data[columns >= 0], columns[columns >= 0]  # scores on criteria outside the stage, if any
+    found = np.searchsorted(stage_ids[by_id], ids).clip(0, max(len(criteria) - 1, 0))
+    on_stage = stage_ids[by_id][found] == ids if len(criteria) else np.zeros(len(ids), dtype=bool)
+    data, columns = data[on_stage], by_id[found[on_stage]]
     n_scores = data[:, 2]
     values = np.column_stack(
         (n_scores, np.nan_to_num(data[:, 3]), np.nan_to_num(data[:, 4]), data[:, 5], data[:, 6], data[:, 7] - n_scores)
