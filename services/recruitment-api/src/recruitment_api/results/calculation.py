@@ -130,8 +130,14 @@ def _numbers(values: np.ndarray, present: np.ndarray) -> list[list[float | int |
 
 
 def _candidate(
-    candidate: str, stage: _Stage, cells: tuple[CriterionResult, ...], means: list[float | None]
+    candidate: str,
+    stage: _Stage,
+    cells: tuple[CriterionResult, ...],
+    means: list[float | None],
+    weighted: list[float],
+    weights: list[float],
 ) -> CandidateResult:
+    """`weighted` and `weights` hold weight x mean and the weight of each scored criterion (0 for the others)."""
     criteria, thresholds = stage.criteria, stage.thresholds
     reasons: list[str] = []
     if not criteria:
@@ -140,9 +146,9 @@ def _candidate(
     for code in unscored:
         reasons.append(f"Criterion {code} was not evidenced by any assessor.")
 
-    scored = [(w, mean) for w, mean in zip(stage.weights, means, strict=True) if mean is not None]
-    weighted_total = math.fsum(w * mean for w, mean in scored) if scored else None
-    weight_sum = math.fsum(w for w, _ in scored)
+    # fsum is exactly rounded, so the zeros of unscored criteria change nothing.
+    weighted_total = math.fsum(weighted) if len(unscored) < len(means) else None
+    weight_sum = math.fsum(weights)
     weighted_mean = weighted_total / weight_sum if weighted_total is not None and weight_sum > 0 else None
 
     minimum = thresholds.min_weighted_mean
@@ -232,6 +238,10 @@ def results_from_table(
     spreads = _numbers(table.high - table.low, scored)
     sds = np.where(n > 1, sample_sd(n, table.total, table.total_sq), None).tolist()
     counts, not_evidenced = n.tolist(), table.n_not_evidenced.tolist()
+    weight = np.array(stage.weights, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        weighted = np.where(scored, mean * weight, 0.0).tolist()  # the same products as w * m in Python
+    weights = np.where(scored, weight, 0.0).tolist()
     new_result = tuple.__new__  # a CriterionResult without NamedTuple's Python-level __new__: one per cell
     results = []
     for i, candidate in enumerate(table.candidates):
@@ -241,7 +251,7 @@ def results_from_table(
                 stage.codes, means[i], lows[i], highs[i], spreads[i], sds[i], counts[i], not_evidenced[i], strict=True
             )
         )
-        results.append(_candidate(str(candidate), stage, cells, means[i]))
+        results.append(_candidate(str(candidate), stage, cells, means[i], weighted[i], weights[i]))
     return _ranked(results)
 
 

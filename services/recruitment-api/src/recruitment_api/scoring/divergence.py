@@ -108,6 +108,8 @@ def table_flags(
         raise ValueError("max_range must be at least 1")
     n, not_evidenced, low, high = table.n_scores, table.n_not_evidenced, table.low, table.high
     flags: dict[Hashable, list[DivergenceFlag]] = {}
+    new_flag = tuple.__new__  # a DivergenceFlag without NamedTuple's Python-level __new__: thousands of them
+    names = [str(c) for c in table.candidates]
     for kind, hit in zip(KINDS, _rules(n, low, high, not_evidenced, max_range, pass_mark), strict=True):
         rows, columns = np.nonzero(hit)
         cells = zip(
@@ -120,9 +122,9 @@ def table_flags(
             strict=True,
         )
         for i, j, count, lowest, highest, unevidenced in cells:
-            candidate = table.candidates[i]
             detail = _detail(kind, count, lowest, highest, unevidenced, pass_mark)
-            flags.setdefault(candidate, []).append(DivergenceFlag(str(candidate), table.codes[j], kind, detail))
+            flag = new_flag(DivergenceFlag, (names[i], table.codes[j], kind, detail))
+            flags.setdefault(table.candidates[i], []).append(flag)
     return {candidate: sorted(found, key=_criterion_and_kind) for candidate, found in flags.items()}
 
 
