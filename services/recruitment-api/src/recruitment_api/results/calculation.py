@@ -269,7 +269,8 @@ def results_from_tallies(
     _validate(criteria, tallies)
     table = TallyTable.from_tallies([c.code for c in criteria], tallies)
     # A candidate with no tally at all still has a result (every criterion unscored).
-    table = table.with_rows([c for c in tallies if c not in set(table.candidates)])
+    present = set(table.candidates)
+    table = table.with_rows([c for c in tallies if c not in present])
     return results_from_table(criteria, table, thresholds)
 
 
