@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterable
 
 from pydantic import ValidationError
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, select
 
 from recruitment_api.candidates import models as m
@@ -34,10 +34,14 @@ def new_codes(count: int, taken: set[str]) -> list[str]:
     return codes
 
 
+# Built once: asked on every score sheet request.
+_CANDIDATE = select(m.Candidate).where(
+    m.Candidate.vacancy_id == bindparam("vacancy"), m.Candidate.uid == bindparam("uid")
+)
+
+
 def get_candidate(session: Session, vacancy: Vacancy, uid: uuid.UUID) -> m.Candidate:
-    candidate = session.exec(
-        select(m.Candidate).where(m.Candidate.vacancy_id == vacancy.id, m.Candidate.uid == uid)
-    ).first()
+    candidate = session.exec(_CANDIDATE, params={"vacancy": vacancy.id, "uid": uid}).first()
     if candidate is None:
         raise not_found("candidate of this vacancy")
     return candidate

@@ -10,8 +10,10 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable
 
 import numpy as np
-from sqlalchemy import and_, case, func
+from sqlalchemy import Row, and_, bindparam, case, func
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
 from recruitment_api.candidates.models import Candidate
@@ -78,10 +80,55 @@ def set_panel(session: Session, principal: Principal, vacancy: Vacancy, stage: S
     )
 
 
+# The statements on every score sheet's way are built once, with parameters: on a panel day,
+# building a query expression afresh costs more than the database takes to answer it.
+_MEMBER = select(m.PanelMember).where(
+    m.PanelMember.stage_id == bindparam("stage"), m.PanelMember.assessor == bindparam("assessor")
+)
+_SHEET = select(m.ScoreSheet).where(
+    m.ScoreSheet.stage_id == bindparam("stage"),
+    m.ScoreSheet.candidate_id == bindparam("candidate"),
+    m.ScoreSheet.assessor == bindparam("assessor"),
+)
+_SUBMITTED_FOR = (
+    select(m.ScoreSheet)
+    .where(
+        m.ScoreSheet.stage_id == bindparam("stage"),
+        m.ScoreSheet.status == m.SheetStatus.submitted,
+        col(m.ScoreSheet.candidate_id).in_(bindparam("candidates", expanding=True)),
+    )
+    .order_by(m.ScoreSheet.id)
+)
+_STAGE_CRITERIA = (
+    sa_select(Criterion.code, Criterion.id)
+    .join(StageCriterion, StageCriterion.criterion_id == Criterion.id)
+    .where(StageCriterion.stage_id == bindparam("stage"))
+    .order_by(Criterion.sequence)
+)
+_SCORE_ROWS = (
+    sa_select(
+        m.Score.sheet_id,
+        m.Score.criterion_id,
+        Criterion.code,
+        Criterion.uid,
+        m.Score.score,
+        m.Score.not_evidenced,
+        m.Score.notes,
+    )
+    .join(Criterion, Criterion.id == m.Score.criterion_id)
+    .where(col(m.Score.sheet_id).in_(bindparam("sheets", expanding=True)))
+    .order_by(Criterion.sequence)
+)
+_SCORE_IDS = sa_select(m.Score.criterion_id, m.Score.id).where(m.Score.sheet_id == bindparam("sheet"))
+_AMENDMENTS = (
+    select(m.ScoreAmendment)
+    .where(col(m.ScoreAmendment.sheet_id).in_(bindparam("sheets", expanding=True)))
+    .order_by(m.ScoreAmendment.id)
+)
+
+
 def membership(session: Session, principal: Principal, stage: Stage) -> m.PanelMember | None:
-    return session.exec(
-        select(m.PanelMember).where(m.PanelMember.stage_id == stage.id, m.PanelMember.assessor == principal.subject)
-    ).first()
+    return session.exec(_MEMBER, params={"stage": stage.id, "assessor": principal.subject}).first()
 
 
 def require_member(session: Session, principal: Principal, stage: Stage) -> m.PanelMember:
@@ -137,13 +184,7 @@ def my_sheet_statuses(
 
 
 def _sheet(session: Session, stage: Stage, candidate: Candidate, assessor: str) -> m.ScoreSheet | None:
-    return session.exec(
-        select(m.ScoreSheet).where(
-            m.ScoreSheet.stage_id == stage.id,
-            m.ScoreSheet.candidate_id == candidate.id,
-            m.ScoreSheet.assessor == assessor,
-        )
-    ).first()
+    return session.exec(_SHEET, params={"stage": stage.id, "candidate": candidate.id, "assessor": assessor}).first()
 
 
 def has_submitted(session: Session, principal: Principal, stage: Stage, candidate: Candidate) -> bool:
@@ -197,7 +238,7 @@ def save_draft(
         raise conflict(
             "sheet-submitted", "This score sheet is submitted and locked; a change needs moderation by the panel lead."
         )
-    criteria = {c.code: c for _, c in vacancies.stage_criteria(session, stage)}
+    criteria = stage_criterion_ids(session, stage)
     for i, given in enumerate(data.scores):
         if given.criterion not in criteria:
             raise unprocessable(
@@ -206,12 +247,21 @@ def save_draft(
                 slug="unknown-criteria",
             )
         _check_score(stage, given.criterion, given.score, f"body.scores.{i}.score")
-    existing = {s.criterion_id: s for s in session.exec(select(m.Score).where(m.Score.sheet_id == sheet.id))}
-    for given in data.scores:
-        criterion = criteria[given.criterion]
-        row = existing.get(criterion.id) or m.Score(sheet_id=sheet.id, criterion_id=criterion.id)
-        row.score, row.not_evidenced, row.notes = given.score, given.not_evidenced, given.notes
-        session.add(row)
+    # Autosave runs on every keystroke pause of every assessor on a panel day: the scores are
+    # written in one UPDATE (by primary key, executed as a batch) and one INSERT, not a row at a time.
+    existing = dict(session.connection().execute(_SCORE_IDS, {"sheet": sheet.id}).all())
+    changed, added = [], []
+    for given in {g.criterion: g for g in data.scores}.values():  # the last of a repeated criterion wins
+        values = {"score": given.score, "not_evidenced": given.not_evidenced, "notes": given.notes}
+        criterion_id = criteria[given.criterion]
+        if criterion_id in existing:
+            changed.append({"id": existing[criterion_id], **values})
+        else:
+            added.append({"sheet_id": sheet.id, "criterion_id": criterion_id, **values})
+    if changed:
+        session.execute(sa_update(m.Score), changed)
+    if added:
+        session.execute(sa_insert(m.Score), added)
     sheet.updated_at = utcnow()
     session.add(sheet)
     session.flush()
@@ -225,7 +275,8 @@ def submit(
     sheet = own_sheet(session, principal, stage, candidate)
     if sheet.status == m.SheetStatus.submitted:
         raise conflict("sheet-submitted", "This score sheet is already submitted.")
-    missing = missing_criteria(session, stage, sheet)
+    rows = _score_rows(session, [sheet.id]).get(sheet.id, [])
+    missing = _missing(stage_criterion_ids(session, stage), rows)
     if missing:
         raise unprocessable(
             "Score every criterion, or mark it not evidenced, before submitting: " + ", ".join(missing),
@@ -239,7 +290,6 @@ def submit(
     if vacancy.design_locked_at is None:
         vacancy.design_locked_at = now
         session.add(vacancy)
-    scores = {c.code: (s.score, s.not_evidenced) for s, c in _scores_with_criteria(session, [sheet.id])}
     audit.record(
         session,
         principal,
@@ -249,77 +299,98 @@ def submit(
         after={
             "candidate": candidate.code,
             "stage": stage.name,
-            "scores": {k: ("not evidenced" if ne else v) for k, (v, ne) in scores.items()},
+            "scores": {r.code: ("not evidenced" if r.not_evidenced else r.score) for r in rows},
         },
     )
     return sheet
 
 
-def missing_criteria(session: Session, stage: Stage, sheet: m.ScoreSheet) -> list[str]:
-    answered = {c.code for s, c in _scores_with_criteria(session, [sheet.id]) if s.score is not None or s.not_evidenced}
-    return [c.code for _, c in vacancies.stage_criteria(session, stage) if c.code not in answered]
+def stage_criterion_ids(session: Session, stage: Stage) -> dict[str, int]:
+    """The stage's criteria, code -> id, in the stage's order (plain columns: asked on every save)."""
+    return dict(session.connection().execute(_STAGE_CRITERIA, {"stage": stage.id}).all())
 
 
-def _scores_with_criteria(session: Session, sheet_ids: list[int]) -> list[tuple[m.Score, Criterion]]:
+def _score_rows(session: Session, sheet_ids: list[int]) -> dict[int, list[Row]]:
+    """sheet id -> its raw scores with their criterion, in the criteria's order: one query for all."""
+    found: dict[int, list[Row]] = defaultdict(list)
     if not sheet_ids:
-        return []
-    rows = session.exec(
-        select(m.Score, Criterion)
-        .join(Criterion, Criterion.id == m.Score.criterion_id)
-        .where(col(m.Score.sheet_id).in_(sheet_ids))
-        .order_by(Criterion.sequence)
-    )
-    return [(s, c) for s, c in rows]
+        return found
+    for row in session.connection().execute(_SCORE_ROWS, {"sheets": sheet_ids}):
+        found[row.sheet_id].append(row)
+    return found
+
+
+def _missing(criteria: dict[str, int], rows: Iterable[Row]) -> list[str]:
+    answered = {r.code for r in rows if r.score is not None or r.not_evidenced}
+    return [code for code in criteria if code not in answered]
+
+
+def missing_criteria(session: Session, stage: Stage, sheet: m.ScoreSheet) -> list[str]:
+    return _missing(stage_criterion_ids(session, stage), _score_rows(session, [sheet.id]).get(sheet.id, []))
 
 
 def latest_amendments(session: Session, sheet_ids: list[int]) -> dict[tuple[int, int], m.ScoreAmendment]:
     found: dict[tuple[int, int], m.ScoreAmendment] = {}
     if not sheet_ids:
         return found
-    for row in session.exec(
-        select(m.ScoreAmendment).where(col(m.ScoreAmendment.sheet_id).in_(sheet_ids)).order_by(m.ScoreAmendment.id)
-    ):
+    for row in session.exec(_AMENDMENTS, params={"sheets": sheet_ids}):
         found[(row.sheet_id, row.criterion_id)] = row
     return found
 
 
 def sheet_public(session: Session, stage: Stage, candidate: Candidate, sheet: m.ScoreSheet) -> m.SheetPublic:
-    amendments = latest_amendments(session, [sheet.id])
-    scores = []
-    for score, criterion in _scores_with_criteria(session, [sheet.id]):
-        amendment = amendments.get((sheet.id, criterion.id))
-        scores.append(
-            m.ScorePublic(
-                criterion=criterion.code,
-                criterion_id=criterion.uid,
-                score=amendment.score if amendment else score.score,
-                not_evidenced=amendment.not_evidenced if amendment else score.not_evidenced,
-                notes=score.notes,
-                amended=amendment is not None,
-                raw_score=score.score,
-                raw_not_evidenced=score.not_evidenced,
+    return sheets_public(session, stage, candidate, [sheet])[0]
+
+
+def sheets_public(
+    session: Session, stage: Stage, candidate: Candidate, sheets: list[m.ScoreSheet]
+) -> list[m.SheetPublic]:
+    """Sheets for one candidate as the API shows them, the latest amendment over each raw score:
+    three queries whatever the number of sheets."""
+    ids = [sheet.id for sheet in sheets]
+    rows = _score_rows(session, ids)
+    amendments = latest_amendments(session, ids)
+    criteria = stage_criterion_ids(session, stage)
+    shown = []
+    for sheet in sheets:
+        scores = []
+        for row in rows.get(sheet.id, []):
+            amendment = amendments.get((sheet.id, row.criterion_id))
+            scores.append(
+                m.ScorePublic(
+                    criterion=row.code,
+                    criterion_id=row.uid,
+                    score=amendment.score if amendment else row.score,
+                    not_evidenced=amendment.not_evidenced if amendment else row.not_evidenced,
+                    notes=row.notes,
+                    amended=amendment is not None,
+                    raw_score=row.score,
+                    raw_not_evidenced=row.not_evidenced,
+                )
+            )
+        shown.append(
+            m.SheetPublic(
+                id=sheet.uid,
+                stage_id=stage.uid,
+                candidate_id=candidate.uid,
+                candidate_code=candidate.code,
+                assessor=sheet.assessor,
+                status=sheet.status,
+                updated_at=sheet.updated_at,
+                submitted_at=sheet.submitted_at,
+                scores=scores,
+                missing=_missing(criteria, rows.get(sheet.id, [])),
             )
         )
-    return m.SheetPublic(
-        id=sheet.uid,
-        stage_id=stage.uid,
-        candidate_id=candidate.uid,
-        candidate_code=candidate.code,
-        assessor=sheet.assessor,
-        status=sheet.status,
-        updated_at=sheet.updated_at,
-        submitted_at=sheet.submitted_at,
-        scores=scores,
-        missing=missing_criteria(session, stage, sheet),
-    )
+    return shown
 
 
 def submitted_sheets(session: Session, stage: Stage, candidate_ids: list[int] | None = None) -> list[m.ScoreSheet]:
+    if candidate_ids is not None:
+        return list(session.exec(_SUBMITTED_FOR, params={"stage": stage.id, "candidates": candidate_ids}))
     query = select(m.ScoreSheet).where(
         m.ScoreSheet.stage_id == stage.id, m.ScoreSheet.status == m.SheetStatus.submitted
     )
-    if candidate_ids is not None:
-        query = query.where(col(m.ScoreSheet.candidate_id).in_(candidate_ids))
     return list(session.exec(query.order_by(m.ScoreSheet.id)))
 
 
@@ -510,15 +581,25 @@ def panel_scores(
 ) -> tuple[list[m.SheetPublic], list[DivergenceFlag]]:
     """The panel's submitted sheets for one candidate: for an assessor who has submitted their own
     sheet for this candidate, or for an admin who is not on this panel."""
-    if not principal.has(ADMIN):
-        require_member(session, principal, stage)
-    if must_submit_first(session, principal, stage, candidate):
+    member = membership(session, principal, stage)
+    if member is None and not principal.has(ADMIN):
+        raise _forbidden("not-on-panel", f"You are not on the panel for {stage.name}.")
+    if member is not None and not has_submitted(session, principal, stage, candidate):
         raise _forbidden(
             "submit-your-own-first",
             "Submit your own score sheet for this candidate before seeing the panel's scores.",
         )
-    sheets = [sheet_public(session, stage, candidate, s) for s in submitted_sheets(session, stage, [candidate.id])]
-    return sheets, flags_for(stage, criterion_tallies(session, stage, [candidate.id])).get(candidate.id, [])
+    sheets = sheets_public(session, stage, candidate, submitted_sheets(session, stage, [candidate.id]))
+    # The flags come from the scores that count on these very sheets (amendments applied), as
+    # criterion_tallies would give them for this one candidate, without asking the database again.
+    codes = list(stage_criterion_ids(session, stage))
+    given: dict[str, dict[str, int | None]] = defaultdict(dict)
+    for sheet in sheets:
+        for score in sheet.scores:
+            given[score.criterion][sheet.assessor] = None if score.not_evidenced else score.score
+    tallies = {code: tally(by_assessor) for code, by_assessor in given.items() if code in codes}
+    table = TallyTable.from_tallies(codes, {candidate.id: tallies} if tallies else {})
+    return sheets, flags_for(stage, table).get(candidate.id, [])
 
 
 def moderation_queue(
