@@ -32,6 +32,10 @@ class Settings(DatabaseSettings):
     session_cookie_secure: bool = False
     lockout_threshold: int = 5
     lockout_minutes: int = 15
+    # Password hashes and verifications (argon2id, 64 MiB each) computed at once; sign-ins beyond
+    # this wait their turn, holding no database connection, for at most the wait (then 503).
+    password_hashing_at_once: int = Field(default=2, ge=1, le=16)
+    password_hashing_wait_seconds: float = Field(default=20.0, gt=0, le=60)
     # `web purge` removes sign-in records older than this (expired sessions go whatever their age).
     sign_in_audit_retention_days: int = Field(default=365, ge=1)
     migrate_on_startup: bool = True

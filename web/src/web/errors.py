@@ -10,11 +10,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekit.db import DatabaseBusy
 from servicekit.problems import RETRY_AFTER_SECONDS, is_database_unavailable
+from web.accounts.hashing import ClientGone, HashingBusy
 from web.pages import is_htmx, render
 from web.security import SECURITY_HEADERS
 
@@ -37,15 +37,15 @@ class CsrfRefused(Exception):
     """A form or htmx request that changes something came without this session's CSRF token."""
 
 
-def _identify(request: Request) -> None:
-    """Error pages are for signed-in users too: show their navigation where possible."""
+async def _identify(request: Request) -> None:
+    """Error pages are for signed-in users too: show their navigation where possible (the user is
+    read as every page reads it, admitted to the database and off the event loop)."""
     if hasattr(request.state, "identity"):
         return
-    from web.accounts.auth import load_identity  # late: accounts depends on this module
+    from web.accounts.auth import identify  # late: accounts depends on this module
 
     try:
-        with Session(request.app.state.engine) as db:
-            load_identity(request, db)
+        await identify(request)
     except Exception:  # the error page must render whatever state the database is in
         log.warning("identity_unavailable_for_error_page", exc_info=True)
         request.state.identity = None
@@ -64,7 +64,7 @@ async def _sign_in_required(request: Request, exc: Exception) -> Response:
 
 
 async def _not_permitted(request: Request, exc: Exception) -> Response:
-    _identify(request)
+    await _identify(request)
     return render(
         request,
         "errors/forbidden.html",
@@ -75,7 +75,7 @@ async def _not_permitted(request: Request, exc: Exception) -> Response:
 
 
 async def _csrf_refused(request: Request, exc: Exception) -> Response:
-    _identify(request)
+    await _identify(request)
     return render(
         request, "errors/csrf.html", {"page_title": "Your form could not be sent"}, block="content", status_code=403
     )
@@ -83,7 +83,7 @@ async def _csrf_refused(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    _identify(request)
+    await _identify(request)
     if exc.status_code == 404:
         return render(request, "errors/not_found.html", {"page_title": "Page not found"}, status_code=404)
     if exc.status_code == 403:
@@ -100,7 +100,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    _identify(request)
+    await _identify(request)
     if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
         # /versions/not-a-uuid is simply a page that does not exist.
         return render(request, "errors/not_found.html", {"page_title": "Page not found"}, status_code=404)
@@ -125,9 +125,27 @@ async def _database_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _busy(request: Request, exc: Exception) -> Response:
+    """Too many passwords to weigh at once (a crowd signing in): come back in a moment."""
+    log.warning("password_hashing_busy", path=request.url.path)
+    await _identify(request)
+    return render(
+        request,
+        "errors/error.html",
+        {"page_title": "Sorry, Collective is busy just now", "status": 503, "busy": True},
+        status_code=503,
+        headers={"Cache-Control": "no-store", "Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """Nobody is waiting for this answer (499, as proxies log a client that closed the request)."""
+    return Response(status_code=499)
+
+
 async def _unhandled(request: Request, exc: Exception) -> Response:
     log.exception("unhandled_error", path=request.url.path)
-    _identify(request)
+    await _identify(request)
     # Rendered outside the middleware stack (Starlette's ServerErrorMiddleware), so the security
     # headers are added here.
     return render(
@@ -141,7 +159,7 @@ async def _unhandled(request: Request, exc: Exception) -> Response:
 
 async def nul_refused(request: Request, errors: list[dict]) -> Response:
     """A form or address holding the NUL character (servicekit.nul refuses it before any page runs)."""
-    _identify(request)
+    await _identify(request)
     return render(
         request,
         "errors/error.html",
@@ -156,6 +174,8 @@ def install_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(CsrfRefused, _csrf_refused)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HashingBusy, _busy)
+    app.add_exception_handler(ClientGone, _client_gone)
     for database_error in (DatabaseBusy, DBAPIError, PoolTimeout):
         app.add_exception_handler(database_error, _database_error)
     app.add_exception_handler(Exception, _unhandled)

@@ -3,7 +3,12 @@
 Every request that changes something (POST, PUT, PATCH, DELETE) must carry the CSRF token of the
 session: as the form field `csrf_token`, or as the `X-CSRF-Token` header htmx sends. Before sign-in
 there is no session, so the sign-in form's token is a random value also held in a cookie
-(double submit)."""
+(double submit).
+
+The user is read in a short database session of its own (`servicekit.db.in_session`: a worker
+thread, and the connection given back at once), never in the route's: a page that then waits for
+framework-api or recruitment-api holds no place in the database meanwhile. A request without a
+session cookie, /livez included, does not touch the database at all."""
 
 from __future__ import annotations
 
@@ -17,10 +22,10 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from servicekit.auth import Principal
+from servicekit.db import in_session
 from web.accounts import service
 from web.accounts.models import User, UserSession
 from web.accounts.roles import scopes_for, service_scopes_for
-from web.db import SessionDep
 from web.errors import CsrfRefused, NotPermitted, SignInRequired
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -64,28 +69,32 @@ def now(request: Request) -> datetime:
     return request.app.state.clock()
 
 
-def load_identity(request: Request, db: Session) -> Identity | None:
-    """The signed-in user of this request (looked up once, then kept on request.state)."""
+def _identity_of(db: Session, token: str, at: datetime) -> Identity | None:
+    found = service.find_session(db, token, now=at)
+    if found is None:
+        return None
+    record, user = found
+    return Identity(user=user, session=record, scopes=scopes_for(user.roles))
+
+
+async def identify(request: Request) -> Identity | None:
+    """The signed-in user of this request, read once (in a short database session of its own, and
+    only when the browser sends a session cookie), then kept on request.state."""
     if hasattr(request.state, "identity"):
         return request.state.identity
     session_cookie, signin_cookie = cookie_names(request)
-    identity = None
     token = request.cookies.get(session_cookie)
-    if token:
-        found = service.find_session(db, token, now=now(request))
-        if found is not None:
-            record, user = found
-            identity = Identity(user=user, session=record, scopes=scopes_for(user.roles))
+    identity = await in_session(request.app, _identity_of, token, now(request)) if token else None
     request.state.identity = identity
     request.state.csrf_token = identity.session.csrf_token if identity else request.cookies.get(signin_cookie, "")
     return identity
 
 
-def optional_identity(request: Request, db: SessionDep) -> Identity | None:
-    return load_identity(request, db)
+async def optional_identity(request: Request) -> Identity | None:
+    return await identify(request)
 
 
-def require_identity(identity: Annotated[Identity | None, Depends(optional_identity)]) -> Identity:
+async def require_identity(identity: Annotated[Identity | None, Depends(optional_identity)]) -> Identity:
     if identity is None:
         raise SignInRequired()
     return identity
@@ -97,7 +106,7 @@ class RequireScopes:
     def __init__(self, *scopes: str) -> None:
         self.scopes = scopes
 
-    def __call__(self, identity: Annotated[Identity, Depends(require_identity)]) -> Identity:
+    async def __call__(self, identity: Annotated[Identity, Depends(require_identity)]) -> Identity:
         if not all(identity.has(scope) for scope in self.scopes):
             raise NotPermitted(self.scopes)
         return identity
@@ -106,11 +115,12 @@ class RequireScopes:
 CurrentIdentity = Annotated[Identity, Depends(require_identity)]
 
 
-async def csrf_protect(request: Request, db: SessionDep) -> None:
-    """App-wide dependency: refuse a change without this session's CSRF token (403)."""
+async def csrf_protect(request: Request) -> None:
+    """App-wide dependency: refuse a change without this session's CSRF token (403). A GET (and
+    /livez) passes without reading anything; a change reads the user first (`identify`)."""
     if request.method in SAFE_METHODS:
         return
-    identity = load_identity(request, db)
+    identity = await identify(request)
     if identity is not None:
         expected = identity.session.csrf_token
     else:

@@ -1,25 +1,38 @@
-"""Sign-in, sign-out and the administration of an organisation's users."""
+"""Sign-in, sign-out and the administration of an organisation's users.
+
+Sign-in, changing one's password and adding a user with a password weigh or hash passwords with
+argon2, never inside a database session: a short session reads what is needed, the password is
+weighed off the event loop (`web.accounts.hashing`), and a second short session records the
+outcome. Pages that only read and change the web's own database use a session for the whole route
+(SessionDep), declared after the user's dependency, so no request holds one database place while
+it waits for another."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
+from servicekit.db import in_session
 from web.accounts import service
 from web.accounts.auth import (
     CurrentIdentity,
     Identity,
     RequireScopes,
     cookie_names,
-    load_identity,
+    identify,
     new_signin_token,
     now,
+    optional_identity,
     set_cookie,
 )
-from web.accounts.models import User
+from web.accounts.hashing import hashing
+from web.accounts.models import User, UserSession
 from web.accounts.roles import ROLE_LABELS, parse_roles
 from web.db import SessionDep
 from web.pages import render
@@ -79,16 +92,20 @@ def _sign_in_page(
 
 
 @router.get("/sign-in", include_in_schema=False)
-def sign_in_form(request: Request, db: SessionDep, next: str = "/", signed_out: bool = False) -> Response:
-    if load_identity(request, db) is not None:
+async def sign_in_form(
+    request: Request,
+    identity: Annotated[Identity | None, Depends(optional_identity)],
+    next: str = "/",
+    signed_out: bool = False,
+) -> Response:
+    if identity is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return _sign_in_page(request, next_url=safe_next(next), signed_out=signed_out)
 
 
 @router.post("/sign-in", include_in_schema=False)
-def sign_in(
+async def sign_in(
     request: Request,
-    db: SessionDep,
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
@@ -103,18 +120,21 @@ def sign_in(
     if errors:
         return _sign_in_page(request, next_url=next_url, username=username, errors=errors, status_code=422)
 
-    result = service.sign_in(
-        db,
-        username,
-        password,
-        now=now(request),
+    at = now(request)
+    session_cookie, signin_cookie = cookie_names(request)
+    check = await in_session(request.app, partial(service.read_sign_in, now=at), username)
+    verdict = await hashing(request, service.weigh_password, check, password)
+    conclude = partial(
+        _conclude_sign_in,
+        at=at,
         threshold=settings.lockout_threshold,
         lockout_minutes=settings.lockout_minutes,
+        ttl_minutes=settings.session_ttl_minutes,
+        origin=origin(request),
+        old_token=request.cookies.get(session_cookie),
     )
-    if result.status == service.SignInStatus.locked:
-        service.record_event(
-            db, service.EventKind.sign_in_locked, result.account, now=now(request), origin=origin(request)
-        )
+    status, token = await in_session(request.app, conclude, check, verdict)
+    if status == service.SignInStatus.locked:
         return _sign_in_page(
             request,
             next_url=next_url,
@@ -122,20 +142,10 @@ def sign_in(
             status_code=429,
             notice=LOCKED_MESSAGE.format(minutes=settings.lockout_minutes),
         )
-    if result.status != service.SignInStatus.ok or result.user is None:
-        service.record_event(
-            db, service.EventKind.sign_in_failed, result.account, now=now(request), origin=origin(request)
-        )
+    if token is None:
         return _sign_in_page(
             request, next_url=next_url, username=username, errors={"username": INVALID_MESSAGE}, status_code=422
         )
-    service.record_event(db, service.EventKind.signed_in, result.user, now=now(request), origin=origin(request))
-
-    session_cookie, signin_cookie = cookie_names(request)
-    old = request.cookies.get(session_cookie)
-    if old:
-        service.end_session(db, old)
-    token, _ = service.start_session(db, result.user, now=now(request), ttl_minutes=settings.session_ttl_minutes)
     response = RedirectResponse(next_url, status_code=303)
     set_cookie(request, response, session_cookie, token, max_age=settings.session_ttl_minutes * 60)
     response.delete_cookie(
@@ -144,23 +154,57 @@ def sign_in(
     return response
 
 
+SIGN_IN_EVENTS = {
+    service.SignInStatus.ok: service.EventKind.signed_in,
+    service.SignInStatus.locked: service.EventKind.sign_in_locked,
+}
+
+
+def _conclude_sign_in(
+    db: Session,
+    check: service.SignInCheck,
+    verdict: service.Verdict,
+    *,
+    at: datetime,
+    threshold: int,
+    lockout_minutes: int,
+    ttl_minutes: int,
+    origin: service.Origin,
+    old_token: str | None,
+) -> tuple[service.SignInStatus, str | None]:
+    """Count the attempt, record it, and for the right password start a session (ending the one
+    the browser had): the sign-in's status and the new session's cookie token."""
+    result = service.record_sign_in(db, check, verdict, now=at, threshold=threshold, lockout_minutes=lockout_minutes)
+    kind = SIGN_IN_EVENTS.get(result.status, service.EventKind.sign_in_failed)
+    service.record_event(db, kind, result.account, now=at, origin=origin)
+    if result.status != service.SignInStatus.ok or result.user is None:
+        return result.status, None
+    if old_token:
+        service.end_session(db, old_token)
+    token, _ = service.start_session(db, result.user, now=at, ttl_minutes=ttl_minutes)
+    return result.status, token
+
+
 @router.post("/sign-out", include_in_schema=False)
-def sign_out(request: Request, db: SessionDep) -> Response:
+async def sign_out(request: Request) -> Response:
     settings = request.app.state.settings
     session_cookie, _ = cookie_names(request)
     token = request.cookies.get(session_cookie)
     if token:
-        identity = load_identity(request, db)
-        service.end_session(db, token)
-        if identity is not None:
-            service.record_event(
-                db, service.EventKind.signed_out, identity.user, now=now(request), origin=origin(request)
-            )
+        identity = await identify(request)
+        user = identity.user if identity is not None else None
+        await in_session(request.app, partial(_end_session, at=now(request), origin=origin(request)), token, user)
     response = RedirectResponse("/sign-in?signed_out=true", status_code=303)
     response.delete_cookie(
         session_cookie, path="/", secure=settings.session_cookie_secure, httponly=True, samesite="lax"
     )
     return response
+
+
+def _end_session(db: Session, token: str, user: User | None, *, at: datetime, origin: service.Origin) -> None:
+    service.end_session(db, token)
+    if user is not None:
+        service.record_event(db, service.EventKind.signed_out, user, now=at, origin=origin)
 
 
 def origin(request: Request) -> service.Origin:
@@ -201,9 +245,8 @@ def password_form(request: Request, identity: CurrentIdentity) -> Response:
 
 
 @router.post("/account/password", include_in_schema=False)
-def change_password(
+async def change_password(
     request: Request,
-    db: SessionDep,
     identity: CurrentIdentity,
     current_password: Annotated[str, Form(max_length=1024)] = "",
     new_password: Annotated[str, Form(max_length=1024)] = "",
@@ -218,27 +261,55 @@ def change_password(
         return _password_page(request, errors=errors, status_code=422)
     # The current password is checked as a sign-in is, so guessing it here counts towards the same
     # lockout: a session left open gives no way round the limit on guesses.
-    user = identity.user
-    checked = service.sign_in(
-        db,
-        user.username,
-        current_password,
-        now=now(request),
+    at = now(request)
+    check = await in_session(request.app, partial(service.read_sign_in, now=at), identity.user.username)
+    verdict, new_hash = await hashing(request, _weigh_and_hash, check, current_password, new_password)
+    conclude = partial(
+        _conclude_password_change,
+        at=at,
         threshold=settings.lockout_threshold,
         lockout_minutes=settings.lockout_minutes,
+        origin=origin(request),
     )
-    if checked.status != service.SignInStatus.ok:
-        service.record_event(
-            db, service.EventKind.password_change_failed, user, now=now(request), origin=origin(request)
-        )
-        if checked.status == service.SignInStatus.locked:
-            notice = LOCKED_MESSAGE.format(minutes=settings.lockout_minutes)
-            return _password_page(request, notice=notice, status_code=429)
+    status = await in_session(request.app, conclude, check, verdict, identity.user, identity.session, new_hash)
+    if status == service.SignInStatus.locked:
+        notice = LOCKED_MESSAGE.format(minutes=settings.lockout_minutes)
+        return _password_page(request, notice=notice, status_code=429)
+    if status != service.SignInStatus.ok:
         errors = {"current_password": "Your current password is not right"}
         return _password_page(request, errors=errors, status_code=422)
-    service.change_password(db, user, new_password, keep=identity.session, now=now(request))
-    service.record_event(db, service.EventKind.password_changed, user, now=now(request), origin=origin(request))
     return RedirectResponse("/account?changed=true", status_code=303)
+
+
+def _weigh_and_hash(check: service.SignInCheck, current: str, new: str) -> tuple[service.Verdict, str | None]:
+    """The current password weighed and, if it is right, the new one hashed (argon2 only)."""
+    verdict = service.weigh_password(check, current)
+    if not verdict.good:
+        return verdict, None
+    # No rehash of the current password: it is about to be replaced.
+    return service.Verdict(True), service.hash_password(new)
+
+
+def _conclude_password_change(
+    db: Session,
+    check: service.SignInCheck,
+    verdict: service.Verdict,
+    user: User,
+    keep: UserSession,
+    new_hash: str | None,
+    *,
+    at: datetime,
+    threshold: int,
+    lockout_minutes: int,
+    origin: service.Origin,
+) -> service.SignInStatus:
+    checked = service.record_sign_in(db, check, verdict, now=at, threshold=threshold, lockout_minutes=lockout_minutes)
+    if checked.status != service.SignInStatus.ok or new_hash is None:
+        service.record_event(db, service.EventKind.password_change_failed, user, now=at, origin=origin)
+        return checked.status
+    service.change_password(db, user, new_hash, keep=keep, now=at)
+    service.record_event(db, service.EventKind.password_changed, user, now=at, origin=origin)
+    return checked.status
 
 
 # --- administration of users ----------------------------------------------------------------
@@ -252,7 +323,7 @@ def _user_or_404(db, admin: Identity, uid: uuid.UUID) -> User:
 
 
 @router.get("/admin/users", include_in_schema=False)
-def list_users(request: Request, db: SessionDep, admin: Admin) -> Response:
+def list_users(request: Request, admin: Admin, db: SessionDep) -> Response:
     users = service.list_users(db, admin.user.org)
     locked = service.locked_usernames(db, [u.username for u in users], now=now(request))
     return render(
@@ -289,9 +360,8 @@ def new_user_form(request: Request, admin: Admin) -> Response:
 
 
 @router.post("/admin/users", include_in_schema=False)
-def create_user(
+async def create_user(
     request: Request,
-    db: SessionDep,
     admin: Admin,
     roles: RolesField,
     username: Annotated[str, Form(max_length=200)] = "",
@@ -299,13 +369,13 @@ def create_user(
     password: Annotated[str, Form(max_length=1024)] = "",
 ) -> Response:
     form = {"username": username, "display_name": display_name, "roles": roles}
+    given = password or None
+    chosen = given or service.generate_password()
+    new = service.NewUser(username=username, display_name=display_name, roles=roles, password=chosen)
+    if service.password_problem(chosen) is None:  # a password refused is named, not hashed
+        new.password_hash = await hashing(request, service.hash_password, chosen)
     try:
-        user, generated = service.create_user(
-            db,
-            admin.principal,
-            admin.user.org,
-            service.NewUser(username=username, display_name=display_name, roles=roles, password=password or None),
-        )
+        user, _ = await in_session(request.app, service.create_user, admin.principal, admin.user.org, new)
     except service.InvalidInput as exc:
         return _new_user_page(request, admin, form=form, errors=exc.errors, status_code=422)
     return render(
@@ -314,7 +384,7 @@ def create_user(
         {
             "page_title": "User added",
             "created": user,
-            "generated_password": generated,
+            "generated_password": None if given else chosen,
         },
         status_code=201,
     )
@@ -370,8 +440,8 @@ EVENT_LABELS = {
 @router.get("/admin/sign-ins", include_in_schema=False)
 def sign_in_record(
     request: Request,
-    db: SessionDep,
     admin: Admin,
+    db: SessionDep,
     before: Annotated[int | None, Query(ge=1)] = None,
     user: uuid.UUID | None = None,
 ) -> Response:
@@ -395,7 +465,7 @@ def sign_in_record(
 
 
 @router.get("/admin/users/{uid}", include_in_schema=False)
-def manage_user(request: Request, uid: uuid.UUID, db: SessionDep, admin: Admin, updated: str | None = None) -> Response:
+def manage_user(request: Request, uid: uuid.UUID, admin: Admin, db: SessionDep, updated: str | None = None) -> Response:
     user = _user_or_404(db, admin, uid)
     return _manage_page(request, db, admin, user, updated=UPDATES.get(updated or ""))
 
@@ -405,7 +475,7 @@ def _done(uid: uuid.UUID, what: str) -> Response:
 
 
 @router.post("/admin/users/{uid}/roles", include_in_schema=False)
-def change_roles(request: Request, uid: uuid.UUID, db: SessionDep, admin: Admin, roles: RolesField) -> Response:
+def change_roles(request: Request, uid: uuid.UUID, admin: Admin, db: SessionDep, roles: RolesField) -> Response:
     user = _user_or_404(db, admin, uid)
     try:
         service.set_roles(db, admin.principal, user, roles)
@@ -415,7 +485,7 @@ def change_roles(request: Request, uid: uuid.UUID, db: SessionDep, admin: Admin,
 
 
 @router.post("/admin/users/{uid}/deactivate", include_in_schema=False)
-def deactivate_user(request: Request, uid: uuid.UUID, db: SessionDep, admin: Admin) -> Response:
+def deactivate_user(request: Request, uid: uuid.UUID, admin: Admin, db: SessionDep) -> Response:
     user = _user_or_404(db, admin, uid)
     try:
         service.deactivate(db, admin.principal, user)
@@ -425,14 +495,14 @@ def deactivate_user(request: Request, uid: uuid.UUID, db: SessionDep, admin: Adm
 
 
 @router.post("/admin/users/{uid}/reactivate", include_in_schema=False)
-def reactivate_user(request: Request, uid: uuid.UUID, db: SessionDep, admin: Admin) -> Response:
+def reactivate_user(request: Request, uid: uuid.UUID, admin: Admin, db: SessionDep) -> Response:
     user = _user_or_404(db, admin, uid)
     service.reactivate(db, admin.principal, user)
     return _done(uid, "reactivated")
 
 
 @router.post("/admin/users/{uid}/unlock", include_in_schema=False)
-def unlock_user(request: Request, uid: uuid.UUID, db: SessionDep, admin: Admin) -> Response:
+def unlock_user(request: Request, uid: uuid.UUID, admin: Admin, db: SessionDep) -> Response:
     user = _user_or_404(db, admin, uid)
     was_locked = service.unlock(db, admin.principal, user, now=now(request))
     return _done(uid, "unlocked" if was_locked else "not-locked")

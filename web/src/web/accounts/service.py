@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, select, update
 
 from servicekit import audit
 from servicekit.auth import Principal
@@ -100,72 +100,151 @@ class SignInResult:
     account: User | None = None  # the account of that username, whatever the status (for the record)
 
 
-def sign_in(
+# A sign-in is three steps, so that argon2 (tens of milliseconds of CPU and 64 MiB) never runs while
+# a database connection is held: `read_sign_in` (a short session), `weigh_password` (no database;
+# the web runs it off the event loop, a few at once), `record_sign_in` (a second short session,
+# which counts the attempt against the name's state as it is then, whatever other attempts for the
+# same name did meanwhile).
+
+
+@dataclass(frozen=True)
+class SignInCheck:
+    """What a sign-in reads before the password is weighed."""
+
+    key: str  # the username as counted (normalised)
+    locked: bool  # the name is locked now: the password is not weighed at all
+    account: User | None  # the account of that name, active or not
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The password weighed: right (for an active account), and a fresh hash of it when the stored
+    one was made with other parameters than today's."""
+
+    good: bool
+    rehashed: str | None = None
+
+
+def read_sign_in(db: Session, username: str, *, now: datetime) -> SignInCheck:
+    key = normalise_username(username)[:200]
+    throttle = db.exec(select(SignInThrottle).where(SignInThrottle.username == key)).first()
+    user = db.exec(select(User).where(User.username == key)).first() if key else None
+    locked = throttle is not None and throttle.locked_until is not None and throttle.locked_until > now
+    return SignInCheck(key, locked, user)
+
+
+def weigh_password(check: SignInCheck, password: str) -> Verdict:
+    """argon2 only, no database. A locked name and a name that is no account cost one verification
+    too, so the time taken reveals neither."""
+    user = check.account
+    if check.locked or user is None:
+        _spend_a_verification(password)
+        return Verdict(False)
+    good = verify_password(user.password_hash, password) and user.active
+    rehashed = hash_password(password) if good and _hasher.check_needs_rehash(user.password_hash) else None
+    return Verdict(good, rehashed)
+
+
+def record_sign_in(
     db: Session,
-    username: str,
-    password: str,
+    check: SignInCheck,
+    verdict: Verdict,
     *,
     now: datetime,
     threshold: int,
     lockout_minutes: int,
 ) -> SignInResult:
-    """Check a username and password. Failures are counted per username, known or not; after
+    """Count the attempt and commit. Failures are counted per username, known or not; after
     `threshold` of them the name is locked for `lockout_minutes`, and attempts while locked are
-    refused (and still counted) even with the right password."""
-    key = normalise_username(username)[:200]
+    refused (and still counted) even with the right password. Attempts for one name at the same
+    time each count: the count is changed only if no other attempt changed it since it was read
+    (otherwise it is read again), and two first failures at once cannot both make the name's row."""
     window = timedelta(minutes=lockout_minutes)
-    for attempt in range(2):
+    good = verdict.good and not check.locked
+    for _ in range(_RECORD_ATTEMPTS):
         try:
-            return _sign_in(db, key, password, now=now, threshold=threshold, window=window)
+            status = _count_attempt(db, check.key, good=good, now=now, threshold=threshold, window=window)
         except IntegrityError:
             # Two first failures for the same name at once: the other one made the row.
             db.rollback()
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
-
-
-def _sign_in(db: Session, key: str, password: str, *, now: datetime, threshold: int, window: timedelta) -> SignInResult:
-    throttle = db.exec(select(SignInThrottle).where(SignInThrottle.username == key)).first()
-    user = db.exec(select(User).where(User.username == key)).first() if key else None
-    if throttle is not None:
-        if throttle.locked_until is not None and throttle.locked_until > now:
-            throttle.failed_count += 1
-            throttle.last_failed_at = now
+            continue
+        if status is None:  # another attempt changed the count since it was read
+            db.rollback()
+            continue
+        if check.locked:
+            # The password was not weighed: whatever the name's state now, this attempt is refused.
+            status = SignInStatus.locked
+        user = check.account
+        if status == SignInStatus.ok:
+            assert user is not None
+            if verdict.rehashed is not None:
+                # Only over the hash just verified (never over a password changed meanwhile).
+                db.execute(
+                    update(User)
+                    .where(col(User.id) == user.id, col(User.password_hash) == user.password_hash)
+                    .values(password_hash=verdict.rehashed),
+                    execution_options=_UNSYNCHRONISED,
+                )
             db.commit()
-            _spend_a_verification(password)
-            return SignInResult(SignInStatus.locked, account=user)
-        stale = throttle.last_failed_at is None or now - throttle.last_failed_at > window
-        if throttle.locked_until is not None or stale:
-            throttle.failed_count = 0
-            throttle.locked_until = None
-
-    if user is None:
-        _spend_a_verification(password)
-        good = False
-    else:
-        good = verify_password(user.password_hash, password) and user.active
-
-    if good:
-        assert user is not None
-        if throttle is not None:
-            db.delete(throttle)
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
+            return SignInResult(SignInStatus.ok, user, account=user)
         db.commit()
-        return SignInResult(SignInStatus.ok, user, account=user)
+        return SignInResult(status, account=user)
+    raise RuntimeError(f"the sign-in count of {check.key!r} kept changing under {_RECORD_ATTEMPTS} attempts")
 
+
+_RECORD_ATTEMPTS = 20
+# The statements below change rows by their state in the database, not objects in the session.
+_UNSYNCHRONISED = {"synchronize_session": False}
+
+
+def _count_attempt(
+    db: Session, key: str, *, good: bool, now: datetime, threshold: int, window: timedelta
+) -> SignInStatus | None:
+    """The name's count after one attempt, written (not committed) only over the state it was read
+    in; None if that state changed in the meantime."""
+    query = select(SignInThrottle).where(SignInThrottle.username == key)
+    throttle = db.exec(query.execution_options(populate_existing=True)).first()
     if throttle is None:
-        throttle = SignInThrottle(username=key)
-        db.add(throttle)
-    throttle.failed_count += 1
-    throttle.last_failed_at = now
-    status = SignInStatus.invalid
-    if throttle.failed_count >= threshold:
-        throttle.locked_until = now + window
-        status = SignInStatus.locked
-    db.commit()
-    return SignInResult(status, account=user)
+        if good:
+            return SignInStatus.ok
+        locks = threshold <= 1
+        db.add(
+            SignInThrottle(
+                username=key, failed_count=1, last_failed_at=now, locked_until=now + window if locks else None
+            )
+        )
+        db.flush()  # IntegrityError if another attempt made the row first
+        return SignInStatus.locked if locks else SignInStatus.invalid
+    count, last_failed_at, locked_until = throttle.failed_count, throttle.last_failed_at, throttle.locked_until
+    unchanged = (
+        col(SignInThrottle.id) == throttle.id,
+        col(SignInThrottle.failed_count) == count,
+        _same(col(SignInThrottle.last_failed_at), last_failed_at),
+        _same(col(SignInThrottle.locked_until), locked_until),
+    )
+    if locked_until is not None and locked_until > now:
+        status, values = SignInStatus.locked, {"failed_count": count + 1, "last_failed_at": now}
+    else:
+        stale = last_failed_at is None or now - last_failed_at > window
+        if locked_until is not None or stale:
+            count, locked_until = 0, None
+        if good:
+            done = db.execute(delete(SignInThrottle).where(*unchanged), execution_options=_UNSYNCHRONISED)
+            db.expunge(throttle)
+            return SignInStatus.ok if done.rowcount == 1 else None
+        count += 1
+        status = SignInStatus.invalid
+        if count >= threshold:
+            locked_until = now + window
+            status = SignInStatus.locked
+        values = {"failed_count": count, "last_failed_at": now, "locked_until": locked_until}
+    done = db.execute(update(SignInThrottle).where(*unchanged).values(**values), execution_options=_UNSYNCHRONISED)
+    db.expunge(throttle)
+    return status if done.rowcount == 1 else None
+
+
+def _same(column, value):
+    return column.is_(None) if value is None else column == value
 
 
 def locked_usernames(db: Session, usernames: Iterable[str], *, now: datetime) -> set[str]:
@@ -250,13 +329,15 @@ def new_password_problems(current: str, new: str, confirm: str) -> dict[str, str
     return errors
 
 
-def change_password(db: Session, user: User, new_password: str, *, keep: UserSession, now: datetime) -> int:
-    """Set the user's password and end every other session of theirs (a browser someone else may
-    be using); this one stays signed in. Returns how many sessions ended."""
+def change_password(db: Session, user: User, password_hash: str, *, keep: UserSession, now: datetime) -> int:
+    """Set the user's password (its hash, made beforehand with `hash_password` outside any database
+    session) and end every other session of theirs (a browser someone else may be using); this one
+    stays signed in. Returns how many sessions ended."""
     assert user.id is not None
-    user.password_hash = hash_password(new_password)
-    user.updated_at = now
-    db.add(user)
+    db.execute(
+        update(User).where(col(User.id) == user.id).values(password_hash=password_hash, updated_at=now),
+        execution_options=_UNSYNCHRONISED,
+    )
     ended = db.execute(delete(UserSession).where(col(UserSession.user_id) == user.id, col(UserSession.id) != keep.id))
     actor = Principal(subject=str(user.uid), org=user.org, scopes=frozenset(), name=user.display_name)
     audit.record(db, actor, "user.password.change", "user", user.uid, after={"other_sessions_ended": ended.rowcount})
@@ -346,6 +427,8 @@ class NewUser:
     roles: list[str] = field(default_factory=list)
     password: str | None = None  # None: generate one
     uid: uuid.UUID | None = None  # None: a new random id (the demo accounts have fixed ones)
+    # The hash of `password`, made beforehand outside any database session (None: made here).
+    password_hash: str | None = None
 
 
 def list_users(db: Session, org: str) -> list[User]:
@@ -397,9 +480,8 @@ def create_user(db: Session, actor: Principal, org: str, new: NewUser) -> tuple[
     if errors:
         raise InvalidInput(errors)
 
-    user = User(
-        username=username, display_name=display_name, org=org, roles=roles, password_hash=hash_password(password)
-    )
+    password_hash = new.password_hash or hash_password(password)
+    user = User(username=username, display_name=display_name, org=org, roles=roles, password_hash=password_hash)
     if new.uid is not None:
         user.uid = new.uid
     db.add(user)

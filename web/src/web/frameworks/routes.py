@@ -26,7 +26,7 @@ Reader = Annotated[Identity, Depends(RequireScopes("framework:read"))]
 SEARCH_LIMIT = 25
 
 
-def framework_client(
+async def framework_client(
     request: Request, identity: Reader, http: Annotated[httpx.AsyncClient, Depends(http_client)]
 ) -> FrameworkClient:
     url = request.app.state.settings.framework_api_url

@@ -28,14 +28,14 @@ Admin = Annotated[Identity, Depends(RequireScopes("recruitment:read", "recruitme
 EqualityReader = Annotated[Identity, Depends(RequireScopes("recruitment:read", "equality:read"))]
 
 
-def recruitment_client(
+async def recruitment_client(
     request: Request, identity: CurrentIdentity, http: Annotated[httpx.AsyncClient, Depends(http_client)]
 ) -> RecruitmentClient:
     url = request.app.state.settings.recruitment_api_url
     return service_client(RecruitmentClient, url, request, http, identity.service_principal)
 
 
-def framework_client(
+async def framework_client(
     request: Request, identity: CurrentIdentity, http: Annotated[httpx.AsyncClient, Depends(http_client)]
 ) -> FrameworkClient:
     """framework-api for a recruitment page (the page's own scopes decide who may see it)."""

@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from servicekit.db import in_session
 from web.clients.base import cursor_of
 from web.clients.recruitment import CandidateResult, RecruitmentClient
-from web.db import SessionDep
 from web.pages import render, see_other
 from web.panels import gather
 from web.recruitment.deps import (
@@ -166,7 +166,6 @@ async def reliability(
     stage_id: uuid.UUID,
     identity: Admin,
     client: Client,
-    db: SessionDep,
 ) -> Response:
     vacancy, stage, (report,), notice = await _stage_context(
         client, vacancy_id, stage_id, or_blind(client.reliability(vacancy_id, stage_id))
@@ -175,7 +174,8 @@ async def reliability(
     report = None if blind else report
     assessors = {}
     if report is not None:
-        directory = people(db, identity.user.org, [row.assessor for row in report.leniency])
+        assessors_seen = [row.assessor for row in report.leniency]
+        directory = await in_session(request.app, people, identity.user.org, assessors_seen)
         assessors = {row.assessor: person_name(directory, row.assessor, identity) for row in report.leniency}
     return render(
         request,

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from servicekit.db import in_session
 from web.clients.recruitment import BlindCandidate, Flag, RecruitmentClient, Sheet, Stage, Vacancy
-from web.db import SessionDep
 from web.pages import render, see_other, templates
 from web.panels import Notice, gather
 from web.recruitment.deps import (
@@ -466,7 +466,6 @@ async def _panel_context(
     request: Request,
     identity,
     client: RecruitmentClient,
-    db,
     vacancy_id: uuid.UUID,
     stage_id: uuid.UUID,
     candidate_id: uuid.UUID,
@@ -494,7 +493,10 @@ async def _panel_context(
     }
     panel_view = context["view"]
     if panel_view is not None and stage is not None and vacancy is not None:
-        directory = people(db, identity.user.org, [sheet.assessor for sheet in panel_view.sheets])
+        # The assessors' names from the web's own accounts: a short session of its own, after the
+        # services have answered (no database place is held while they are awaited).
+        assessors = [sheet.assessor for sheet in panel_view.sheets]
+        directory = await in_session(request.app, people, identity.user.org, assessors)
         context["assessors"] = [person_name(directory, sheet.assessor, identity) for sheet in panel_view.sheets]
         context["rows"] = _score_rows(stage, vacancy, panel_view)
         context["scale"] = stage_scale(stage, vacancy, criterion)
@@ -513,9 +515,8 @@ async def panel_scores(
     candidate_id: uuid.UUID,
     identity: Reader,
     client: Client,
-    db: SessionDep,
 ) -> Response:
-    context, notice = await _panel_context(request, identity, client, db, vacancy_id, stage_id, candidate_id)
+    context, notice = await _panel_context(request, identity, client, vacancy_id, stage_id, candidate_id)
     view = context["view"]
     code = view.candidate_code if view else None
     return render(
@@ -565,7 +566,6 @@ async def _amend_page(
     request: Request,
     identity,
     client: RecruitmentClient,
-    db,
     vacancy_id: uuid.UUID,
     stage_id: uuid.UUID,
     candidate_id: uuid.UUID,
@@ -577,7 +577,7 @@ async def _amend_page(
     form = form or {}
     chosen = form.get("criterion") or request.query_params.get("criterion")
     context, notice = await _panel_context(
-        request, identity, client, db, vacancy_id, stage_id, candidate_id, criterion=chosen
+        request, identity, client, vacancy_id, stage_id, candidate_id, criterion=chosen
     )
     view = context["view"]
     # recruitment-api lets only the panel lead change a score: say so before the form is filled
@@ -610,12 +610,11 @@ async def amend_form(
     candidate_id: uuid.UUID,
     identity: Scorer,
     client: Client,
-    db: SessionDep,
     answer: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     """The lead's form. Choosing the value asks for the form again (htmx, or the query string) to
     show that value's anchors beside the scores, keeping the score already chosen."""
-    return await _amend_page(request, identity, client, db, vacancy_id, stage_id, candidate_id, form={"answer": answer})
+    return await _amend_page(request, identity, client, vacancy_id, stage_id, candidate_id, form={"answer": answer})
 
 
 @router.post(CANDIDATE + "/amend", include_in_schema=False)
@@ -626,7 +625,6 @@ async def amend(
     candidate_id: uuid.UUID,
     identity: Scorer,
     client: Client,
-    db: SessionDep,
     sheet_id: Annotated[str, Form(max_length=100)] = "",
     criterion: Annotated[str, Form(max_length=50)] = "",
     answer: Answer = "",
@@ -651,7 +649,7 @@ async def amend(
         errors["reason"] = "Enter the reason for the change"
     if errors:
         return await _amend_page(
-            request, identity, client, db, vacancy_id, stage_id, candidate_id, form=form, errors=errors, status_code=422
+            request, identity, client, vacancy_id, stage_id, candidate_id, form=form, errors=errors, status_code=422
         )
     body = {
         "sheet_id": str(sheet),
@@ -683,7 +681,6 @@ async def amend(
         request,
         identity,
         client,
-        db,
         vacancy_id,
         stage_id,
         candidate_id,

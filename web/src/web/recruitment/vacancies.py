@@ -9,12 +9,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
+from sqlmodel import Session
 
+from servicekit.db import in_session
 from web.accounts.roles import scopes_for
 from web.clients.base import cursor_of
 from web.clients.framework import FrameworkClient, ItemNode
 from web.clients.recruitment import RecruitmentClient
-from web.db import SessionDep
 from web.pages import is_htmx, render, see_other
 from web.panels import gather
 from web.recruitment.deps import (
@@ -459,7 +460,7 @@ async def save_design(request: Request, vacancy_id: uuid.UUID, identity: Admin, 
 # --- a stage's panel ------------------------------------------------------------------------
 
 
-def _assessor_choices(db, org: str) -> dict[str, str]:
+def _assessor_choices(db: Session, org: str) -> dict[str, str]:
     """The organisation's active users who can score, by id: the people a panel can have."""
     return {
         uid: user.display_name
@@ -472,7 +473,6 @@ async def _panel_page(
     request: Request,
     identity,
     client: RecruitmentClient,
-    db,
     vacancy_id: uuid.UUID,
     stage_id: uuid.UUID,
     *,
@@ -484,7 +484,7 @@ async def _panel_page(
         client.get_vacancy(vacancy_id), client.get_design(vacancy_id), client.get_panel(vacancy_id, stage_id)
     )
     stage = stage_of(read, stage_id)
-    choices = _assessor_choices(db, identity.user.org)
+    choices = await in_session(request.app, _assessor_choices, identity.user.org)
     if panel is not None:
         # A member who is not (or no longer) a user who can score stays choosable, by their stored name.
         for member in panel.members:
@@ -514,42 +514,41 @@ async def _panel_page(
 
 @router.get(VACANCY + "/stages/{stage_id}/panel", include_in_schema=False)
 async def panel_form(
-    request: Request, vacancy_id: uuid.UUID, stage_id: uuid.UUID, identity: Admin, client: Client, db: SessionDep
+    request: Request, vacancy_id: uuid.UUID, stage_id: uuid.UUID, identity: Admin, client: Client
 ) -> Response:
-    return await _panel_page(request, identity, client, db, vacancy_id, stage_id)
+    return await _panel_page(request, identity, client, vacancy_id, stage_id)
 
 
 @router.post(VACANCY + "/stages/{stage_id}/panel", include_in_schema=False)
 async def save_panel(
-    request: Request, vacancy_id: uuid.UUID, stage_id: uuid.UUID, identity: Admin, client: Client, db: SessionDep
+    request: Request, vacancy_id: uuid.UUID, stage_id: uuid.UUID, identity: Admin, client: Client
 ) -> Response:
     form = await request.form()
     members = members_from_form(form)
     if form.get("action") == "add":
         if len(members) < MAX_MEMBERS:
             members.append(MemberForm())
-        return await _panel_page(request, identity, client, db, vacancy_id, stage_id, members=members)
+        return await _panel_page(request, identity, client, vacancy_id, stage_id, members=members)
     (panel,), _notice = await gather(client.get_panel(vacancy_id, stage_id))
-    choices = _assessor_choices(db, identity.user.org)
+    choices = await in_session(request.app, _assessor_choices, identity.user.org)
     for member in panel.members if panel else []:
         choices.setdefault(member.assessor, member.name or f"Assessor {member.assessor[:8]}")
     body, errors = panel_body(members, choices)
     if errors:
         return await _panel_page(
-            request, identity, client, db, vacancy_id, stage_id, members=members, errors=errors, status_code=422
+            request, identity, client, vacancy_id, stage_id, members=members, errors=errors, status_code=422
         )
     outcome = await attempt(client.set_panel(vacancy_id, stage_id, body))
     if outcome.ok:
         return see_other(f"{vacancy_url(vacancy_id)}?changed=panel")
     if outcome.notice:
         errors = {"problem": f"The panel was not saved. {outcome.notice.text}"}
-        return await _panel_page(request, identity, client, db, vacancy_id, stage_id, members=members, errors=errors)
+        return await _panel_page(request, identity, client, vacancy_id, stage_id, members=members, errors=errors)
     problem = outcome.problem
     return await _panel_page(
         request,
         identity,
         client,
-        db,
         vacancy_id,
         stage_id,
         members=members,
