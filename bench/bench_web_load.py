@@ -11,10 +11,12 @@ demo accounts). Then locust (`bench/locust_web.py`, headless):
 2. baseline: the same 200 users asking the web's `GET /livez`, 21 s in all.
 
 The two alternate in 3 rounds, so both see the same machine load. Prints p50 and p99 latency and
-requests/s per page, the number of errors (any answer but 2xx or the sign-in's 303, or none) and
-the ratio of page throughput to livez throughput. Exits non-zero on any error.
+requests/s per page, the number of errors (any answer but 2xx or the sign-in's 303, or none), the
+requests still unanswered when a round ended (locust records nothing of them) and how long they had
+waited, and the ratio of page throughput to livez throughput. Exits non-zero on any error, printing
+the end of each service's log; `--keep` keeps the run's folder (logs, locust's records) and says where.
 
-    uv run python bench/bench_web_load.py [--users 200] [--seconds 60] [--livez-seconds 21] [--rounds 3]
+    uv run python bench/bench_web_load.py [--users 200] [--seconds 60] [--livez-seconds 21] [--rounds 3] [--keep]
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import argparse
 import json
 import sys
 import tempfile
+from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -47,9 +50,14 @@ PASSWORD = "bench-password-for-everyone"  # noqa: S105 - throwaway accounts in a
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_locust_options(parser)
+    parser.add_argument("--keep", action="store_true", help="keep the run's folder (services' logs, locust's records)")
     options = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="bench-web-load-") as folder, ExitStack() as stack:
+    with ExitStack() as stack:
+        if options.keep:
+            folder = tempfile.mkdtemp(prefix="bench-web-load-")
+        else:
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-web-load-"))
         work = Path(folder)
         keys = work / "keys"
         private_key, public_key = ensure_keys(keys)
@@ -106,6 +114,7 @@ def main() -> int:
         rounds = alternate_locust_rounds(
             HERE / "locust_web.py", work, web, options, {"WEB_LOAD_CONFIG": str(work / "config.json")}
         )
+        logs = {name: (work / f"{name}.log").read_text()[-3000:] for name in ("web", "framework", "recruitment")}
 
     print(
         f"web under load: framework-api, recruitment-api and the web, one uvicorn worker each, PostgreSQL, "
@@ -113,11 +122,29 @@ def main() -> int:
         f"({options.seconds} s in all) alternating with rounds of GET /livez ({options.livez_seconds} s in all)"
     )
     rates, errors = report_locust_rounds(rounds)
+    report_unfinished(rounds)
     print_ratio(rates, "page")
+    if options.keep:
+        print(f"    the run's folder (logs, locust's records): {folder}")
     if errors:
+        for name, tail in logs.items():
+            if tail.strip():
+                print(f"--- the end of {name}.log ---\n{tail}")
         print(f"FAILED: {errors} errors")
         return 1
     return 0
+
+
+def report_unfinished(rounds: dict[str, list[dict]]) -> None:
+    """The requests still waiting for an answer when a round ended, by name, and the longest wait."""
+    waiting = [tuple(entry) for recorded in rounds.values() for r in recorded for entry in r.get("unfinished", [])]
+    if not waiting:
+        print("    unfinished when a round ended: none")
+        return
+    counts = Counter(name for name, _ in waiting)
+    longest = {name: max(ms for n, ms in waiting if n == name) for name in counts}
+    listed = ", ".join(f"{name} {n} (waiting up to {longest[name]:.0f} ms)" for name, n in sorted(counts.items()))
+    print(f"    unfinished when a round ended: {len(waiting)}: {listed}")
 
 
 def _token(private_pem: bytes) -> str:

@@ -4,7 +4,8 @@ Each user signs in (its own session) as one of the demo accounts, then, with no 
 the pages people use most: home, the framework list, the seeded framework version, a live search,
 an item, and the recruitment hub and its panels. With `LOCUST_MODE=livez` every user asks
 `GET /livez` instead. When locust quits, `LOCUST_OUTPUT` receives every request's name, latency
-and outcome, and the round's length.
+and outcome, the round's length, and the requests still waiting for an answer when the round ended
+(locust stops its users without recording them: they are neither fast nor failed, just unfinished).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ MODE = os.environ.get("LOCUST_MODE", "work")
 _seats = itertools.count()
 requests: list[tuple[str, float, bool]] = []  # name, milliseconds, failed
 failures: list[str] = []  # the first few, to say what went wrong
+unfinished: list[tuple[str, float]] = []  # name, milliseconds waited so far, when the round ended
+people: list[Person] = []
 started = stopped = time.monotonic()
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -32,13 +35,17 @@ class Person(FastHttpUser):
     network_timeout = 60.0
     connection_timeout = 60.0
 
+    pending: tuple[str, float] | None = None  # the request this user waits for, and since when
+
     def on_start(self) -> None:
+        people.append(self)
         if MODE == "livez":
             return
         username = CONFIG["accounts"][next(_seats) % len(CONFIG["accounts"])]
-        page = self.client.get("/sign-in", name="sign-in page")
+        page = self._get("/sign-in", "sign-in page")
         token = CSRF.search(page.text or "")
         form = {"username": username, "password": CONFIG["password"], "next": "/", "csrf_token": token and token[1]}
+        self.pending = ("sign in", time.monotonic())
         with self.client.post(
             "/sign-in", data=form, name="sign in", allow_redirects=False, catch_response=True
         ) as sent:
@@ -46,11 +53,18 @@ class Person(FastHttpUser):
                 sent.success()
             else:
                 sent.failure(f"sign-in answered {sent.status_code}")
+        self.pending = None
+
+    def _get(self, path: str, name: str):
+        self.pending = (name, time.monotonic())
+        response = self.client.get(path, name=name)
+        self.pending = None  # not reached when locust stops the user mid-request
+        return response
 
     @task
     def browse(self) -> None:
         if MODE == "livez":
-            self.client.get("/livez", name="livez")
+            self._get("/livez", "livez")
             return
         version = CONFIG["version_id"]
         for path, name in (
@@ -62,13 +76,20 @@ class Person(FastHttpUser):
             ("/recruitment", "recruitment hub"),
             ("/recruitment/panels", "my panels"),
         ):
-            self.client.get(path, name=name)
+            self._get(path, name)
 
 
 @events.test_start.add_listener
 def _started(environment, **_kwargs) -> None:
     global started
     started = time.monotonic()
+
+
+@events.test_stopping.add_listener
+def _stopping(environment, **_kwargs) -> None:
+    """Before locust stops its users: what each is still waiting for."""
+    now = time.monotonic()
+    unfinished.extend((person.pending[0], (now - person.pending[1]) * 1000) for person in people if person.pending)
 
 
 @events.test_stop.add_listener
@@ -87,4 +108,6 @@ def _record(name, response_time, exception, **_kwargs) -> None:
 @events.quitting.add_listener
 def _write_output(environment, **_kwargs) -> None:
     with open(os.environ["LOCUST_OUTPUT"], "w") as out:
-        json.dump({"seconds": stopped - started, "requests": requests, "failures": failures}, out)
+        json.dump(
+            {"seconds": stopped - started, "requests": requests, "failures": failures, "unfinished": unfinished}, out
+        )
