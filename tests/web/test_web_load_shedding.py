@@ -27,7 +27,7 @@ from servicekit.auth import Principal
 from servicekit.db import database_of, session_dependency
 from web.accounts import hashing, service
 from web.accounts.auth import optional_identity
-from web.accounts.models import SignInEvent, SignInThrottle
+from web.accounts.models import SignInEvent, SignInThrottle, User
 from web.config import Settings
 from web.main import create_app
 
@@ -81,9 +81,14 @@ async def browser(app) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def sign_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
+    return await (await sign_in_form(client, username, password))()
+
+
+async def sign_in_form(client: httpx.AsyncClient, username: str, password: str = PASSWORD):
+    """The sign-in form, filled in: a call that sends it."""
     page = await client.get("/sign-in")
     form = {"username": username, "password": password, "next": "/", "csrf_token": csrf_from(page.text)}
-    return await client.post("/sign-in", data=form)
+    return lambda: client.post("/sign-in", data=form)
 
 
 @asynccontextmanager
@@ -309,7 +314,8 @@ async def test_a_sign_in_that_cannot_be_weighed_in_time_is_told_to_come_back(set
     monkeypatch.setattr(service, "_hasher", SpyHasher(app, pause=1.0))
     try:
         async with browser(app) as first, browser(app) as second:
-            answers = await asyncio.gather(sign_in(first, "manager", "wrong password!"), sign_in(second, "manager"))
+            forms = [await sign_in_form(first, "manager", "wrong password!"), await sign_in_form(second, "manager")]
+            answers = await asyncio.gather(*(send() for send in forms))
         with Session(app.state.engine) as db:
             throttle = db.exec(select(SignInThrottle)).first()
             events = db.exec(select(SignInEvent)).all()
@@ -405,3 +411,40 @@ async def test_wrong_passwords_sent_at_once_each_count_and_are_each_recorded(set
     assert statuses == [422] * 4 + [429] * 4  # the fifth failure locks the name (threshold 5)
     assert len(failed) == 4 and len(refused) == 4
     assert _failed_count(app, "target") == 8
+
+
+# --- a hash made with older parameters ------------------------------------------------------
+
+
+def test_a_hash_of_older_parameters_is_replaced_at_sign_in_but_never_over_a_newer_password(app, make_user, monkeypatch):
+    old = make_user("older").password_hash  # made by the tests' cheap hasher (time cost 1)
+    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=2, memory_cost=1024, parallelism=1))
+    now = service.utcnow()
+    with Session(app.state.engine, expire_on_commit=False) as db:
+        check = service.read_sign_in(db, "older", now=now)
+    verdict = service.weigh_password(check, PASSWORD)
+    assert verdict.good and verdict.rehashed and "t=2" in verdict.rehashed
+
+    # The password changes between the weighing and the record: the new one stays.
+    newer = service.hash_password("a-newer-long-password")
+    with Session(app.state.engine, expire_on_commit=False) as db:
+        user = db.exec(select(User).where(User.username == "older")).one()
+        user.password_hash = newer
+        db.commit()
+        result = service.record_sign_in(db, check, verdict, now=now, threshold=5, lockout_minutes=15)
+    assert result.status == service.SignInStatus.ok
+    with Session(app.state.engine) as db:
+        assert db.exec(select(User.password_hash).where(User.username == "older")).one() == newer
+
+    # Otherwise the stored hash takes today's parameters.
+    with Session(app.state.engine, expire_on_commit=False) as db:
+        user = db.exec(select(User).where(User.username == "older")).one()
+        user.password_hash = old
+        db.commit()
+        check = service.read_sign_in(db, "older", now=now)
+    verdict = service.weigh_password(check, PASSWORD)
+    with Session(app.state.engine, expire_on_commit=False) as db:
+        service.record_sign_in(db, check, verdict, now=now, threshold=5, lockout_minutes=15)
+    with Session(app.state.engine) as db:
+        stored = db.exec(select(User.password_hash).where(User.username == "older")).one()
+    assert stored == verdict.rehashed and service.verify_password(stored, PASSWORD)
