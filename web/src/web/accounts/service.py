@@ -23,6 +23,7 @@ from sqlmodel import Session, col, delete, select, update
 
 from servicekit import audit
 from servicekit.auth import Principal
+from servicekit.db import DatabaseBusy
 from web.accounts.models import SignInEvent, SignInThrottle, User, UserSession
 from web.accounts.organisations import is_organisation
 from web.accounts.roles import Role, parse_roles
@@ -189,9 +190,12 @@ def record_sign_in(
             return SignInResult(SignInStatus.ok, user, account=user)
         db.commit()
         return SignInResult(status, account=user)
-    raise RuntimeError(f"the sign-in count of {check.key!r} kept changing under {_RECORD_ATTEMPTS} attempts")
+    # So many attempts for this name at once that this one never found its count still: come back.
+    raise DatabaseBusy(f"the sign-in count of {check.key!r} kept changing under {_RECORD_ATTEMPTS} attempts")
 
 
+# Each time the count is read again, another attempt for the name has been counted; the web weighs
+# a few passwords at a time (web.accounts.hashing), so few attempts for one name reach this at once.
 _RECORD_ATTEMPTS = 20
 # The statements below change rows by their state in the database, not objects in the session.
 _UNSYNCHRONISED = {"synchronize_session": False}
