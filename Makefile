@@ -56,8 +56,14 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
+# pytest runs in parallel (pytest-xdist), one worker per CPU: TEST_WORKERS=3 make test to choose,
+# TEST_WORKERS=0 for one process. Each test file runs whole on one worker (--dist loadfile), so its
+# module-scoped databases and servers are built once, and files are handed out in the order they
+# are collected (--no-loadscope-reorder), so the slow browser tests start early.
+TEST_WORKERS ?= auto
+
 test: lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 fmt: setup
 	$(VENV)/bin/ruff format .

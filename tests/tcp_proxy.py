@@ -7,11 +7,15 @@ import contextlib
 import socket
 import threading
 
+from support import free_port
+
 
 class TcpProxy:
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
-        self.port = _free_port()
+        # Outside the kernel's ephemeral range: while the proxy is stopped no outgoing connection
+        # (of any worker) can take its port, so start() can always bind it again.
+        self.port = free_port()
         self._listener: socket.socket | None = None
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
@@ -41,7 +45,7 @@ class TcpProxy:
             except OSError:  # closed by stop()
                 return
             try:
-                upstream = socket.create_connection(self.target, timeout=5)
+                upstream = socket.create_connection(self.target, timeout=30)
                 upstream.settimeout(None)
             except OSError:
                 _close(client)
@@ -64,12 +68,6 @@ class TcpProxy:
             _close(source), _close(sink)
             with self._lock:
                 self._connections -= {source, sink}
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _close(connection: socket.socket) -> None:

@@ -24,6 +24,7 @@ def ids():
 
 ID = ids()
 VERSION = f"/versions/{ID['v1']}"
+UNKNOWN_VERSION = "99999999-9999-4999-8999-999999999999"
 
 
 @pytest.fixture
@@ -207,8 +208,11 @@ def test_compare_offers_the_other_versions_and_shows_the_diff(reader):
     [
         ("not-a-uuid", "Choose a version to compare with"),
         (ID["v1"], "Choose a different version from the one you are comparing"),
-        (str(uuid.uuid4()), "Choose a version of this framework to compare with"),
+        # A well-formed version id the fake framework-api does not know (fixed: ids must not vary
+        # between collections, or pytest-xdist's workers disagree on what was collected).
+        (UNKNOWN_VERSION, "Choose a version of this framework to compare with"),
     ],
+    ids=["malformed", "the-same-version", "an-unknown-version"],
 )
 def test_compare_explains_a_wrong_choice_next_to_the_field(reader, chosen, message):
     page = reader.get(f"{VERSION}/compare", params={"from": chosen})
