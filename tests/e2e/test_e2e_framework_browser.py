@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from e2e_support import BIN, chromium, free_port, open_page, require_chromium, run, serving
+from e2e_support import BIN, PATIENT, chromium, free_port, open_page, require_chromium, run, serving
 
 from servicekit.keys import PUBLIC_NAME, ensure_keys
 
@@ -29,6 +29,7 @@ def servers(tmp_path_factory) -> Iterator[dict[str, str]]:
     framework_url, web_url = f"http://127.0.0.1:{framework_port}", f"http://127.0.0.1:{web_port}"
     env = {
         **os.environ,
+        **PATIENT,
         "FRAMEWORK_API_DATABASE_URL": f"sqlite:///{root / 'framework.db'}",
         "FRAMEWORK_API_JWT_PUBLIC_KEY_PATH": str(keys_dir / PUBLIC_NAME),
         "FRAMEWORK_API_PUBLIC_BASE_URL": framework_url,

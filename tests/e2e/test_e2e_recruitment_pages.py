@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from e2e_support import BIN, chromium, free_port, open_page, require_chromium, run, serving
+from e2e_support import BIN, PATIENT, chromium, free_port, open_page, require_chromium, run, serving, settle
 
 from servicekit.demo import DEMO_ASSESSOR, DEMO_ORG, DEMO_RECRUITER, demo_subject
 from servicekit.keys import PRIVATE_NAME, PUBLIC_NAME, ensure_keys, issue_token
@@ -84,6 +84,7 @@ def servers(tmp_path_factory) -> Iterator[dict]:
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     env = {
         **os.environ,
+        **PATIENT,
         "FRAMEWORK_API_DATABASE_URL": f"sqlite:///{root / 'framework.db'}",
         "FRAMEWORK_API_JWT_PUBLIC_KEY_PATH": str(keys_dir / PUBLIC_NAME),
         "FRAMEWORK_API_PUBLIC_BASE_URL": urls["framework-api"],
@@ -144,14 +145,14 @@ def test_dictated_notes_are_autosaved_and_the_side_list_and_address_follow(serve
     # An answer updates the side list in place.
     side = page.locator("#step-1-state")
     expect(side).to_have_text("not answered yet")
-    notes.blur()  # leaving the notes is a `change`, with a save of its own
-    page.wait_for_timeout(1500)
+    with page.expect_response(lambda response: response.request.method == "PUT"):
+        notes.blur()  # leaving the notes is a `change`, with a save of its own
     saves = []
     page.on("request", lambda request: request.method == "PUT" and saves.append(request.url))
     page.locator('input[name="answer"][value="3"]').check()
     expect(side).to_have_text("answered")
     expect(page.locator("#step-2-state")).to_have_text("not answered yet")
-    page.wait_for_timeout(1500)  # longer than the notes' delay
+    settle(page, 1500)  # past the notes' delay (1 s): a save the answer's `input` set off would be seen
     assert len(saves) == 1, saves  # one save for one answer
 
     # Reloading stays on the value being viewed, now answered, with the dictated notes.

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from e2e_support import BIN, chromium, free_port, open_page, require_chromium, run, serving
+from e2e_support import BIN, PATIENT, chromium, free_port, open_page, require_chromium, run, serving
 
 from servicekit.demo import DEMO_ASSESSOR, DEMO_ORG, DEMO_RECRUITER, demo_subject
 from servicekit.keys import PRIVATE_NAME, PUBLIC_NAME, ensure_keys, issue_token
@@ -85,6 +85,7 @@ def servers(tmp_path_factory) -> Iterator[dict]:
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     env = {
         **os.environ,
+        **PATIENT,
         "FRAMEWORK_API_DATABASE_URL": f"sqlite:///{root / 'framework.db'}",
         "FRAMEWORK_API_JWT_PUBLIC_KEY_PATH": str(keys_dir / PUBLIC_NAME),
         "FRAMEWORK_API_PUBLIC_BASE_URL": urls["framework-api"],
