@@ -5,8 +5,9 @@ free loopback ports, each on a fresh PostgreSQL database created for the run and
 afterwards, seeded as `make run` seeds them (the HSC framework, the demo vacancy, the admin and
 demo accounts). Then locust (`bench/locust_web.py`, headless):
 
-1. pages: 200 concurrent users, no think time, 60 s in all. Each signs in (a session of its own,
-   as one of the accounts admin, recruiter and assessor) and opens page after page: home, the
+0. a sign-in storm: 200 people sign in at once (each a session of its own, as one of the accounts
+   admin, recruiter and assessor; argon2id for each): how long until all are in, and errors.
+1. pages: the 200 signed-in users, no think time, 60 s in all, open page after page: home, the
    framework list, the seeded version, a live search, an item, the recruitment hub, my panels.
 2. baseline: the same 200 users asking the web's `GET /livez`, 21 s in all.
 
@@ -23,8 +24,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
+import threading
+import time
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
@@ -33,6 +37,7 @@ from _support import (
     add_locust_options,
     alternate_locust_rounds,
     fresh_postgres,
+    percentile,
     print_ratio,
     report_locust_rounds,
     run_cli,
@@ -108,7 +113,8 @@ def main() -> int:
             timeout=30,
         ).json()
         item = _first_item(tree)
-        config = {"accounts": ["admin", "recruiter", "assessor"], "password": PASSWORD}
+        storm = sign_in_storm(web, options.users)
+        config = {"cookie": "collective_session", "sessions": storm["sessions"]}
         config |= {"version_id": SEEDED_VERSION, "item_id": item}
         (work / "config.json").write_text(json.dumps(config))
         rounds = alternate_locust_rounds(
@@ -121,7 +127,15 @@ def main() -> int:
         f"loopback; {options.users} concurrent signed-in users, no think time; {options.rounds} rounds of pages "
         f"({options.seconds} s in all) alternating with rounds of GET /livez ({options.livez_seconds} s in all)"
     )
+    print(
+        f"    sign-in storm first: {options.users} people signing in at once (argon2id each), "
+        f"{len(storm['sessions'])} signed in, {storm['errors']} errors, all done in {storm['seconds']:.1f} s, "
+        f"p50 {percentile(storm['latencies'], 0.5):.0f} ms, p99 {percentile(storm['latencies'], 0.99):.0f} ms"
+    )
+    for problem in storm["problems"][:3]:
+        print(f"    sign-in failure: {problem}")
     rates, errors = report_locust_rounds(rounds)
+    errors += storm["errors"]
     report_unfinished(rounds)
     print_ratio(rates, "page")
     if options.keep:
@@ -145,6 +159,53 @@ def report_unfinished(rounds: dict[str, list[dict]]) -> None:
     longest = {name: max(ms for n, ms in waiting if n == name) for name in counts}
     listed = ", ".join(f"{name} {n} (waiting up to {longest[name]:.0f} ms)" for name, n in sorted(counts.items()))
     print(f"    unfinished when a round ended: {len(waiting)}: {listed}")
+
+
+def sign_in_storm(web: str, people: int) -> dict:
+    """`people` browsers sign in at once, each as one of the accounts, into a session of its own:
+    the morning of a panel day. Returns the session cookies, the latencies and what failed."""
+    import httpx
+
+    accounts = ("admin", "recruiter", "assessor")
+    latencies: list[float] = []
+    sessions: list[str] = []
+    problems: list[str] = []
+    lock = threading.Lock()
+
+    def sign_in(n: int) -> None:
+        with httpx.Client(base_url=web, timeout=120, trust_env=False) as browser:
+            started = time.perf_counter()
+            try:
+                page = browser.get("/sign-in")
+                token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+                form = {"username": accounts[n % 3], "password": PASSWORD, "next": "/"}
+                answer = browser.post("/sign-in", data=form | {"csrf_token": token[1] if token else ""})
+                problem = None if answer.status_code == 303 else f"{answer.status_code} {answer.text[:200]}"
+            except httpx.HTTPError as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+            elapsed = (time.perf_counter() - started) * 1000
+            cookie = browser.cookies.get("collective_session")
+            with lock:
+                latencies.append(elapsed)
+                if problem or not cookie:
+                    problems.append(problem or "no session cookie")
+                else:
+                    sessions.append(cookie)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=sign_in, args=(n,)) for n in range(people)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    return {
+        "sessions": sessions,
+        "latencies": latencies,
+        "errors": len(problems),
+        "problems": problems,
+        "seconds": seconds,
+    }
 
 
 def _token(private_pem: bytes) -> str:

@@ -1,6 +1,6 @@
 """Locust users for the web load test (`bench_web_load.py` runs this; not a benchmark itself).
 
-Each user signs in (its own session) as one of the demo accounts, then, with no think time, opens
+Each user holds a session of its own, signed in before the rounds by bench_web_load.py, and with no think time opens
 the pages people use most: home, the framework list, the seeded framework version, a live search,
 an item, and the recruitment hub and its panels. With `LOCUST_MODE=livez` every user asks
 `GET /livez` instead. When locust quits, `LOCUST_OUTPUT` receives every request's name, latency
@@ -26,7 +26,6 @@ failures: list[str] = []  # the first few, to say what went wrong
 unfinished: list[tuple[str, float]] = []  # name, milliseconds waited so far, when the round ended
 people: list[Person] = []
 started = stopped = time.monotonic()
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 # The headings of web/panels.py's notices for a service that is down or failed.
 DEGRADED = re.compile(r"The [a-z]+ service (is not available just now|could not answer this request)")
 
@@ -41,25 +40,12 @@ class Person(FastHttpUser):
 
     def on_start(self) -> None:
         people.append(self)
-        if MODE == "livez":
-            return
-        username = CONFIG["accounts"][next(_seats) % len(CONFIG["accounts"])]
-        page = self._get("/sign-in", "sign-in page")
-        token = CSRF.search(page.text or "")
-        form = {"username": username, "password": CONFIG["password"], "next": "/", "csrf_token": token and token[1]}
-        self.pending = ("sign in", time.monotonic())
-        with self.client.post(
-            "/sign-in", data=form, name="sign in", allow_redirects=False, catch_response=True
-        ) as sent:
-            if sent.status_code == 303:
-                sent.success()
-            else:
-                sent.failure(f"sign-in answered {sent.status_code}")
-        self.pending = None
+        # Signed in before the rounds (bench_web_load.py's sign-in storm): each user its own session.
+        self.cookie = {"Cookie": CONFIG["cookie"] + "=" + CONFIG["sessions"][next(_seats) % len(CONFIG["sessions"])]}
 
     def _get(self, path: str, name: str):
         self.pending = (name, time.monotonic())
-        with self.client.get(path, name=name, catch_response=True) as response:
+        with self.client.get(path, name=name, headers=self.cookie, catch_response=True) as response:
             # A page whose service did not answer in time still answers 200, with a notice in place
             # of what it shows: under load that is a failure too, not a page.
             notice = DEGRADED.search(response.text or "") if response.status_code == 200 else None
