@@ -1,4 +1,4 @@
-"""Divergence flags: a range of points between assessors, assessors on both sides of the pass mark,
+"""Divergence flags: a range of points between assessors, assessors on both sides of the minimum per value,
 or some assessors finding no evidence where others scored."""
 
 from __future__ import annotations
@@ -87,10 +87,10 @@ def test_examples_and_wording():
         CriterionScores("c3", "V1", {"a": None, "b": None}),
     ]
     assert divergence_flags(items, pass_mark=2) == [
-        DivergenceFlag("c1", "V2", THRESHOLD, "Assessors are on both sides of the pass mark 2."),
+        DivergenceFlag("c1", "V2", THRESHOLD, "Assessors are on both sides of the minimum per value, 2."),
         DivergenceFlag("c2", "V1", EVIDENCE, "1 of 3 assessors found no evidence; the mean rests on 2 scores."),
         DivergenceFlag("c2", "V1", RANGE, "Scores range from 1 to 3 (2 points)."),
-        DivergenceFlag("c2", "V1", THRESHOLD, "Assessors are on both sides of the pass mark 2."),
+        DivergenceFlag("c2", "V1", THRESHOLD, "Assessors are on both sides of the minimum per value, 2."),
     ]
     assert divergence_flags(items[1:2], max_range=1, pass_mark=2.5) == [
         DivergenceFlag("c1", "V2", RANGE, "Scores range from 1 to 2 (1 point)."),

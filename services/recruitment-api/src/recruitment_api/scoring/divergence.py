@@ -1,7 +1,7 @@
 """Divergence between assessors worth taking to moderation.
 
 Three kinds of flag per candidate and criterion: a range of `max_range` points or more between
-the highest and lowest score ("range"); when a pass mark is given, assessors on both sides of it
+the highest and lowest score ("range"); when a minimum per value is given, assessors on both sides of it
 ("threshold"); and some assessors marking the criterion "not evidenced" while others scored it
 ("evidence"), since the mean then rests on fewer assessors than the panel. "Not evidenced" is
 not a score: it takes part in the evidence flag only.
@@ -61,7 +61,7 @@ def _detail(kind: str, n: int, low: float, high: float, not_evidenced: int, pass
     if kind == RANGE:
         spread = high - low
         return f"Scores range from {low:g} to {high:g} ({spread:g} {'point' if spread == 1 else 'points'})."
-    return f"Assessors are on both sides of the pass mark {pass_mark:g}."
+    return f"Assessors are on both sides of the minimum per value, {pass_mark:g}."
 
 
 def tally_flags(summary: Tally, *, max_range: int = 2, pass_mark: float | None = None) -> list[tuple[str, str]]:
