@@ -297,3 +297,33 @@ def test_bodies_over_the_limit_are_413_but_bulk_imports_have_room(client, keys):
     imported = client.post(f"/vacancies/{vacancy['id']}/candidates/import", json={"candidates": people}, headers=admin)
     assert imported.status_code == 201, imported.text[:300]  # about 1.5 MB, over the ordinary 1 MB limit
     assert imported.json()["imported"] == 1500
+
+
+def test_the_vacancy_list_shows_each_caller_what_their_role_and_panels_need(client, keys):
+    """Admins see every vacancy, drafts included; an assessor only the vacancies of their panels;
+    an HR system with recruitment:read alone every vacancy but the drafts."""
+    admin = keys.headers("recruitment:read", "recruitment:admin", org="NHSCT", subject="list-admin")
+    criteria = [{"code": "K1", "statement": "Kindness"}]
+    draft = client.post("/vacancies", headers=admin, json={"title": "List draft", "criteria": criteria}).json()
+    mine = client.post("/vacancies", headers=admin, json={"title": "List mine", "criteria": criteria}).json()
+    other = client.post("/vacancies", headers=admin, json={"title": "List other", "criteria": criteria}).json()
+    for vacancy, assessor in ((mine, "list-assessor"), (other, "someone-else")):
+        base = f"/vacancies/{vacancy['id']}"
+        etag = client.get(f"{base}/design", headers=admin).headers["etag"]
+        stage = {"name": "Interview", "kind": "interview", "criteria": [{"criterion": "K1"}]}
+        design = client.put(f"{base}/design", headers={**admin, "If-Match": etag}, json={"stages": [stage]}).json()
+        panel = {"members": [{"assessor": assessor, "is_lead": True}]}
+        assert (
+            client.put(f"{base}/stages/{design['stages'][0]['id']}/panel", headers=admin, json=panel).status_code == 200
+        )
+        assert client.post(f"{base}/status", headers=admin, json={"status": "open"}).status_code == 200
+
+    def titles(headers) -> set[str]:
+        return {v["title"] for v in client.get("/vacancies?limit=500", headers=headers).json()["items"]}
+
+    assert {"List draft", "List mine", "List other"} <= titles(admin)
+    assessor = keys.headers("recruitment:read", "recruitment:score", org="NHSCT", subject="list-assessor")
+    assert titles(assessor) == {"List mine"}
+    hr_system = keys.headers("recruitment:read", org="NHSCT", subject="hr")
+    assert {"List mine", "List other"} <= titles(hr_system) and "List draft" not in titles(hr_system)
+    assert draft["status"] == "draft"

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, func
 from sqlmodel import Session, col, select
 
 from recruitment_api.candidates.models import Candidate
+from recruitment_api.scoring.models import PanelMember
 from recruitment_api.vacancies import models as m
 from recruitment_api.vacancies.framework_client import FrameworkClient
 from servicekit import audit
@@ -25,6 +26,9 @@ SHORTLISTING_ANCHORS = [
 ]
 
 
+ADMIN, SCORE = "recruitment:admin", "recruitment:score"
+
+
 def get_vacancy(session: Session, principal: Principal, uid: uuid.UUID) -> m.Vacancy:
     """A vacancy of the caller's organisation; any other organisation's is simply not found."""
     vacancy = session.exec(select(m.Vacancy).where(m.Vacancy.uid == uid, m.Vacancy.org == principal.org)).first()
@@ -36,7 +40,19 @@ def get_vacancy(session: Session, principal: Principal, uid: uuid.UUID) -> m.Vac
 def list_vacancies(
     session: Session, principal: Principal, status: str | None, limit: int, after: dict | None
 ) -> tuple[list[m.Vacancy], dict | None]:
+    """The vacancies each caller needs: a recruitment admin all of the organisation's; anyone else
+    none in draft (a draft is the admins' work in progress); an assessor (recruitment:score without
+    admin) only those whose panels they sit on."""
     query = select(m.Vacancy).where(m.Vacancy.org == principal.org)
+    if not principal.has(ADMIN):
+        query = query.where(m.Vacancy.status != m.VacancyStatus.draft)
+        if principal.has(SCORE):
+            panels = (
+                select(m.Stage.vacancy_id)
+                .join(PanelMember, PanelMember.stage_id == m.Stage.id)
+                .where(PanelMember.assessor == principal.subject)
+            )
+            query = query.where(col(m.Vacancy.id).in_(panels))
     if status:
         query = query.where(m.Vacancy.status == status)
     if after:
