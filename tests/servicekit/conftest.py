@@ -23,9 +23,10 @@ from sqlmodel import Session, SQLModel
 from servicekit import audit
 from servicekit.app import create_service_app
 from servicekit.audit import AuditRecord
-from servicekit.auth import Principal, RequireScopes, authenticated
+from servicekit.auth import Principal
 from servicekit.config import ServiceSettings
-from servicekit.db import make_engine, session_dependency
+from servicekit.db import make_engine
+from servicekit.errors import ProblemError, not_found
 from servicekit.etags import check_if_match, not_modified, strong_etag
 from servicekit.idempotency import Idempotency, IdempotencyRecord
 from servicekit.pagination import (
@@ -37,7 +38,8 @@ from servicekit.pagination import (
     paginate,
     read_cursor,
 )
-from servicekit.problems import ProblemError, not_found, problem_responses
+from servicekit.params import RequireScopes, authenticated, session_dependency
+from servicekit.problems import problem_responses
 from support import fresh_database
 
 MAX_BODY = 1024

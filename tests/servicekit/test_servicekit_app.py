@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from servicekit.auth import TokenVerifier
-from servicekit.problems import PROBLEM_MEDIA_TYPE
+from servicekit.errors import PROBLEM_MEDIA_TYPE
 
 PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 

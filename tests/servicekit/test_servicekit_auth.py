@@ -18,8 +18,8 @@ from jwt.algorithms import OKPAlgorithm, RSAAlgorithm
 
 from servicekit.auth import Principal, TokenVerifier, VerifiedTokens
 from servicekit.config import ServiceSettings
+from servicekit.errors import PROBLEM_MEDIA_TYPE, ProblemError, problem_type
 from servicekit.keys import issue_token
-from servicekit.problems import PROBLEM_MEDIA_TYPE, ProblemError, problem_type
 
 
 def claims(**overrides: Any) -> dict[str, Any]:

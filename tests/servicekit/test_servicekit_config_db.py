@@ -21,8 +21,8 @@ from servicekit.db import (
     make_engine,
     migrate,
     normalise_url,
-    session_dependency,
 )
+from servicekit.params import session_dependency
 from support import fresh_database
 
 PG = "postgresql+psycopg://collective:secret@db.example:5432/framework"

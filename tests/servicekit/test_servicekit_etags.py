@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.requests import Request
 
+from servicekit.errors import PROBLEM_MEDIA_TYPE, ProblemError, problem_type
 from servicekit.etags import check_if_match, not_modified, strong_etag
-from servicekit.problems import PROBLEM_MEDIA_TYPE, ProblemError, problem_type
 
 STRONG = re.compile(r'^"[0-9a-f]{32}"$')
 

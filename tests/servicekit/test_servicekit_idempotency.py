@@ -17,8 +17,8 @@ from sqlmodel import Session, select
 
 from servicekit.audit import AuditRecord
 from servicekit.auth import Principal
+from servicekit.errors import PROBLEM_MEDIA_TYPE, ProblemError, problem_type
 from servicekit.idempotency import MAX_KEY_LENGTH, Idempotency, IdempotencyRecord, fingerprint
-from servicekit.problems import PROBLEM_MEDIA_TYPE, ProblemError, problem_type
 
 PRINCIPAL = Principal(subject="tester", org="BHSCT", scopes=frozenset())
 

@@ -9,8 +9,8 @@ import pytest
 
 from servicekit.auth import IssuerRouter, TokenVerifier
 from servicekit.config import ServiceSettings
+from servicekit.errors import ProblemError
 from servicekit.keys import issue_token
-from servicekit.problems import ProblemError
 from support import Keys
 
 

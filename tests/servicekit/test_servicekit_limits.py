@@ -8,8 +8,9 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
+from servicekit.errors import PROBLEM_MEDIA_TYPE, problem_type
 from servicekit.limits import BodySizeLimitMiddleware
-from servicekit.problems import PROBLEM_MEDIA_TYPE, install_problem_handlers, problem_type
+from servicekit.problems import install_problem_handlers
 
 MAX_BODY = 1024  # as configured by the test app in conftest.py
 BULK_MAX_BODY = 8192

@@ -9,8 +9,9 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from servicekit.db import refuse_nul_parameters
 from servicekit.limits import BodySizeLimitMiddleware
-from servicekit.nul import install_nul_guard, refuse_nul_parameters
+from servicekit.nul import install_nul_guard
 from servicekit.problems import install_problem_handlers
 
 

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
+from servicekit.errors import PROBLEM_MEDIA_TYPE, problem_type
 from servicekit.observability import REQUEST_ID_HEADER, configure_logging
-from servicekit.problems import PROBLEM_MEDIA_TYPE, problem_type
 
 
 def test_livez(sk_client):

@@ -12,8 +12,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from starlette.datastructures import URL, QueryParams
 
+from servicekit.errors import PROBLEM_MEDIA_TYPE, ProblemError, problem_type
 from servicekit.pagination import Page, cursor_value, decode_cursor, encode_cursor, next_link, paginate
-from servicekit.problems import PROBLEM_MEDIA_TYPE, ProblemError, problem_type
 
 KEY = b"k" * 32
 PATH = "/things"

@@ -6,19 +6,16 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from servicekit.problems import (
+from servicekit.errors import (
     PROBLEM_BASE,
     PROBLEM_MEDIA_TYPE,
-    Problem,
     ProblemError,
     conflict,
-    install_problem_handlers,
     not_found,
-    problem_response,
-    problem_responses,
     problem_type,
     unprocessable,
 )
+from servicekit.problems import Problem, install_problem_handlers, problem_response, problem_responses
 
 
 def assert_problem(response, status: int, slug: str) -> dict:

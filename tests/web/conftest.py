@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from servicekit.auth import Principal, TokenVerifier
 from servicekit.db import make_engine
-from servicekit.problems import ProblemError
+from servicekit.errors import ProblemError
 from support import ON_POSTGRES, Keys, fresh_database
 from web.accounts import service
 from web.config import Settings

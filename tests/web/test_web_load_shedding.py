@@ -24,7 +24,8 @@ from sqlmodel import Session, select
 from starlette.requests import Request
 
 from servicekit.auth import Principal
-from servicekit.db import database_of, session_dependency
+from servicekit.db import database_of
+from servicekit.params import session_dependency
 from web.accounts import hashing, service
 from web.accounts.auth import optional_identity
 from web.accounts.models import SignInEvent, SignInThrottle, User

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from servicekit.auth import Principal, TokenVerifier
-from servicekit.problems import ProblemError
+from servicekit.errors import ProblemError
 from web.accounts import service
 from web.accounts.organisations import ORGANISATIONS
 from web.accounts.roles import ROLE_SCOPES, Role, parse_roles, scopes_for, service_scopes_for

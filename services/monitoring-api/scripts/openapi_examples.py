@@ -26,6 +26,7 @@ from sqlmodel import Session
 from monitoring_api.config import Settings
 from monitoring_api.main import create_app
 from monitoring_api.openapi import EXAMPLES_FILE
+from monitoring_api.scopes import Scope
 from monitoring_api.seed.demo import seed_demo
 from monitoring_api.seed.loader import stable_id, unit_id
 from servicekit.demo import DEMO_RECRUITER, demo_subject
@@ -33,7 +34,7 @@ from servicekit.keys import ensure_keys, issue_token
 
 DEMO_DAY = date(2026, 12, 1)
 ORG = "BSO"
-SCOPES = ("monitoring:read", "monitoring:write", "monitoring:admin")
+SCOPES = (Scope.READ, Scope.WRITE, Scope.ADMIN)
 KEEP = 3
 
 
@@ -67,7 +68,7 @@ def main() -> int:
 
         owner = token(ORG, *SCOPES, subject="example-owner")
         reviewer = token(ORG, *SCOPES, subject=demo_subject(DEMO_RECRUITER))
-        analyst = token("DOH", "monitoring:read", "monitoring:regional", subject="example-analyst")
+        analyst = token("DOH", Scope.READ, Scope.REGIONAL, subject="example-analyst")
 
         with TestClient(app) as client:
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from servicekit.db import SessionDep, migrate
+from servicekit.db import migrate
+from servicekit.params import SessionDep
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -1,9 +1,11 @@
-"""Build a service's FastAPI app with all the shared plumbing wired the same way."""
+"""Build a service's FastAPI app with all the shared plumbing wired the same way: a service's
+`main.py` is `create_service_app(...)` with its routers, and nothing else of this kind."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -13,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from servicekit.auth import TokenVerifier
 from servicekit.config import ServiceSettings
+from servicekit.db import make_engine, migrate
 from servicekit.limits import BodySizeLimitMiddleware
 from servicekit.nul import NulGuardMiddleware
 from servicekit.observability import (
@@ -40,26 +43,37 @@ def create_service_app(
     version: str,
     description: str,
     settings: ServiceSettings,
-    engine: Engine,
     routers: Iterable[APIRouter],
+    migrations: Path | None = None,
+    engine: Engine | None = None,
     openapi_tags: list[dict[str, Any]] | None = None,
+    import_paths: Iterable[str] = (),
     body_limit_overrides: Mapping[str, int] | None = None,
     verifier: TokenVerifier | None = None,
     on_startup=None,
     span_exporter: Any = None,
 ) -> FastAPI:
+    """The app of a service: its `migrations` applied first (unless `migrate_on_startup` is off), an
+    engine with the settings' pool limits (unless one is given), problem handlers, health, metrics,
+    request ids, access log, gzip, the NUL guard, the body size limit (`settings.max_import_bytes` on
+    the path patterns of `import_paths`, or any limit per pattern in `body_limit_overrides`), tracing
+    and the problems documented on every operation."""
     configure_logging(settings.log_level, settings.log_json)
+    if migrations is not None and settings.migrate_on_startup:
+        migrate(migrations, settings.database_url)
+    own_engine = engine if engine is not None else make_engine(settings.database_url, settings.pool_limits())
+    overrides = {pattern: settings.max_import_bytes for pattern in import_paths} | dict(body_limit_overrides or {})
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if on_startup is not None:
             on_startup(app)
         yield
-        engine.dispose()
+        own_engine.dispose()
 
     app = FastAPI(title=title, version=version, description=description, openapi_tags=openapi_tags, lifespan=lifespan)
     app.state.settings = settings
-    app.state.engine = engine
+    app.state.engine = own_engine
     app.state.verifier = verifier or TokenVerifier.from_settings(settings)
 
     install_problem_handlers(app)
@@ -73,7 +87,7 @@ def create_service_app(
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
     # NUL is refused at the edge, inside the size limit, so SQLite and PostgreSQL answer alike.
     app.add_middleware(NulGuardMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=body_limit_overrides)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, overrides=overrides)
     app.add_middleware(AccessLogMiddleware, service=title)
     install_request_id(app)
     install_tracing(app, title, settings.otel_endpoint, span_exporter)

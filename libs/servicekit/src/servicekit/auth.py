@@ -4,6 +4,9 @@ Services only verify. Embedded tokens are EdDSA (Ed25519) signed and checked aga
 public key; in production they are checked against the JWKS of an OIDC provider, with the
 asymmetric algorithm the provider's key names (EdDSA, ES*, RS* or PS*; never HS*).
 Scopes come from `scope` or `scp` (a space-separated string or a list).
+
+Free of any web framework, so domain code can name a `Principal`; the FastAPI dependencies that
+read the bearer token from a request are in `servicekit.params`.
 """
 
 from __future__ import annotations
@@ -13,16 +16,14 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Any
 
 import anyio
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from servicekit.problems import ProblemError
+from servicekit.errors import ProblemError
 
 ALGORITHMS = ["EdDSA"]
 # An OIDC provider's JWKS may sign with any asymmetric algorithm (most use RS256); the key the
@@ -43,7 +44,8 @@ class Principal:
         return scope in self.scopes
 
 
-def _unauthorized(detail: str, error: str | None = "invalid_token") -> ProblemError:
+def unauthorized(detail: str, error: str | None = "invalid_token") -> ProblemError:
+    """401 with the RFC 6750 challenge."""
     # RFC 6750 section 3.1: a request without credentials gets a bare challenge, no error code.
     challenge = f'Bearer error="{error}"' if error else "Bearer"
     return ProblemError(
@@ -74,11 +76,11 @@ _TOKEN_FAULTS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
 def _invalid_token(exc: jwt.InvalidTokenError) -> ProblemError:
     if isinstance(exc, jwt.MissingRequiredClaimError):
         # The claim is one of the names this module requires, never token content.
-        return _unauthorized(f"The bearer token lacks the required '{exc.claim}' claim.")
+        return unauthorized(f"The bearer token lacks the required '{exc.claim}' claim.")
     for kind, detail in _TOKEN_FAULTS:
         if isinstance(exc, kind):
-            return _unauthorized(detail)
-    return _unauthorized("The bearer token is not valid.")
+            return unauthorized(detail)
+    return unauthorized("The bearer token is not valid.")
 
 
 def _scopes(claims: dict) -> frozenset[str]:
@@ -145,7 +147,7 @@ class TokenVerifier:
             if self._jwks is not None:
                 signing_key = self._jwks.get_signing_key_from_jwt(token)
                 if signing_key.algorithm_name not in JWKS_ALGORITHMS:
-                    raise _unauthorized("The bearer token's signing key uses an algorithm that is not accepted.")
+                    raise unauthorized("The bearer token's signing key uses an algorithm that is not accepted.")
                 key, algorithms = signing_key.key, [signing_key.algorithm_name]
             else:
                 key, algorithms = self._key, ALGORITHMS
@@ -168,12 +170,12 @@ class TokenVerifier:
                 headers={"Retry-After": "5"},
             ) from exc
         except (jwt.PyJWKClientError, jwt.PyJWKError, jwt.PyJWKSetError) as exc:
-            raise _unauthorized("No signing key of the identity provider matches the bearer token.") from exc
+            raise unauthorized("No signing key of the identity provider matches the bearer token.") from exc
         except jwt.InvalidTokenError as exc:
             raise _invalid_token(exc) from exc
         org = claims.get("org")
         if not isinstance(org, str) or not org:
-            raise _unauthorized("The bearer token has no 'org' claim naming an organisation.")
+            raise unauthorized("The bearer token has no 'org' claim naming an organisation.")
         name = claims.get("name")
         return Principal(
             subject=str(claims["sub"]),
@@ -198,7 +200,7 @@ class IssuerRouter:
             raise _invalid_token(exc) from exc
         verifier = self.verifiers.get(issuer)
         if verifier is None:
-            raise _unauthorized("The bearer token's issuer is not trusted.")
+            raise unauthorized("The bearer token's issuer is not trusted.")
         return verifier.verify(token)
 
 
@@ -238,17 +240,9 @@ class VerifiedTokens:
                 self._entries.popitem(last=False)
 
 
-_bearer = HTTPBearer(auto_error=False, description="A JWT with scopes and an `org` claim.")
-
-
-async def authenticated(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise _unauthorized("A bearer token is required.", error=None)
-    token = credentials.credentials
-    state = request.app.state
+async def authenticate(state: Any, token: str) -> Principal:
+    """The principal of a bearer token, checked by `state.verifier` (an app's state) and remembered
+    in `state.verified_tokens` until it expires; raises the 401 (or 503) problem otherwise."""
     verifier = state.verifier
     known = getattr(state, "verified_tokens", None)
     if known is None or known.verifier is not verifier:  # a new verifier (new keys) trusts nothing old
@@ -261,7 +255,6 @@ async def authenticated(
         else:
             principal = verifier.verify(token)
         known.put(token, principal)
-    request.state.principal = principal
     return principal
 
 
@@ -269,22 +262,3 @@ def _may_fetch_keys(verifier: object) -> bool:
     if isinstance(verifier, IssuerRouter):
         return any(_may_fetch_keys(v) for v in verifier.verifiers.values())
     return getattr(verifier, "_jwks", None) is not None
-
-
-class RequireScopes:
-    """Dependency: the caller must hold every scope named (403 otherwise)."""
-
-    def __init__(self, *scopes: str) -> None:
-        self.scopes = scopes
-
-    async def __call__(self, principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
-        missing = [s for s in self.scopes if not principal.has(s)]
-        if missing:
-            raise ProblemError(
-                403,
-                "insufficient-scope",
-                f"This operation needs the scope(s): {', '.join(missing)}.",
-                title="Forbidden",
-                headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{" ".join(self.scopes)}"'},
-            )
-        return principal

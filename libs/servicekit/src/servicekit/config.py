@@ -56,6 +56,8 @@ class ServiceSettings(DatabaseSettings):
     jwt_issuer: str = "collective-local"
     jwt_audience: str = "collective"
     max_body_bytes: int = 1_048_576
+    # Bulk imports (the paths a service names in `create_service_app(import_paths=...)`) may be larger.
+    max_import_bytes: int = 10_485_760
     migrate_on_startup: bool = True
     log_level: str = "INFO"
     log_json: bool = True

@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import structlog
 from alembic import command
 from alembic.config import Config
-from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
-from servicekit.nul import refuse_nul_parameters
+from servicekit.errors import DatabaseBusy
 
 log = structlog.get_logger("servicekit.db")
 T = TypeVar("T")
@@ -59,6 +58,24 @@ def make_engine(url: str, limits: PoolLimits | None = None) -> Engine:
     engine = _create_engine(normalise_url(url), limits)
     _limits[engine] = limits
     return engine
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def refuse_nul_parameters(conn, cursor, statement, parameters, context, executemany) -> None:
+    """SQLAlchemy `before_cursor_execute` listener (SQLite): a NUL in a parameter is the DataError
+    PostgreSQL gives, so the problem handlers answer 422 `unstorable-value` on both databases (the
+    backstop behind `servicekit.nul`, which refuses NUL at the request edge)."""
+    if _holds_nul(parameters):
+        raise DataError(statement, parameters, ValueError("A string literal cannot contain NUL (0x00) characters."))
 
 
 def _create_engine(url: str, limits: PoolLimits) -> Engine:
@@ -104,10 +121,6 @@ def _create_engine(url: str, limits: PoolLimits) -> Engine:
         },
         **pool,
     )
-
-
-class DatabaseBusy(Exception):
-    """No connection came free in time: the request is answered 503 with Retry-After."""
 
 
 class Database:
@@ -176,11 +189,15 @@ def database_of(app: Any) -> Database:
     return database
 
 
-async def session_dependency(request: Request) -> AsyncIterator[Session]:
-    """One session per request, released as soon as the route returns (use with
-    `Depends(session_dependency, scope="function")`); what the route did not commit is rolled back."""
-    async with database_of(request.app).session() as session:
-        yield session
+@contextmanager
+def standalone_session(database_url: str, *, expire_on_commit: bool = True) -> Iterator[Session]:
+    """A session on an engine of its own, disposed afterwards: for CLI commands and scripts."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine, expire_on_commit=expire_on_commit) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def alembic_config(script_location: Path, database_url: str) -> Config:
@@ -197,7 +214,3 @@ def migrate(script_location: Path, database_url: str, revision: str = "head") ->
 
 def downgrade(script_location: Path, database_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(script_location, database_url), revision)
-
-
-# Function scope: the session closes when the route returns, before the response is sent.
-SessionDep = Annotated[Session, Depends(session_dependency, scope="function")]

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
-from fastapi import Request
+from servicekit.errors import ProblemError
 
-from servicekit.problems import ProblemError
+
+class Request(Protocol):
+    """What the precondition helpers read of a request (a Starlette request has it)."""
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
 
 
 def strong_etag(content: bytes | str | Any) -> str:

@@ -11,15 +11,15 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi.responses import JSONResponse
 from pydantic_core import to_jsonable_python
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, delete, select
+from starlette.responses import JSONResponse
 
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
-from servicekit.problems import ProblemError
+from servicekit.errors import ProblemError
 
 MAX_KEY_LENGTH = 200
 # How long a stored response is replayed by default: a client retries within minutes or hours, and

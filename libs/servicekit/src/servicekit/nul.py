@@ -6,7 +6,7 @@ string, a JSON body, a CSV or text body, or a URL-encoded form holds a NUL. It r
 the app reads it (no extra buffering beyond what naming a field needs), so the body size limit
 still comes first. Multipart bodies are left to the app: their files may be binary.
 
-`refuse_nul_parameters` is the backstop for SQLite: an engine listener that refuses a statement
+`servicekit.db.refuse_nul_parameters` is the backstop for SQLite: an engine listener that refuses a statement
 whose parameters hold a NUL with the same DataError PostgreSQL's driver raises, so anything that
 slips past the edge (a CLI, a seed) behaves as it would on PostgreSQL.
 """
@@ -18,10 +18,11 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sqlalchemy.exc import DataError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from servicekit.problems import problem_response
 
 NUL = "\x00"
 MESSAGE = "Text may not contain the NUL character (U+0000)"
@@ -50,9 +51,6 @@ def nul_errors(fields: list[str]) -> list[dict[str, Any]]:
 
 
 async def problem_respond(request: Request, errors: list[dict[str, Any]]) -> Response:
-    # Imported here: servicekit.problems imports servicekit.db, whose engine uses this module.
-    from servicekit.problems import problem_response
-
     named = ", ".join(dict.fromkeys(e["field"] for e in errors[:5]))
     return problem_response(request, 422, "validation-error", "Request is not valid", f"{MESSAGE}: {named}.", errors)
 
@@ -202,20 +200,3 @@ def install_nul_guard(app: Any, *, inside: type | None = None, respond: Respond 
     stack = app.user_middleware
     position = next((n + 1 for n, entry in enumerate(stack) if entry.cls is inside), 0)
     stack.insert(position, guard)
-
-
-def _holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return NUL in value
-    if isinstance(value, dict):
-        return any(_holds_nul(item) for item in value.values())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(item) for item in value)
-    return False
-
-
-def refuse_nul_parameters(conn, cursor, statement, parameters, context, executemany) -> None:
-    """SQLAlchemy `before_cursor_execute` listener (SQLite): a NUL in a parameter is the DataError
-    PostgreSQL gives, so the problem handlers answer 422 `unstorable-value` on both databases."""
-    if _holds_nul(parameters):
-        raise DataError(statement, parameters, ValueError("A string literal cannot contain NUL (0x00) characters."))

@@ -13,21 +13,31 @@ import base64
 import hashlib
 import hmac
 import json
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
-from starlette.requests import Request
 
-from servicekit.problems import ProblemError
+from servicekit.errors import ProblemError
 
 T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_CURSOR_LENGTH = 500
 # Integer positions are database keys or offsets: never negative, and within a signed 64-bit column.
 MAX_POSITION = 2**63 - 1
 MAX_TEXT_POSITION = 1000
 _TAG_BYTES = 16  # 128 bits of HMAC-SHA256: forging one is out of reach, the cursor stays short
+
+
+class Request(Protocol):
+    """What the cursor helpers read of a request (a Starlette request has it): its URL and app."""
+
+    @property
+    def url(self) -> Any: ...
+
+    @property
+    def app(self) -> Any: ...
 
 
 class Page(BaseModel, Generic[T]):

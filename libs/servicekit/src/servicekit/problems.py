@@ -1,4 +1,5 @@
-"""RFC 9457 problem details for every error a service returns, validation included."""
+"""RFC 9457 problem details for every error a service returns, validation included: the handlers
+at the edge that render `servicekit.errors` (and FastAPI's own refusals) as application/problem+json."""
 
 from __future__ import annotations
 
@@ -9,19 +10,21 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from servicekit.db import DatabaseBusy
+from servicekit.errors import (
+    NOT_JSON,
+    PROBLEM_MEDIA_TYPE,
+    RETRY_AFTER_SECONDS,
+    DatabaseBusy,
+    ProblemError,
+    is_database_unavailable,
+    problem_type,
+)
 
-PROBLEM_BASE = "https://collective.hscni.net/problems/"
-PROBLEM_MEDIA_TYPE = "application/problem+json"
 REQUEST_ID_HEADER = "X-Request-ID"
-
-
-def problem_type(slug: str) -> str:
-    return PROBLEM_BASE + slug
 
 
 class FieldError(BaseModel):
@@ -42,45 +45,6 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
     model_config = {"extra": "allow"}
-
-
-class ProblemError(Exception):
-    """Raised by routes and services; rendered as application/problem+json."""
-
-    def __init__(
-        self,
-        status: int,
-        slug: str,
-        detail: str | None = None,
-        *,
-        title: str | None = None,
-        errors: list[dict[str, Any]] | None = None,
-        headers: dict[str, str] | None = None,
-        **extensions: Any,
-    ) -> None:
-        super().__init__(detail or slug)
-        self.status = status
-        self.slug = slug
-        self.title = title or slug.replace("-", " ").capitalize()
-        self.detail = detail
-        self.errors = errors
-        self.headers = headers or {}
-        self.extensions = extensions
-
-
-# The common refusals, named once so every service words them the same way.
-def not_found(what: str) -> ProblemError:
-    return ProblemError(404, "not-found", f"No {what} with that identifier.", title="Not found")
-
-
-def conflict(slug: str, detail: str, **extensions: Any) -> ProblemError:
-    return ProblemError(409, slug, detail, **extensions)
-
-
-def unprocessable(
-    detail: str, errors: list[dict[str, Any]] | None = None, slug: str = "validation-error"
-) -> ProblemError:
-    return ProblemError(422, slug, detail, title="Request is not valid", errors=errors)
 
 
 def problem_response(
@@ -107,9 +71,6 @@ def problem_response(
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     # An empty part (a JSON object key "") would make `body.` and read as a typo; leave it out.
     return ".".join(str(part) for part in loc if str(part) != "")
-
-
-NOT_JSON = "The body is not valid JSON"
 
 
 def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -210,10 +171,6 @@ async def _unstorable_value_handler(request: Request, exc: Exception) -> JSONRes
     return problem_response(request, 422, "unstorable-value", "Request is not valid", detail + ".", [])
 
 
-# Seconds a client should wait before trying again when the database cannot answer.
-RETRY_AFTER_SECONDS = 2
-
-
 def database_unavailable(request: Request | None) -> JSONResponse:
     return problem_response(
         request,
@@ -223,14 +180,6 @@ def database_unavailable(request: Request | None) -> JSONResponse:
         "The service cannot reach its database just now; nothing was changed. Try again shortly.",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
-
-
-def is_database_unavailable(exc: BaseException) -> bool:
-    """The database did not answer (unreachable, restarting, every connection busy, SQLite's lock
-    held too long), as opposed to refusing what was asked of it."""
-    if isinstance(exc, DatabaseBusy | OperationalError | InterfaceError | PoolTimeout):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 async def _database_error_handler(request: Request, exc: Exception) -> JSONResponse:

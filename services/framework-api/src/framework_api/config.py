@@ -11,5 +11,3 @@ class Settings(ServiceSettings):
     database_url: str = "sqlite:///var/framework.db"
     # Base of the URIs in CASE exports; the public address of this service.
     public_base_url: str = "http://localhost:8001"
-    # CSV imports of a whole framework can be larger than ordinary requests.
-    max_import_bytes: int = 10_485_760

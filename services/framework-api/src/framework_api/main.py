@@ -7,7 +7,6 @@ from framework_api.config import Settings
 from framework_api.exchange.routes import router as exchange_router
 from framework_api.frameworks.routes import router as frameworks_router
 from servicekit.app import create_service_app
-from servicekit.db import make_engine
 
 DESCRIPTION = """
 The canonical, versioned **HSC Collective Leadership Framework**: components, values and their
@@ -27,17 +26,13 @@ TAGS = [
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
-    if settings.migrate_on_startup:
-        db.upgrade(settings.database_url)
-    app = create_service_app(
+    return create_service_app(
         title="Collective framework-api",
         version="1.0.0",
         description=DESCRIPTION,
-        settings=settings,
-        engine=make_engine(settings.database_url, settings.pool_limits()),
+        settings=settings or Settings(),
+        migrations=db.MIGRATIONS,
         routers=[frameworks_router, exchange_router],
         openapi_tags=TAGS,
-        body_limit_overrides={r"/versions/[^/]+/csv": settings.max_import_bytes},
+        import_paths=[r"/versions/[^/]+/csv"],
     )
-    return app

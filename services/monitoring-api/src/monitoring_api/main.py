@@ -12,7 +12,6 @@ from monitoring_api.openapi import finish
 from monitoring_api.plan.routes import router as plan_router
 from monitoring_api.structure.routes import router as structure_router
 from servicekit.app import create_service_app
-from servicekit.db import make_engine
 
 DESCRIPTION = """
 **Outcome monitoring** for the HSC Collective Leadership Strategy: the organisation structure, the
@@ -45,20 +44,15 @@ TAGS = [
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    if settings.migrate_on_startup:
-        db.upgrade(settings.database_url)
     app = create_service_app(
         title="Collective monitoring-api",
         version="1.0.0",
         description=DESCRIPTION,
         settings=settings,
-        engine=make_engine(settings.database_url, settings.pool_limits()),
+        migrations=db.MIGRATIONS,
         routers=[structure_router, plan_router, indicators_router, exchange_router],
         openapi_tags=TAGS,
-        body_limit_overrides={
-            r"/values/import": settings.max_import_bytes,
-            r"/units/import": settings.max_import_bytes,
-        },
+        import_paths=[r"/values/import", r"/units/import"],
     )
     app.state.summary_cache = SeriesCache(settings.summary_cache_series)
     # The JSON form of the bulk ingest is named only in its raw request body; examples from the demo data.

@@ -8,11 +8,11 @@ from recruitment_api.config import Settings
 from recruitment_api.fairness.routes import router as fairness_router
 from recruitment_api.privacy.routes import router as privacy_router
 from recruitment_api.results.routes import router as results_router
+from recruitment_api.scopes import FRAMEWORK_READ
 from recruitment_api.scoring.routes import router as scoring_router
 from recruitment_api.vacancies.framework_client import FrameworkClient
 from recruitment_api.vacancies.routes import router as vacancies_router
 from servicekit.app import create_service_app
-from servicekit.db import make_engine
 from servicekit.service_tokens import ServiceTokenProvider
 
 DESCRIPTION = """
@@ -40,23 +40,21 @@ TAGS = [
 
 def create_app(settings: Settings | None = None, framework_client: FrameworkClient | None = None) -> FastAPI:
     settings = settings or Settings()
-    if settings.migrate_on_startup:
-        db.upgrade(settings.database_url)
     app = create_service_app(
         title="Collective recruitment-api",
         version="1.0.0",
         description=DESCRIPTION,
         settings=settings,
-        engine=make_engine(settings.database_url, settings.pool_limits()),
+        migrations=db.MIGRATIONS,
         routers=[vacancies_router, candidates_router, scoring_router, results_router, fairness_router, privacy_router],
         openapi_tags=TAGS,
-        body_limit_overrides={r"/vacancies/[^/]+/candidates/import": settings.max_import_bytes},
+        import_paths=[r"/vacancies/[^/]+/candidates/import"],
     )
     app.state.framework_client = framework_client or FrameworkClient(
         settings.framework_api_url,
         ServiceTokenProvider(
             subject="recruitment-api",
-            scopes=["framework:read"],
+            scopes=[FRAMEWORK_READ],
             private_key_path=None if settings.service_token_url else settings.service_signing_key_path,
             token_url=settings.service_token_url,
             client_id=settings.service_client_id,

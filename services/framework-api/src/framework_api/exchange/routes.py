@@ -5,24 +5,23 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from framework_api.db import SessionDep
+from framework_api.deps import Reader, Writer
 from framework_api.exchange import case, service
 from framework_api.exchange.models import VersionDiffPublic
 from framework_api.frameworks import models as m
 from framework_api.frameworks import service as frameworks
-from framework_api.frameworks.routes import IfMatch, cached_json, draft_etag
-from servicekit.auth import Principal, RequireScopes
+from framework_api.frameworks.routes import cached_json, draft_etag
+from servicekit.errors import ProblemError, unprocessable
 from servicekit.etags import check_if_match
 from servicekit.idempotency import Idempotency, fingerprint
-from servicekit.problems import ProblemError, problem_responses, unprocessable
+from servicekit.params import IdempotencyKey, IfMatch
+from servicekit.problems import problem_responses
 
 router = APIRouter(tags=["exchange"])
-
-Reader = Annotated[Principal, Depends(RequireScopes("framework:read"))]
-Writer = Annotated[Principal, Depends(RequireScopes("framework:write"))]
 
 CSV_MEDIA_TYPE = "text/csv"
 # The package's representation in its ETag names the format revision (see case.FORMAT_REVISION).
@@ -135,7 +134,7 @@ async def import_csv(
     version_id: uuid.UUID,
     session: SessionDep,
     principal: Writer,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+    idempotency_key: IdempotencyKey = None,
     if_match: IfMatch = None,
 ) -> Response:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()

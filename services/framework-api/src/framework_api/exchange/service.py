@@ -14,7 +14,7 @@ from framework_api.frameworks import models as m
 from framework_api.frameworks import service as frameworks
 from framework_api.frameworks.diffing import diff_versions
 from servicekit.auth import Principal
-from servicekit.problems import not_found, unprocessable
+from servicekit.errors import not_found, unprocessable
 
 Located = tuple[m.FrameworkVersion, m.Framework]
 

@@ -5,41 +5,21 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from framework_api.db import SessionDep
+from framework_api.deps import Reader, Writer
 from framework_api.frameworks import models as m
 from framework_api.frameworks import service
 from framework_api.frameworks.content import Audience, ItemType, VersionStatus
-from servicekit.auth import Principal, RequireScopes
 from servicekit.etags import check_if_match, not_modified, strong_etag
 from servicekit.idempotency import Idempotency
-from servicekit.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, next_link, read_cursor
+from servicekit.pagination import DEFAULT_LIMIT, Page, next_link, read_cursor
+from servicekit.params import Cursor, IdempotencyKey, IfMatch, Limit
 from servicekit.problems import problem_responses
 
 router = APIRouter()
-
-Reader = Annotated[Principal, Depends(RequireScopes("framework:read"))]
-Writer = Annotated[Principal, Depends(RequireScopes("framework:write"))]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
-Cursor = Annotated[str | None, Query(max_length=500, description="From the `next` link of the previous page.")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description="Repeat a create safely: same key and body replay the first response.",
-    ),
-]
-# Optional to FastAPI so that a missing header is our 428 precondition-required, not a 422.
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        description="Required: the draft's ETag as you last read it (428 without it, 412 if the draft changed since).",
-    ),
-]
 
 # Every write to a draft: not found, not a draft, stale If-Match, no If-Match.
 WRITE_PROBLEMS = problem_responses(404, 409, 412, 428)

@@ -33,8 +33,8 @@ from framework_api.frameworks.publishing import publication_problems
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
+from servicekit.errors import ProblemError, conflict, not_found, unprocessable
 from servicekit.pagination import cursor_value, paginate
-from servicekit.problems import ProblemError, conflict, not_found, unprocessable
 
 DEFAULT_LEVELS = (
     LevelContent("essential", 1, "Essential", "Shows the capability with support, in familiar situations."),

@@ -27,6 +27,7 @@ from framework_api.frameworks.content import (
     content_hash,
 )
 from framework_api.frameworks.publishing import publication_problems
+from framework_api.scopes import Scope
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
@@ -34,7 +35,7 @@ from servicekit.auth import Principal
 SEED_FILE = Path(__file__).parent / "hsc_collective_leadership_framework.yaml"
 NAMESPACE = uuid.UUID("6f1c3c52-3d0e-4f55-9a6e-7c1d0b8e2f41")
 OWNER_ORG = "BSO"  # home of the HSC Leadership Centre
-SEEDER = Principal(subject="seed", org=OWNER_ORG, scopes=frozenset({"framework:write"}))
+SEEDER = Principal(subject="seed", org=OWNER_ORG, scopes=frozenset({Scope.WRITE}))
 
 
 def stable_id(*parts: str) -> uuid.UUID:

@@ -15,7 +15,7 @@ from monitoring_api.structure.models import OrgUnit
 from servicekit import csvio
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
-from servicekit.problems import not_found
+from servicekit.errors import not_found
 
 INDICATOR_COLUMNS = [
     "code",

@@ -46,7 +46,7 @@ from monitoring_api.structure.models import OrgUnit
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
-from servicekit.problems import unprocessable
+from servicekit.errors import unprocessable
 
 COLUMNS = ("indicator", "unit", "period", "numerator", "denominator")
 MAX_LISTED_ERRORS = 1000

@@ -16,14 +16,16 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from monitoring_api.db import SessionDep
-from monitoring_api.deps import Admin, Cursor, IdempotencyKey, IfMatch, Limit, Reader, Writer
+from monitoring_api.deps import Admin, Reader, Writer
 from monitoring_api.indicators import ingest, service, summary
 from monitoring_api.indicators import models as m
 from monitoring_api.structure import service as structure
+from servicekit.errors import NOT_JSON, ProblemError, unprocessable
 from servicekit.etags import check_if_match, not_modified
 from servicekit.idempotency import Idempotency
 from servicekit.pagination import DEFAULT_LIMIT, Page, next_link, read_cursor
-from servicekit.problems import NOT_JSON, ProblemError, problem_responses, unprocessable
+from servicekit.params import Cursor, IdempotencyKey, IfMatch, Limit
+from servicekit.problems import problem_responses
 
 router = APIRouter(tags=["indicators"])
 

@@ -19,12 +19,9 @@ from monitoring_api.structure.models import OrgUnit
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
+from servicekit.errors import ProblemError, conflict, not_found, unprocessable
 from servicekit.etags import strong_etag
 from servicekit.pagination import cursor_value, paginate
-from servicekit.problems import ProblemError, conflict, not_found, unprocessable
-
-REGIONAL = structure.REGIONAL
-
 
 # --- definitions ----------------------------------------------------------------------------
 

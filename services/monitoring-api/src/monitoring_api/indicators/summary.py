@@ -27,8 +27,8 @@ from monitoring_api.indicators.series import Sums, ancestors, series
 from monitoring_api.structure import service as structure
 from monitoring_api.structure.models import OrgUnit, upper_bound
 from servicekit.auth import Principal
+from servicekit.errors import unprocessable
 from servicekit.pagination import cursor_value
-from servicekit.problems import unprocessable
 
 MAX_SERIES = 20_000  # series one request may span (before paging)
 MAX_PAGE = 1000

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from monitoring_api.db import SessionDep
-from monitoring_api.deps import Admin, Cursor, IdempotencyKey, IfMatch, Limit, Reader, Writer
+from monitoring_api.deps import Admin, Reader, Writer
 from monitoring_api.plan import models as m
 from monitoring_api.plan import service
 from servicekit.etags import check_if_match, not_modified
 from servicekit.idempotency import Idempotency
 from servicekit.pagination import DEFAULT_LIMIT, Page, next_link, read_cursor
+from servicekit.params import Cursor, IdempotencyKey, IfMatch, Limit
 from servicekit.problems import problem_responses
 
 router = APIRouter(tags=["plan"])

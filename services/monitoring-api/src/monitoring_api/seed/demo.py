@@ -20,6 +20,7 @@ from monitoring_api.indicators import models as im
 from monitoring_api.indicators.ingest import ingest
 from monitoring_api.indicators.series import add_months
 from monitoring_api.plan import models as pm
+from monitoring_api.scopes import Scope
 from monitoring_api.seed.loader import seed, stable_id, unit_id
 from monitoring_api.structure.models import OrgUnit, UnitKind
 from servicekit import audit
@@ -39,7 +40,7 @@ def _principal(org: str) -> Principal:
     return Principal(
         subject="demo-seed",
         org=org,
-        scopes=frozenset({"monitoring:read", "monitoring:write", "monitoring:admin"}),
+        scopes=frozenset({Scope.READ, Scope.WRITE, Scope.ADMIN}),
         name="Demo data",
     )
 

@@ -12,13 +12,14 @@ import yaml
 from sqlmodel import Session, select
 
 from monitoring_api.plan.models import Action
+from monitoring_api.scopes import Scope
 from monitoring_api.structure.models import OrgUnit, UnitKind
 from servicekit import audit
 from servicekit.auth import Principal
 
 SEED_FILE = Path(__file__).parent / "strategy.yaml"
 NAMESPACE = uuid.UUID("3c8e6a0d-2b71-4f0e-8f3a-9d5c1e7b4a26")
-SEEDER = Principal(subject="seed", org="DOH", scopes=frozenset({"monitoring:admin"}))
+SEEDER = Principal(subject="seed", org="DOH", scopes=frozenset({Scope.ADMIN}))
 
 
 def stable_id(*parts: str) -> uuid.UUID:

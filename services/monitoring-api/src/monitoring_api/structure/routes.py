@@ -10,15 +10,17 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from monitoring_api.db import SessionDep
-from monitoring_api.deps import Admin, Cursor, IdempotencyKey, IfMatch, Limit, Reader
+from monitoring_api.deps import Admin, Reader
 from monitoring_api.structure import models as m
 from monitoring_api.structure import service
 from monitoring_api.structure.csv_format import CsvProblems, export_header, parse_units
 from servicekit import csvio
+from servicekit.errors import ProblemError, not_found, unprocessable
 from servicekit.etags import check_if_match, not_modified
 from servicekit.idempotency import Idempotency, fingerprint
 from servicekit.pagination import DEFAULT_LIMIT, Page, next_link, read_cursor
-from servicekit.problems import ProblemError, not_found, problem_responses, unprocessable
+from servicekit.params import Cursor, IdempotencyKey, IfMatch, Limit
+from servicekit.problems import problem_responses
 
 router = APIRouter(tags=["structure"])
 

@@ -13,20 +13,19 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, and_, col, select
 
+from monitoring_api.scopes import Scope
 from monitoring_api.structure import models as m
 from monitoring_api.structure.csv_format import UnitRow
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
+from servicekit.errors import conflict, not_found, unprocessable
 from servicekit.etags import strong_etag
 from servicekit.pagination import cursor_value, paginate
-from servicekit.problems import conflict, not_found, unprocessable
-
-REGIONAL = "monitoring:regional"
 
 
 def is_regional(principal: Principal) -> bool:
-    return principal.has(REGIONAL)
+    return principal.has(Scope.REGIONAL)
 
 
 def visible(principal: Principal, org_column) -> ColumnElement[bool] | bool:

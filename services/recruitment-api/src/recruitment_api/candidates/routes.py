@@ -13,11 +13,14 @@ from pydantic import ValidationError
 from recruitment_api.candidates import models as m
 from recruitment_api.candidates import service
 from recruitment_api.db import SessionDep
-from recruitment_api.deps import ADMIN, Admin, Cursor, IdempotencyKey, Limit, Reader
+from recruitment_api.deps import Admin, Reader
+from recruitment_api.scopes import Scope
 from recruitment_api.vacancies import service as vacancies
+from servicekit.errors import NOT_JSON, ProblemError, unprocessable
 from servicekit.idempotency import Idempotency, fingerprint
 from servicekit.pagination import DEFAULT_LIMIT, Page, next_link, read_cursor
-from servicekit.problems import NOT_JSON, ProblemError, problem_responses, unprocessable
+from servicekit.params import Cursor, IdempotencyKey, Limit
+from servicekit.problems import problem_responses
 
 router = APIRouter(tags=["candidates"])
 
@@ -156,19 +159,19 @@ def list_candidates(
         ),
     ] = None,
 ) -> Response:
-    if external_ref is not None and not principal.has(ADMIN):
+    if external_ref is not None and not principal.has(Scope.ADMIN):
         # external_ref ties a pseudonymous code to a person in the ATS: assessors stay blind.
         raise ProblemError(
             403,
             "insufficient-scope",
-            f"Filtering by external_ref needs the scope {ADMIN}.",
+            f"Filtering by external_ref needs the scope {Scope.ADMIN}.",
             title="Forbidden",
-            headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{ADMIN}"'},
+            headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{Scope.ADMIN}"'},
         )
     vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
     after = read_cursor(request, cursor)
     rows, position = service.list_candidates(session, vacancy, limit, after, external_ref=external_ref)
-    items = service.views(session, rows, admin=principal.has(ADMIN))
+    items = service.views(session, rows, admin=principal.has(Scope.ADMIN))
     return JSONResponse({"items": [i.model_dump(mode="json") for i in items], "next": next_link(request, position)})
 
 
@@ -181,7 +184,9 @@ def list_candidates(
 def read_candidate(vacancy_id: uuid.UUID, candidate_id: uuid.UUID, session: SessionDep, principal: Reader) -> Response:
     vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
     candidate = service.get_candidate(session, vacancy, candidate_id)
-    return JSONResponse(service.views(session, [candidate], admin=principal.has(ADMIN))[0].model_dump(mode="json"))
+    return JSONResponse(
+        service.views(session, [candidate], admin=principal.has(Scope.ADMIN))[0].model_dump(mode="json")
+    )
 
 
 @router.post(

@@ -16,8 +16,8 @@ from recruitment_api.candidates import models as m
 from recruitment_api.vacancies.models import Stage, StageKind, Vacancy, VacancyStatus
 from servicekit import audit
 from servicekit.auth import Principal
+from servicekit.errors import ProblemError, conflict, not_found, unprocessable
 from servicekit.pagination import cursor_value, paginate
-from servicekit.problems import ProblemError, conflict, not_found, unprocessable
 
 # Codes avoid letters and digits that are easily confused when read aloud on a panel day.
 CODE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"

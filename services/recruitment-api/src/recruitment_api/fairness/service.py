@@ -14,7 +14,7 @@ from recruitment_api.results.service import latest_decisions
 from recruitment_api.vacancies.models import Stage, Vacancy
 from servicekit import audit
 from servicekit.auth import Principal
-from servicekit.problems import conflict, unprocessable
+from servicekit.errors import conflict, unprocessable
 
 SELECTED = {Outcome.progress, Outcome.appoint}
 NOT_RECORDED = "not_recorded"

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Response
 
 from recruitment_api.candidates.service import get_candidate
 from recruitment_api.db import SessionDep
-from recruitment_api.deps import EQUALITY_READ, Admin
+from recruitment_api.deps import Admin
 from recruitment_api.privacy import service
+from recruitment_api.scopes import Scope
 from recruitment_api.vacancies import service as vacancies
 from servicekit.problems import problem_responses
 
@@ -30,7 +31,9 @@ def subject_access(
 ) -> dict[str, Any]:
     vacancy = vacancies.get_vacancy(session, principal, vacancy_id)
     candidate = get_candidate(session, vacancy, candidate_id)
-    return service.subject_access(session, principal, vacancy, candidate, with_equality=principal.has(EQUALITY_READ))
+    return service.subject_access(
+        session, principal, vacancy, candidate, with_equality=principal.has(Scope.EQUALITY_READ)
+    )
 
 
 @router.post(

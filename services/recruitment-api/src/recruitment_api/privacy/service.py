@@ -17,7 +17,7 @@ from recruitment_api.vacancies.models import Criterion, Stage, Vacancy, VacancyS
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
-from servicekit.problems import conflict
+from servicekit.errors import conflict
 
 
 def _rows(session: Session, model, *where) -> list[dict[str, Any]]:

@@ -10,11 +10,12 @@ from pydantic_core import to_json
 
 from recruitment_api.candidates.service import get_candidate
 from recruitment_api.db import SessionDep
-from recruitment_api.deps import Admin, Cursor
+from recruitment_api.deps import Admin
 from recruitment_api.results import models as m
 from recruitment_api.results import service
 from recruitment_api.vacancies import service as vacancies
 from servicekit.pagination import cursor_value, next_link, read_cursor
+from servicekit.params import Cursor
 from servicekit.problems import problem_responses
 
 router = APIRouter(tags=["results"])

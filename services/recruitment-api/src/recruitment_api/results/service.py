@@ -29,7 +29,7 @@ from recruitment_api.vacancies.models import Criterion as CriterionRow
 from recruitment_api.vacancies.models import CriterionKind, Stage, StageKind, Vacancy, VacancyStatus
 from servicekit import audit, csvio
 from servicekit.auth import Principal
-from servicekit.problems import ProblemError, conflict
+from servicekit.errors import ProblemError, conflict
 
 
 class CandidateRef(NamedTuple):

@@ -17,6 +17,7 @@ from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
 from recruitment_api.candidates.models import Candidate
+from recruitment_api.scopes import Scope
 from recruitment_api.scoring import models as m
 from recruitment_api.scoring.divergence import DivergenceFlag, table_flags
 from recruitment_api.scoring.tallies import TallyTable, tally
@@ -33,9 +34,7 @@ from recruitment_api.vacancies.models import (
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
-from servicekit.problems import ProblemError, conflict, not_found, unprocessable
-
-ADMIN = "recruitment:admin"
+from servicekit.errors import ProblemError, conflict, not_found, unprocessable
 
 
 def _forbidden(slug: str, detail: str) -> ProblemError:
@@ -582,7 +581,7 @@ def panel_scores(
     """The panel's submitted sheets for one candidate: for an assessor who has submitted their own
     sheet for this candidate, or for an admin who is not on this panel."""
     member = membership(session, principal, stage)
-    if member is None and not principal.has(ADMIN):
+    if member is None and not principal.has(Scope.ADMIN):
         raise _forbidden("not-on-panel", f"You are not on the panel for {stage.name}.")
     if member is not None and not has_submitted(session, principal, stage, candidate):
         raise _forbidden(
@@ -605,7 +604,7 @@ def panel_scores(
 def moderation_queue(
     session: Session, principal: Principal, vacancy: Vacancy, stage: Stage
 ) -> list[tuple[Candidate, list[DivergenceFlag]]]:
-    if not principal.has(ADMIN):
+    if not principal.has(Scope.ADMIN):
         member = require_member(session, principal, stage)
         if not member.is_lead:
             raise _forbidden("not-panel-lead", "Only the panel lead moderates scores.")

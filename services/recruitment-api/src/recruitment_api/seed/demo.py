@@ -8,6 +8,7 @@ import yaml
 from sqlmodel import Session, select
 
 from recruitment_api.candidates.service import import_candidates
+from recruitment_api.scopes import Scope
 from recruitment_api.scoring.models import PanelWrite, SheetWrite
 from recruitment_api.scoring.service import save_draft, set_panel, submit
 from recruitment_api.vacancies import service as vacancies
@@ -25,7 +26,7 @@ def seed_demo(session: Session, org: str, assessors: list[str]) -> tuple[Vacancy
     existing = session.exec(select(Vacancy).where(Vacancy.org == org, Vacancy.title == title)).first()
     if existing is not None:
         return existing, False
-    seeder = Principal(subject="demo-seed", org=org, scopes=frozenset({"recruitment:admin"}))
+    seeder = Principal(subject="demo-seed", org=org, scopes=frozenset({Scope.ADMIN}))
     vacancy = vacancies.create_vacancy(
         session, seeder, VacancyCreate(**data["vacancy"], criteria=data["criteria"]), None, 365
     )
@@ -38,7 +39,7 @@ def seed_demo(session: Session, org: str, assessors: list[str]) -> tuple[Vacancy
     for status in (VacancyStatus.open, VacancyStatus.scoring):
         vacancies.change_status(session, seeder, vacancy, status)
     if len(assessors) >= 2:
-        colleague = Principal(subject=assessors[-1], org=org, scopes=frozenset({"recruitment:score"}))
+        colleague = Principal(subject=assessors[-1], org=org, scopes=frozenset({Scope.SCORE}))
         stage = vacancies.stages_of(session, vacancy)[0]
         for candidate, scores in zip(candidates, data["colleague_scores"], strict=False):
             sheet = SheetWrite.model_validate({"scores": [{"criterion": c, "score": s} for c, s in scores.items()]})

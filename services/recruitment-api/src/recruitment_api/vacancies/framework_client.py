@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from servicekit.problems import ProblemError, unprocessable
+from servicekit.errors import ProblemError, unprocessable
 from servicekit.service_tokens import ServiceTokenProvider
 
 

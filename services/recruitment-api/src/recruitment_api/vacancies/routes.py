@@ -9,12 +9,13 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from recruitment_api.db import SessionDep
-from recruitment_api.deps import Admin, Cursor, IdempotencyKey, IfMatch, Limit, Reader
+from recruitment_api.deps import Admin, Reader
 from recruitment_api.vacancies import models as m
 from recruitment_api.vacancies import service
 from servicekit.etags import check_if_match, not_modified, strong_etag
 from servicekit.idempotency import Idempotency
 from servicekit.pagination import DEFAULT_LIMIT, Page, next_link, read_cursor
+from servicekit.params import Cursor, IdempotencyKey, IfMatch, Limit
 from servicekit.problems import problem_responses
 
 router = APIRouter(tags=["vacancies"])

@@ -9,15 +9,16 @@ from sqlalchemy import bindparam, delete, func
 from sqlmodel import Session, col, select
 
 from recruitment_api.candidates.models import Candidate
+from recruitment_api.scopes import Scope
 from recruitment_api.scoring.models import PanelMember
 from recruitment_api.vacancies import models as m
 from recruitment_api.vacancies.framework_client import FrameworkClient
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
+from servicekit.errors import conflict, not_found, unprocessable
 from servicekit.etags import strong_etag
 from servicekit.pagination import cursor_value, paginate
-from servicekit.problems import conflict, not_found, unprocessable
 
 SHORTLISTING_ANCHORS = [
     {"score": 0, "title": "Not met", "description": "The application shows no evidence of the criterion."},
@@ -26,7 +27,6 @@ SHORTLISTING_ANCHORS = [
 ]
 
 
-ADMIN, SCORE = "recruitment:admin", "recruitment:score"
 
 
 def get_vacancy(session: Session, principal: Principal, uid: uuid.UUID) -> m.Vacancy:
@@ -43,7 +43,7 @@ def list_vacancies(
     """The organisation's vacancies, except for an assessor (recruitment:score without admin), who
     sees only those whose panels they sit on: drafts and other panels are not theirs to see."""
     query = select(m.Vacancy).where(m.Vacancy.org == principal.org)
-    if principal.has(SCORE) and not principal.has(ADMIN):
+    if principal.has(Scope.SCORE) and not principal.has(Scope.ADMIN):
         panels = (
             select(m.Stage.vacancy_id)
             .join(PanelMember, PanelMember.stage_id == m.Stage.id)

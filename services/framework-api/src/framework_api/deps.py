@@ -1,0 +1,12 @@
+"""Route dependencies shared by every domain: who may call (the principal aliases of the scopes)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from framework_api.scopes import Scope
+from servicekit.auth import Principal
+from servicekit.params import require
+
+Reader = Annotated[Principal, require(Scope.READ)]
+Writer = Annotated[Principal, require(Scope.WRITE)]
