@@ -60,14 +60,17 @@ def add_purge_idempotency(cli: typer.Typer, name: str, settings: type[DatabaseSe
 
 
 def service_cli(
-    *, name: str, help: str, settings: type[DatabaseSettings], migrations: Path, app: str, port: int
+    name: str, settings: type[DatabaseSettings], migrations: Path, *, port: int, help: str, app: str | None = None
 ) -> typer.Typer:
-    """A service's CLI with `migrate`, `purge-idempotency` and `serve` (on `port` by default)."""
+    """The CLI of the service `name` ("framework-api") with `migrate`, `purge-idempotency` and `serve`
+    (of `app`, by default the package's `main:create_app`, on `port` by default)."""
     cli = typer.Typer(help=help, no_args_is_help=True)
     add_migrate(cli, name, settings, migrations)
     add_purge_idempotency(cli, name, settings)
-    prefix = _env_prefix(settings)
     add_serve(
-        cli, app=app, port=port, help=f"Serve the API (migrations run first unless {prefix}MIGRATE_ON_STARTUP=false)."
+        cli,
+        app=app or f"{name.replace('-', '_')}.main:create_app",
+        port=port,
+        help=f"Serve the API (migrations run first unless {_env_prefix(settings)}MIGRATE_ON_STARTUP=false).",
     )
     return cli

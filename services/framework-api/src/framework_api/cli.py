@@ -11,12 +11,11 @@ from servicekit.commands import service_cli
 from servicekit.db import standalone_session
 
 app = service_cli(
-    name="framework-api",
-    help="Collective framework-api: the canonical leadership framework.",
-    settings=Settings,
-    migrations=db.MIGRATIONS,
-    app="framework_api.main:create_app",
+    "framework-api",
+    Settings,
+    db.MIGRATIONS,
     port=8001,
+    help="Collective framework-api: the canonical leadership framework.",
 )
 
 

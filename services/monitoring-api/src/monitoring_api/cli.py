@@ -13,12 +13,7 @@ from servicekit.commands import service_cli
 from servicekit.db import standalone_session
 
 app = service_cli(
-    name="monitoring-api",
-    help="Collective monitoring-api: outcome monitoring.",
-    settings=Settings,
-    migrations=db.MIGRATIONS,
-    app="monitoring_api.main:create_app",
-    port=8003,
+    "monitoring-api", Settings, db.MIGRATIONS, port=8003, help="Collective monitoring-api: outcome monitoring."
 )
 
 

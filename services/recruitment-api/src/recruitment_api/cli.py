@@ -14,12 +14,7 @@ from servicekit.db import standalone_session
 from servicekit.demo import DEMO_ASSESSOR, DEMO_ORG, DEMO_RECRUITER, demo_subject
 
 app = service_cli(
-    name="recruitment-api",
-    help="Collective recruitment-api: values-based recruitment.",
-    settings=Settings,
-    migrations=db.MIGRATIONS,
-    app="recruitment_api.main:create_app",
-    port=8002,
+    "recruitment-api", Settings, db.MIGRATIONS, port=8002, help="Collective recruitment-api: values-based recruitment."
 )
 
 

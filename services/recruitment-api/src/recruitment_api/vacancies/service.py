@@ -27,8 +27,6 @@ SHORTLISTING_ANCHORS = [
 ]
 
 
-
-
 def get_vacancy(session: Session, principal: Principal, uid: uuid.UUID) -> m.Vacancy:
     """A vacancy of the caller's organisation; any other organisation's is simply not found."""
     vacancy = session.exec(select(m.Vacancy).where(m.Vacancy.uid == uid, m.Vacancy.org == principal.org)).first()
