@@ -38,7 +38,7 @@ def _users(url: str) -> list[User]:
 def test_migrate_builds_the_database(database):
     result = runner.invoke(app, ["migrate"])
     assert result.exit_code == 0, result.output
-    assert "up to date" in result.output
+    assert "web: database is at the latest migration" in result.output
     assert _users(database) == []
     assert runner.invoke(app, ["migrate"]).exit_code == 0  # and again changes nothing
 

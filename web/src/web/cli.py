@@ -7,9 +7,9 @@ import uuid
 from typing import Annotated
 
 import typer
-from sqlmodel import Session
 
-from servicekit.db import make_engine
+from servicekit.commands import add_migrate, add_serve
+from servicekit.db import standalone_session
 from servicekit.demo import DEMO_ASSESSOR, DEMO_ORG, DEMO_RECRUITER, demo_subject
 from web import db
 from web.accounts import service
@@ -17,6 +17,13 @@ from web.accounts.organisations import ORGANISATIONS, is_organisation
 from web.config import Settings
 
 app = typer.Typer(help="Collective's web shell.", no_args_is_help=True)
+add_migrate(app, "web", Settings, db.MIGRATIONS)
+add_serve(
+    app,
+    app="web.main:create_app",
+    port=8000,
+    help="Serve the web (migrations run first unless WEB_MIGRATE_ON_STARTUP=false).",
+)
 
 PASSWORD_ENV = "COLLECTIVE_ADMIN_PASSWORD"  # noqa: S105  (the name of a variable, not a password)
 DEMO_PASSWORD_ENV = "COLLECTIVE_DEMO_PASSWORD"  # noqa: S105  (the name of a variable, not a password)
@@ -31,14 +38,6 @@ DEMO_ACCOUNTS = (
     ),
     service.DemoAccount(DEMO_ASSESSOR, "Demo Assessor", ("assessor",), uuid.UUID(demo_subject(DEMO_ASSESSOR))),
 )
-
-
-@app.command()
-def migrate() -> None:
-    """Bring the web's database up to date (alembic upgrade head)."""
-    settings = Settings()
-    db.upgrade(settings.database_url)
-    typer.echo("web database is up to date")
 
 
 @app.command("create-admin")
@@ -57,9 +56,8 @@ def create_admin(
     if settings.migrate_on_startup:
         db.upgrade(settings.database_url)
     password = os.environ.get(PASSWORD_ENV) or None
-    engine = make_engine(settings.database_url)
     try:
-        with Session(engine, expire_on_commit=False) as session:
+        with standalone_session(settings.database_url, expire_on_commit=False) as session:
             user, generated = service.ensure_admin(
                 session, username=username, org=org, display_name=display_name, password=password
             )
@@ -67,8 +65,6 @@ def create_admin(
         for field, message in exc.errors.items():
             typer.echo(f"{field}: {message}", err=True)
         raise typer.Exit(2) from exc
-    finally:
-        engine.dispose()
     if user is None:
         typer.echo(f"The user {username!r} already exists; nothing changed.")
         return
@@ -91,16 +87,13 @@ def create_demo_users() -> None:
         db.upgrade(settings.database_url)
     given = os.environ.get(DEMO_PASSWORD_ENV) or None
     password = given or service.generate_password()
-    engine = make_engine(settings.database_url)
     try:
-        with Session(engine, expire_on_commit=False) as session:
+        with standalone_session(settings.database_url, expire_on_commit=False) as session:
             outcomes = service.ensure_demo_users(session, DEMO_ORG, DEMO_ACCOUNTS, password)
     except service.InvalidInput as exc:
         for field, message in exc.errors.items():
             typer.echo(f"{field}: {message}", err=True)
         raise typer.Exit(2) from exc
-    finally:
-        engine.dispose()
     created = [o.account.username for o in outcomes if o.created]
     for outcome in outcomes:
         if outcome.conflict:
@@ -122,29 +115,14 @@ def purge() -> None:
     """Remove expired sessions, sign-in records older than WEB_SIGN_IN_AUDIT_RETENTION_DAYS (365 by
     default) and lapsed counts of failed sign-ins. Run it daily (the deploy/ CronJob does)."""
     settings = Settings()
-    engine = make_engine(settings.database_url)
-    try:
-        with Session(engine) as session:
-            purged = service.purge(
-                session,
-                now=db.utcnow(),
-                event_days=settings.sign_in_audit_retention_days,
-                lockout_minutes=settings.lockout_minutes,
-            )
-    finally:
-        engine.dispose()
+    with standalone_session(settings.database_url) as session:
+        purged = service.purge(
+            session,
+            now=db.utcnow(),
+            event_days=settings.sign_in_audit_retention_days,
+            lockout_minutes=settings.lockout_minutes,
+        )
     typer.echo(
         f"web: removed {purged.sessions} expired session(s), {purged.events} sign-in record(s) older than "
         f"{settings.sign_in_audit_retention_days} days and {purged.throttles} lapsed failed-sign-in count(s)"
     )
-
-
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-) -> None:
-    """Serve the web with uvicorn."""
-    import uvicorn
-
-    uvicorn.run("web.main:create_app", factory=True, host=host, port=port, access_log=False, proxy_headers=True)

@@ -1,4 +1,5 @@
-"""The refusals pages raise, and the HTML pages (never JSON, never a stack trace) they become."""
+"""The HTML pages (never JSON, never a stack trace) that refusals and failures become: the handlers
+`web.main` installs at the edge. The refusals themselves are in `web.exceptions`."""
 
 from __future__ import annotations
 
@@ -12,29 +13,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from servicekit.db import DatabaseBusy
-from servicekit.problems import RETRY_AFTER_SECONDS, is_database_unavailable
+from servicekit.errors import RETRY_AFTER_SECONDS, DatabaseBusy, is_database_unavailable
+from web.accounts.auth import identify
 from web.accounts.hashing import ClientGone, HashingBusy
+from web.exceptions import CsrfRefused, NotPermitted, SignInRequired
 from web.pages import is_htmx, render
 from web.security import SECURITY_HEADERS
 
 log = structlog.get_logger("web")
-
-
-class SignInRequired(Exception):
-    """No signed-in user: the page sends the browser to sign in, and back afterwards."""
-
-
-class NotPermitted(Exception):
-    """The signed-in user lacks a scope the page needs."""
-
-    def __init__(self, scopes: tuple[str, ...] = ()) -> None:
-        super().__init__(", ".join(scopes))
-        self.scopes = scopes
-
-
-class CsrfRefused(Exception):
-    """A form or htmx request that changes something came without this session's CSRF token."""
 
 
 async def _identify(request: Request) -> None:
@@ -42,8 +28,6 @@ async def _identify(request: Request) -> None:
     read as every page reads it, admitted to the database and off the event loop)."""
     if hasattr(request.state, "identity"):
         return
-    from web.accounts.auth import identify  # late: accounts depends on this module
-
     try:
         await identify(request)
     except Exception:  # the error page must render whatever state the database is in

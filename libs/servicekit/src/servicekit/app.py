@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from servicekit.auth import TokenVerifier
 from servicekit.config import ServiceSettings
 from servicekit.db import make_engine, migrate
+from servicekit.errors import PROBLEM_MEDIA_TYPE
 from servicekit.limits import BodySizeLimitMiddleware
 from servicekit.nul import NulGuardMiddleware
 from servicekit.observability import (
@@ -25,7 +26,7 @@ from servicekit.observability import (
     install_metrics,
     install_request_id,
 )
-from servicekit.problems import PROBLEM_MEDIA_TYPE, Problem, install_problem_handlers
+from servicekit.problems import Problem, install_problem_handlers
 from servicekit.tracing import install_tracing
 
 # Refusals any authenticated operation can give, documented once for every operation.

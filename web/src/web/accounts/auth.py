@@ -26,7 +26,7 @@ from servicekit.db import in_session
 from web.accounts import service
 from web.accounts.models import User, UserSession
 from web.accounts.roles import scopes_for, service_scopes_for
-from web.errors import CsrfRefused, NotPermitted, SignInRequired
+from web.exceptions import CsrfRefused, NotPermitted, SignInRequired
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"

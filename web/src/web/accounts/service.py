@@ -23,7 +23,7 @@ from sqlmodel import Session, col, delete, select, update
 
 from servicekit import audit
 from servicekit.auth import Principal
-from servicekit.db import DatabaseBusy
+from servicekit.errors import DatabaseBusy
 from web.accounts.models import SignInEvent, SignInThrottle, User, UserSession
 from web.accounts.organisations import is_organisation
 from web.accounts.roles import Role, parse_roles
