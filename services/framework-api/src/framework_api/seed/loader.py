@@ -142,7 +142,7 @@ def seed(session: Session, path: Path = SEED_FILE) -> tuple[m.FrameworkVersion, 
     )
     session.add(version)
     session.flush()
-    service._write_scale(
+    service.write_scale(
         session,
         version,
         data["scale"]["title"],
