@@ -30,6 +30,10 @@ from tcp_proxy import TcpProxy
 pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="an outage needs the database over the network (PostgreSQL)")
 
 WAIT_SECONDS = 2.0
+# Never a hang: every answer comes within the service's own waits. The margin is for a busy
+# machine (the suite runs in parallel on small CI machines); a hang is a wait without a limit, or
+# SQLAlchemy's own 30 s pool timeout, both well beyond it.
+NO_HANG_SECONDS = WAIT_SECONDS * 3 + 15
 SCOPES = {
     "framework": ["framework:read", "framework:write"],
     "recruitment": ["recruitment:read", "recruitment:score", "recruitment:admin", "equality:read", "equality:write"],
@@ -98,7 +102,7 @@ def test_every_endpoint_is_503_while_the_database_is_away_and_recovers_by_itself
             for method, path in operations(app):
                 response, took = call(client, method, path, headers)
                 where = f"{method} {path}: {response.status_code} {response.text[:200]}"
-                assert took < WAIT_SECONDS * 3 + 5, f"{where} took {took:.1f} s"
+                assert took < NO_HANG_SECONDS, f"{where} took {took:.1f} s"
                 assert response.status_code != 500, where
                 if response.status_code == 503:
                     assert response.headers["content-type"].startswith("application/problem+json"), where
@@ -150,5 +154,5 @@ def test_a_request_waiting_for_a_connection_is_told_to_come_back_not_kept_waitin
             client.portal.call(release_every_slot)
         assert response.status_code == 503
         assert response.headers["retry-after"]
-        assert WAIT_SECONDS - 0.5 <= took < WAIT_SECONDS + 5
+        assert WAIT_SECONDS - 0.5 <= took < WAIT_SECONDS + 15  # the wait, and no more but for a busy machine
         assert anyio  # imported for the portal's backend

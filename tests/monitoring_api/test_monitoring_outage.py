@@ -23,6 +23,10 @@ from tcp_proxy import TcpProxy
 pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="an outage needs the database over the network (PostgreSQL)")
 
 WAIT_SECONDS = 2.0
+# Never a hang: every answer comes within the service's own waits. The margin is for a busy
+# machine (the suite runs in parallel on small CI machines); a hang is a wait without a limit, or
+# SQLAlchemy's own 30 s pool timeout, both well beyond it.
+NO_HANG_SECONDS = WAIT_SECONDS * 3 + 15
 SCOPES = ("monitoring:read", "monitoring:write", "monitoring:admin", "monitoring:regional")
 NO_DATABASE = {"/livez", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/spc"}
 
@@ -76,7 +80,7 @@ def test_every_operation_is_503_while_the_database_is_away_and_recovers_by_itsel
                     response = client.request(method, path, headers=headers, json=body)
                 took = time.monotonic() - started
                 where = f"{method} {path}: {response.status_code} {response.text[:200]}"
-                assert took < WAIT_SECONDS * 3 + 5, f"{where} took {took:.1f} s"
+                assert took < NO_HANG_SECONDS, f"{where} took {took:.1f} s"
                 assert response.status_code != 500, where
                 if response.status_code == 503:
                     assert response.json()["type"].endswith("/service-unavailable"), where
