@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from framework_api.frameworks.content import (
@@ -17,22 +17,9 @@ from framework_api.frameworks.content import (
     AssociationType,
     ItemContent,
     ItemType,
+    LevelContent,
+    ScaleContent,
     VersionContent,
-)
-
-# The problem codes, in the order the problems are listed.
-PROBLEM_CODES: tuple[str, ...] = (
-    "missing-change-note",
-    "missing-scale",
-    "threshold-level",
-    "missing-descriptor",
-    "unknown-level-descriptor",
-    "orphaned-item",
-    "dangling-association",
-    "cycle",
-    "duplicate-code",
-    "empty-statement",
-    "root-has-parent",
 )
 
 
@@ -60,114 +47,133 @@ def _blank(text: str | None) -> bool:
     return text is None or not text.strip()
 
 
+def _levels(scale: ScaleContent) -> list[LevelContent]:
+    return sorted(scale.levels, key=lambda level: (level.position, level.code))
+
+
 def _by_code(items: Iterable[ItemContent]) -> list[ItemContent]:
     return sorted(items, key=lambda item: (item.code, str(item.identifier)))
 
 
-def publication_problems(content: VersionContent, change_note: str | None) -> list[PublicationProblem]:
-    """Every reason `content` cannot be published with `change_note`; empty when it can.
+@dataclass(frozen=True)
+class Draft:
+    """What the rules read: the content and the change note, with the lookups they share."""
 
-    Listed by rule (in `PROBLEM_CODES` order), then by item code, then by level position.
-    """
+    content: VersionContent
+    change_note: str | None
+    items: dict[uuid.UUID, ItemContent]  # by identifier
+    ordered_items: list[ItemContent]  # by code
+    level_codes: list[str]  # the scale's, by position (then code); none without a scale
+    parents_of: dict[uuid.UUID, list[uuid.UUID]]  # child -> its is_child_of destinations
+
+    @classmethod
+    def of(cls, content: VersionContent, change_note: str | None) -> Draft:
+        parents_of: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+        for link in content.associations:
+            if link.type == AssociationType.is_child_of:
+                parents_of[link.origin].append(link.destination)
+        levels = _levels(content.scale) if content.scale is not None else []
+        return cls(
+            content=content,
+            change_note=change_note,
+            items=content.item_by_id(),
+            ordered_items=_by_code(content.items),
+            level_codes=[level.code for level in levels],
+            parents_of=dict(parents_of),
+        )
+
+
+# --- the rules: each returns its problems, by item code then level position -----------------
+
+
+def missing_change_note(draft: Draft) -> list[PublicationProblem]:
+    if not _blank(draft.change_note):
+        return []
+    return [
+        PublicationProblem("missing-change-note", "A change note is needed: say what changed in this version and why.")
+    ]
+
+
+def missing_scale(draft: Draft) -> list[PublicationProblem]:
+    """No scale, fewer than two levels, or levels sharing a code or a position."""
+    scale = draft.content.scale
+    if scale is None:
+        return [PublicationProblem("missing-scale", "The version has no rating scale: add a scale with its levels.")]
     problems: list[PublicationProblem] = []
-    items = content.item_by_id()
-    ordered_items = _by_code(content.items)
-
-    # missing-change-note
-    if _blank(change_note):
+    size = len(scale.levels)
+    if size < 2:
         problems.append(
             PublicationProblem(
-                "missing-change-note",
-                "A change note is needed: say what changed in this version and why.",
+                "missing-scale",
+                f"The scale '{scale.title}' has {size} level{'' if size == 1 else 's'}; it needs at least 2.",
             )
         )
-
-    # missing-scale / threshold-level
-    scale = content.scale
-    level_codes: list[str] = []
-    if scale is None:
-        problems.append(
-            PublicationProblem("missing-scale", "The version has no rating scale: add a scale with its levels.")
-        )
-    else:
-        levels = sorted(scale.levels, key=lambda level: (level.position, level.code))
-        level_codes = [level.code for level in levels]
-        if len(levels) < 2:
+    for code, count in sorted(Counter(draft.level_codes).items()):
+        if count > 1:
             problems.append(
                 PublicationProblem(
                     "missing-scale",
-                    f"The scale '{scale.title}' has {len(levels)} level"
-                    f"{'' if len(levels) == 1 else 's'}; it needs at least 2.",
+                    f"The scale '{scale.title}' has {count} levels with the code '{code}'; level codes must be unique.",
+                    level=code,
                 )
             )
-        for code, count in sorted(Counter(level_codes).items()):
-            if count > 1:
-                problems.append(
-                    PublicationProblem(
-                        "missing-scale",
-                        f"The scale '{scale.title}' has {count} levels with the code '{code}'; "
-                        "level codes must be unique.",
-                        level=code,
-                    )
-                )
-        positions = Counter(level.position for level in levels)
-        for position, count in sorted(positions.items()):
-            if count > 1:
-                problems.append(
-                    PublicationProblem(
-                        "missing-scale",
-                        f"The scale '{scale.title}' has {count} levels at position {position}; "
-                        "level positions must be unique.",
-                    )
-                )
-        thresholds = [level.code for level in levels if level.proficient_threshold]
-        if not thresholds:
+    for position, count in sorted(Counter(level.position for level in scale.levels).items()):
+        if count > 1:
             problems.append(
                 PublicationProblem(
-                    "threshold-level",
-                    f"The scale '{scale.title}' has no level marked as the proficient threshold; mark exactly one.",
+                    "missing-scale",
+                    f"The scale '{scale.title}' has {count} levels at position {position}; "
+                    "level positions must be unique.",
                 )
             )
-        elif len(thresholds) > 1:
-            named = ", ".join(f"'{code}'" for code in thresholds)
-            problems.append(
-                PublicationProblem(
-                    "threshold-level",
-                    f"The scale '{scale.title}' has {len(thresholds)} levels marked as the "
-                    f"proficient threshold ({named}); mark exactly one.",
-                )
-            )
+    return problems
 
-    # missing-descriptor
-    if scale is not None:
-        written = {
-            (descriptor.item, descriptor.level)
-            for descriptor in content.descriptors
-            if not _blank(descriptor.description)
-        }
-        for item in ordered_items:
-            if item.type not in ASSESSABLE_TYPES:
-                continue
-            seen: set[str] = set()
-            for level in level_codes:
-                if level in seen:
-                    continue
-                seen.add(level)
-                if (item.identifier, level) not in written:
-                    problems.append(
-                        PublicationProblem(
-                            "missing-descriptor",
-                            f"{describe_item(item)} has no descriptor for level '{level}'.",
-                            item=item.identifier,
-                            level=level,
-                        )
-                    )
 
-    # unknown-level-descriptor: a descriptor for an item or a level that does not exist
-    level_rank = {code: rank for rank, code in enumerate(level_codes)}
+def threshold_level(draft: Draft) -> list[PublicationProblem]:
+    """Exactly one level of the scale is the proficient threshold."""
+    scale = draft.content.scale
+    if scale is None:
+        return []
+    thresholds = [level.code for level in _levels(scale) if level.proficient_threshold]
+    if not thresholds:
+        message = f"The scale '{scale.title}' has no level marked as the proficient threshold; mark exactly one."
+    elif len(thresholds) > 1:
+        named = ", ".join(f"'{code}'" for code in thresholds)
+        message = (
+            f"The scale '{scale.title}' has {len(thresholds)} levels marked as the "
+            f"proficient threshold ({named}); mark exactly one."
+        )
+    else:
+        return []
+    return [PublicationProblem("threshold-level", message)]
+
+
+def missing_descriptor(draft: Draft) -> list[PublicationProblem]:
+    """Every assessable item has a descriptor at every level of the scale."""
+    if draft.content.scale is None:
+        return []
+    written = {(d.item, d.level) for d in draft.content.descriptors if not _blank(d.description)}
+    levels = list(dict.fromkeys(draft.level_codes))  # each code once, in order
+    return [
+        PublicationProblem(
+            "missing-descriptor",
+            f"{describe_item(item)} has no descriptor for level '{level}'.",
+            item=item.identifier,
+            level=level,
+        )
+        for item in draft.ordered_items
+        if item.type in ASSESSABLE_TYPES
+        for level in levels
+        if (item.identifier, level) not in written
+    ]
+
+
+def unknown_level_descriptor(draft: Draft) -> list[PublicationProblem]:
+    """A descriptor for an item, or a level, that is not in the version."""
+    scale = draft.content.scale
     unknown: list[tuple[tuple, PublicationProblem]] = []
-    for descriptor in content.descriptors:
-        item = items.get(descriptor.item)
+    for descriptor in draft.content.descriptors:
+        item = draft.items.get(descriptor.item)
         if item is None:
             unknown.append(
                 (
@@ -181,7 +187,7 @@ def publication_problems(content: VersionContent, change_note: str | None) -> li
                     ),
                 )
             )
-        elif scale is not None and descriptor.level not in level_rank:
+        elif scale is not None and descriptor.level not in draft.level_codes:
             unknown.append(
                 (
                     (item.code, str(item.identifier), descriptor.level),
@@ -194,31 +200,28 @@ def publication_problems(content: VersionContent, change_note: str | None) -> li
                     ),
                 )
             )
-    problems.extend(problem for _, problem in sorted(unknown, key=lambda pair: pair[0]))
+    return [problem for _, problem in sorted(unknown, key=lambda pair: pair[0])]
 
-    child_links = [a for a in content.associations if a.type == AssociationType.is_child_of]
-    parents_of: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for link in child_links:
-        parents_of[link.origin].append(link.destination)
 
-    # orphaned-item: every item that is not of a root type needs an existing parent
-    for item in ordered_items:
-        if item.type in ROOT_TYPES:
-            continue
-        if not any(parent in items for parent in parents_of.get(item.identifier, ())):
-            problems.append(
-                PublicationProblem(
-                    "orphaned-item",
-                    f"{describe_item(item)} has no parent: a {type_label(item.type).lower()} "
-                    "must sit under another item.",
-                    item=item.identifier,
-                )
-            )
+def orphaned_item(draft: Draft) -> list[PublicationProblem]:
+    """Every item that is not of a root type has a parent in the version."""
+    return [
+        PublicationProblem(
+            "orphaned-item",
+            f"{describe_item(item)} has no parent: a {type_label(item.type).lower()} must sit under another item.",
+            item=item.identifier,
+        )
+        for item in draft.ordered_items
+        if item.type not in ROOT_TYPES
+        and not any(parent in draft.items for parent in draft.parents_of.get(item.identifier, ()))
+    ]
 
-    # dangling-association: an association whose origin or destination is missing
+
+def dangling_association(draft: Draft) -> list[PublicationProblem]:
+    """An association whose origin or destination is not in the version."""
     dangling: list[tuple[tuple, PublicationProblem]] = []
-    for assoc in content.associations:
-        origin, destination = items.get(assoc.origin), items.get(assoc.destination)
+    for assoc in draft.content.associations:
+        origin, destination = draft.items.get(assoc.origin), draft.items.get(assoc.destination)
         if origin is not None and destination is not None:
             continue
         known = origin or destination
@@ -241,19 +244,23 @@ def publication_problems(content: VersionContent, change_note: str | None) -> li
                 ),
             )
         )
-    problems.extend(problem for _, problem in sorted(dangling, key=lambda pair: pair[0]))
+    return [problem for _, problem in sorted(dangling, key=lambda pair: pair[0])]
 
-    # cycle: is_child_of must form a tree (a forest), so no item is its own ancestor
+
+def cycle(draft: Draft) -> list[PublicationProblem]:
+    """is_child_of forms a tree (a forest): no item is its own ancestor."""
+    items = draft.items
     graph: dict[uuid.UUID, list[uuid.UUID]] = {
         child: [parent for parent in parents if parent in items]
-        for child, parents in parents_of.items()
+        for child, parents in draft.parents_of.items()
         if child in items
     }
-    cycles = []
-    for component in _strongly_connected(graph):
-        if len(component) > 1 or component[0] in graph.get(component[0], ()):
-            members = _by_code(items[identifier] for identifier in component)
-            cycles.append(members)
+    cycles = [
+        _by_code(items[identifier] for identifier in component)
+        for component in _strongly_connected(graph)
+        if len(component) > 1 or component[0] in graph.get(component[0], ())
+    ]
+    problems: list[PublicationProblem] = []
     for members in sorted(cycles, key=lambda m: (m[0].code, str(m[0].identifier))):
         first = members[0]
         if len(members) == 1:
@@ -264,46 +271,80 @@ def publication_problems(content: VersionContent, change_note: str | None) -> li
                 f"{describe_item(first)} is its own ancestor: the items {codes} are parents of each other in a loop."
             )
         problems.append(PublicationProblem("cycle", message, item=first.identifier))
-
-    # duplicate-code: one problem per shared code, naming the first item with it
-    with_code: dict[str, list[ItemContent]] = defaultdict(list)
-    for item in ordered_items:
-        with_code[item.code].append(item)
-    for code in sorted(with_code):
-        sharing = with_code[code]
-        if len(sharing) > 1:
-            problems.append(
-                PublicationProblem(
-                    "duplicate-code",
-                    f"The code '{code}' is used by {len(sharing)} items; codes must be unique.",
-                    item=sharing[0].identifier,
-                )
-            )
-
-    # empty-statement
-    for item in ordered_items:
-        if _blank(item.statement):
-            problems.append(
-                PublicationProblem(
-                    "empty-statement",
-                    f"{type_label(item.type)} {item.code or item.identifier} has no statement.",
-                    item=item.identifier,
-                )
-            )
-
-    # root-has-parent: components, values and cultural characteristics stand at the top
-    for item in ordered_items:
-        if item.type in ROOT_TYPES and item.identifier in parents_of:
-            problems.append(
-                PublicationProblem(
-                    "root-has-parent",
-                    f"{describe_item(item)} is placed under another item, but a "
-                    f"{type_label(item.type).lower()} must stand at the top of the framework.",
-                    item=item.identifier,
-                )
-            )
-
     return problems
+
+
+def duplicate_code(draft: Draft) -> list[PublicationProblem]:
+    """One problem per shared code, naming the first item with it."""
+    with_code: dict[str, list[ItemContent]] = defaultdict(list)
+    for item in draft.ordered_items:
+        with_code[item.code].append(item)
+    return [
+        PublicationProblem(
+            "duplicate-code",
+            f"The code '{code}' is used by {len(sharing)} items; codes must be unique.",
+            item=sharing[0].identifier,
+        )
+        for code, sharing in sorted(with_code.items())
+        if len(sharing) > 1
+    ]
+
+
+def empty_statement(draft: Draft) -> list[PublicationProblem]:
+    return [
+        PublicationProblem(
+            "empty-statement",
+            f"{type_label(item.type)} {item.code or item.identifier} has no statement.",
+            item=item.identifier,
+        )
+        for item in draft.ordered_items
+        if _blank(item.statement)
+    ]
+
+
+def root_has_parent(draft: Draft) -> list[PublicationProblem]:
+    """Components, values and cultural characteristics stand at the top."""
+    return [
+        PublicationProblem(
+            "root-has-parent",
+            f"{describe_item(item)} is placed under another item, but a "
+            f"{type_label(item.type).lower()} must stand at the top of the framework.",
+            item=item.identifier,
+        )
+        for item in draft.ordered_items
+        if item.type in ROOT_TYPES and item.identifier in draft.parents_of
+    ]
+
+
+Rule = Callable[[Draft], list[PublicationProblem]]
+
+# The rules, in the order their problems are listed. Each is named after the code of its problems,
+# so a new rule is one function added here.
+RULES: tuple[Rule, ...] = (
+    missing_change_note,
+    missing_scale,
+    threshold_level,
+    missing_descriptor,
+    unknown_level_descriptor,
+    orphaned_item,
+    dangling_association,
+    cycle,
+    duplicate_code,
+    empty_statement,
+    root_has_parent,
+)
+
+# The problem codes, in the order the problems are listed.
+PROBLEM_CODES: tuple[str, ...] = tuple(rule.__name__.replace("_", "-") for rule in RULES)
+
+
+def publication_problems(content: VersionContent, change_note: str | None) -> list[PublicationProblem]:
+    """Every reason `content` cannot be published with `change_note`; empty when it can.
+
+    Listed by rule (in `RULES` order), then by item code, then by level position.
+    """
+    draft = Draft.of(content, change_note)
+    return [problem for rule in RULES for problem in rule(draft)]
 
 
 def _strongly_connected(graph: dict[uuid.UUID, list[uuid.UUID]]) -> list[list[uuid.UUID]]:
