@@ -17,7 +17,7 @@ import csv
 import io
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from framework_api.frameworks.content import (
@@ -173,6 +173,103 @@ def _values(enum) -> set[str]:
     return {member.value for member in enum}
 
 
+def parse_csv(
+    text: str,
+    scale: ScaleContent | None,
+    known_identifiers: Mapping[str, uuid.UUID] | None = None,
+) -> tuple[tuple[ItemContent, ...], tuple[AssociationContent, ...], tuple[DescriptorContent, ...]]:
+    """Items, associations and descriptors from a sheet; raises CsvImportError with all errors.
+
+    A blank identifier takes `known_identifiers[code]` when there is one (so a sheet exported
+    without identifiers keeps them), else a new one. A blank sequence is the row's place among
+    its siblings (from 1). A blank descriptor cell means no descriptor. Cells are trimmed.
+    """
+    records = _records(text)
+    header, errors = _read_header(records[0], _level_codes(scale))
+    rows, row_errors = _read_rows(records[1:], header, known_identifiers or {})
+    errors += row_errors
+    if errors:
+        errors.sort(key=lambda e: (e.row, -1 if e.field is None else header.places.get(e.field, -1)))
+        raise CsvImportError(errors)
+    return _content(rows)
+
+
+def _records(text: str) -> list[list[str]]:
+    """The sheet's rows of cells, the header first; refused when it is not CSV or has no header."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    records: list[list[str]] = []
+    try:
+        records.extend(csvio.reader(text))
+    except csv.Error as exc:  # e.g. a cell beyond the csv module's size limit
+        raise CsvImportError(
+            [CsvRowError(len(records) + 1, None, f"The file cannot be read as CSV here: {exc}.")]
+        ) from None
+    if not records or not any(cell.strip() for cell in records[0]):
+        raise CsvImportError(
+            [CsvRowError(1, None, f"The header row is missing: it needs {_allowed(REQUIRED_COLUMNS)}.")]
+        )
+    return records
+
+
+# --- row 1: the header ----------------------------------------------------------------------
+
+
+@dataclass
+class _Header:
+    width: int  # cells in the header row
+    columns: dict[str, int]  # a named column (lower case) -> its index
+    places: dict[str, int]  # every column name -> its place, to order the errors
+    level_columns: list[tuple[str, str, int]]  # (column name, level code, index)
+
+    def cell(self, record: list[str], column: str) -> str:
+        index = self.columns.get(column)
+        if index is None or index >= len(record):
+            return ""
+        return _trimmed(record[index])
+
+
+def _trimmed(value: str) -> str:
+    return value.replace("\r\n", "\n").strip()
+
+
+def _read_header(cells: list[str], levels: list[str]) -> tuple[_Header, list[CsvRowError]]:
+    """The columns and the problems with them; raises CsvImportError when a required one is missing."""
+    header = _Header(width=len(cells), columns={}, places={}, level_columns=[])
+    errors: list[CsvRowError] = []
+    for index, raw in enumerate(cells):
+        name = raw.strip()
+        if not name:
+            continue
+        lowered = name.lower()
+        header.places.setdefault(name, index)
+        header.places.setdefault(lowered, index)
+        if lowered.startswith(DESCRIPTOR_PREFIX):
+            level = name[len(DESCRIPTOR_PREFIX) :].strip()
+            if level not in levels:
+                message = f"The column '{name}' is for level '{level}', which is not a level of the " + (
+                    f"scale; the levels are {_allowed(levels)}." if levels else "scale: there is no scale."
+                )
+                errors.append(CsvRowError(1, name, message))
+            elif any(level == existing for _, existing, _ in header.level_columns):
+                errors.append(CsvRowError(1, name, f"The column '{name}' appears more than once."))
+            else:
+                header.level_columns.append((name, level, index))
+        elif lowered in header.columns:
+            errors.append(CsvRowError(1, lowered, f"The column '{lowered}' appears more than once."))
+        else:
+            header.columns[lowered] = index
+    missing = [column for column in REQUIRED_COLUMNS if column not in header.columns]
+    for column in missing:
+        errors.append(CsvRowError(1, column, f"The required column '{column}' is missing."))
+    if missing:
+        raise CsvImportError(errors)
+    return header, errors
+
+
+# --- rows 2...: one item each ---------------------------------------------------------------
+
+
 @dataclass
 class _Row:
     number: int
@@ -189,176 +286,128 @@ class _Row:
     descriptors: list[tuple[str, str]]  # (level, text)
 
 
-def parse_csv(
-    text: str,
-    scale: ScaleContent | None,
-    known_identifiers: Mapping[str, uuid.UUID] | None = None,
-) -> tuple[tuple[ItemContent, ...], tuple[AssociationContent, ...], tuple[DescriptorContent, ...]]:
-    """Items, associations and descriptors from a sheet; raises CsvImportError with all errors.
-
-    A blank identifier takes `known_identifiers[code]` when there is one (so a sheet exported
-    without identifiers keeps them), else a new one. A blank sequence is the row's place among
-    its siblings (from 1). A blank descriptor cell means no descriptor. Cells are trimmed.
-    """
-    known_identifiers = known_identifiers or {}
-    errors: list[CsvRowError] = []
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    records: list[list[str]] = []
-    try:
-        records.extend(csvio.reader(text))
-    except csv.Error as exc:  # e.g. a cell beyond the csv module's size limit
-        raise CsvImportError(
-            [CsvRowError(len(records) + 1, None, f"The file cannot be read as CSV here: {exc}.")]
-        ) from None
-    if not records or not any(cell.strip() for cell in records[0]):
-        raise CsvImportError(
-            [CsvRowError(1, None, f"The header row is missing: it needs {_allowed(REQUIRED_COLUMNS)}.")]
-        )
-
-    # Row 1: the header.
-    columns: dict[str, int] = {}
-    header_index: dict[str, int] = {}  # every column name -> its place, to order the errors
-    level_columns: list[tuple[str, str, int]] = []  # (column name, level code, index)
-    levels = _level_codes(scale)
-    for index, raw in enumerate(records[0]):
-        name = raw.strip()
-        if not name:
-            continue
-        lowered = name.lower()
-        header_index.setdefault(name, index)
-        header_index.setdefault(lowered, index)
-        if lowered.startswith(DESCRIPTOR_PREFIX):
-            level = name[len(DESCRIPTOR_PREFIX) :].strip()
-            if level not in levels:
-                message = f"The column '{name}' is for level '{level}', which is not a level of the " + (
-                    f"scale; the levels are {_allowed(levels)}." if levels else "scale: there is no scale."
-                )
-                errors.append(CsvRowError(1, name, message))
-            elif any(level == existing for _, existing, _ in level_columns):
-                errors.append(CsvRowError(1, name, f"The column '{name}' appears more than once."))
-            else:
-                level_columns.append((name, level, index))
-        elif lowered in columns:
-            errors.append(CsvRowError(1, lowered, f"The column '{lowered}' appears more than once."))
-        else:
-            columns[lowered] = index
-    missing = [column for column in REQUIRED_COLUMNS if column not in columns]
-    for column in missing:
-        errors.append(CsvRowError(1, column, f"The required column '{column}' is missing."))
-    if missing:
-        raise CsvImportError(errors)
-
-    def cell(record: list[str], column: str) -> str:
-        index = columns.get(column)
-        if index is None or index >= len(record):
-            return ""
-        return record[index].replace("\r\n", "\n").strip()
-
-    # Rows 2...: one item each; blank rows are skipped (they still count in the numbering).
+def _read_rows(
+    records: list[list[str]], header: _Header, known_identifiers: Mapping[str, uuid.UUID]
+) -> tuple[list[_Row], list[CsvRowError]]:
+    """Every item row (blank rows are skipped but still count in the numbering), and the problems
+    with them: each row's own, then those across rows."""
     rows: list[_Row] = []
-    for number, record in enumerate(records[1:], start=2):
-        if not any(value.strip() for value in record):
-            continue
+    errors: list[CsvRowError] = []
+    for number, record in enumerate(records, start=2):
+        if any(value.strip() for value in record):
+            rows.append(_read_row(number, record, header, known_identifiers, errors))
+    errors += _across_rows(rows)
+    return rows, errors
 
-        def error(field: str | None, message: str, number: int = number) -> None:
-            errors.append(CsvRowError(number, field, message))
 
-        if len(record) > len(records[0]):
-            # An unquoted comma splits a cell; the cells past the header would be lost unnoticed.
-            error(
-                None,
-                f"This row has {len(record)} cells but the header has {len(records[0])}: "
-                "quote a cell that holds a comma, or remove the extra cells.",
-            )
+def _read_row(
+    number: int,
+    record: list[str],
+    header: _Header,
+    known_identifiers: Mapping[str, uuid.UUID],
+    errors: list[CsvRowError],
+) -> _Row:
+    def error(field: str | None, message: str) -> None:
+        errors.append(CsvRowError(number, field, message))
 
-        code = cell(record, "code")
-        if not code:
-            error("code", "The code is blank: every item needs a code.")
-
-        identifier: uuid.UUID | None = None
-        raw_identifier = cell(record, "identifier")
-        if raw_identifier:
-            try:
-                identifier = uuid.UUID(raw_identifier)
-            except ValueError:
-                error("identifier", f"The identifier '{raw_identifier}' is not a UUID.")
-        else:
-            identifier = known_identifiers.get(code) or uuid.uuid4()
-
-        raw_type = cell(record, "type")
-        item_type = ItemType(raw_type) if raw_type in _values(ItemType) else None
-        if item_type is None:
-            problem = f"The type '{raw_type}' is not a known type" if raw_type else "The type is blank"
-            error("type", f"{problem}; use one of {_allowed(ItemType)}.")
-
-        statement = cell(record, "statement")
-        if not statement:
-            error("statement", "The statement is blank: every item needs a statement.")
-
-        raw_audience = cell(record, "audience")
-        audience: Audience | None = Audience.all_staff
-        if raw_audience:
-            audience = Audience(raw_audience) if raw_audience in _values(Audience) else None
-            if audience is None:
-                error(
-                    "audience",
-                    f"The audience '{raw_audience}' is not a known audience; use one of {_allowed(Audience)}.",
-                )
-
-        sequence: int | None = None
-        raw_sequence = cell(record, "sequence")
-        if raw_sequence:
-            try:
-                sequence = int(raw_sequence)
-            except ValueError:
-                error("sequence", f"The sequence '{raw_sequence}' is not a whole number.")
-
-        links: list[tuple[str, str, str]] = []
-        for part in cell(record, ASSOCIATIONS_COLUMN).split(";"):
-            part = part.strip()
-            if not part:
-                continue
-            kind, colon, target = (piece.strip() for piece in part.partition(":"))
-            if not colon or not kind or not target:
-                error(
-                    ASSOCIATIONS_COLUMN,
-                    f"The association '{part}' is not written as type:code (for example is_related_to:CC5).",
-                )
-            elif kind not in {t.value for t in LINK_TYPES}:
-                hint = " (put the parent's code in parent_code instead)" if kind == AssociationType.is_child_of else ""
-                error(
-                    ASSOCIATIONS_COLUMN,
-                    f"The association type '{kind}' in '{part}' is not allowed here{hint}; "
-                    f"use one of {_allowed(LINK_TYPES)}.",
-                )
-            else:
-                links.append((part, kind, target))
-
-        descriptors = [
-            (level, value)
-            for _, level, index in level_columns
-            if (value := (record[index] if index < len(record) else "").replace("\r\n", "\n").strip())
-        ]
-
-        rows.append(
-            _Row(
-                number=number,
-                identifier=identifier,
-                code=code,
-                item_type=item_type,
-                statement=statement,
-                description=cell(record, "description") or None,
-                audience=audience,
-                parent_code=cell(record, "parent_code"),
-                sequence=sequence,
-                source=cell(record, "source") or None,
-                links=links,
-                descriptors=descriptors,
-            )
+    if len(record) > header.width:
+        # An unquoted comma splits a cell; the cells past the header would be lost unnoticed.
+        error(
+            None,
+            f"This row has {len(record)} cells but the header has {header.width}: "
+            "quote a cell that holds a comma, or remove the extra cells.",
         )
 
-    # Checks across rows: unique codes and identifiers, parents and targets that exist.
+    code = header.cell(record, "code")
+    if not code:
+        error("code", "The code is blank: every item needs a code.")
+
+    identifier: uuid.UUID | None = None
+    raw_identifier = header.cell(record, "identifier")
+    if raw_identifier:
+        try:
+            identifier = uuid.UUID(raw_identifier)
+        except ValueError:
+            error("identifier", f"The identifier '{raw_identifier}' is not a UUID.")
+    else:
+        identifier = known_identifiers.get(code) or uuid.uuid4()
+
+    raw_type = header.cell(record, "type")
+    item_type = ItemType(raw_type) if raw_type in _values(ItemType) else None
+    if item_type is None:
+        problem = f"The type '{raw_type}' is not a known type" if raw_type else "The type is blank"
+        error("type", f"{problem}; use one of {_allowed(ItemType)}.")
+
+    statement = header.cell(record, "statement")
+    if not statement:
+        error("statement", "The statement is blank: every item needs a statement.")
+
+    raw_audience = header.cell(record, "audience")
+    audience: Audience | None = Audience.all_staff
+    if raw_audience:
+        audience = Audience(raw_audience) if raw_audience in _values(Audience) else None
+        if audience is None:
+            error(
+                "audience",
+                f"The audience '{raw_audience}' is not a known audience; use one of {_allowed(Audience)}.",
+            )
+
+    sequence: int | None = None
+    raw_sequence = header.cell(record, "sequence")
+    if raw_sequence:
+        try:
+            sequence = int(raw_sequence)
+        except ValueError:
+            error("sequence", f"The sequence '{raw_sequence}' is not a whole number.")
+
+    return _Row(
+        number=number,
+        identifier=identifier,
+        code=code,
+        item_type=item_type,
+        statement=statement,
+        description=header.cell(record, "description") or None,
+        audience=audience,
+        parent_code=header.cell(record, "parent_code"),
+        sequence=sequence,
+        source=header.cell(record, "source") or None,
+        links=_read_links(header.cell(record, ASSOCIATIONS_COLUMN), error),
+        descriptors=[
+            (level, value)
+            for _, level, index in header.level_columns
+            if (value := _trimmed(record[index] if index < len(record) else ""))
+        ],
+    )
+
+
+def _read_links(cell: str, error: Callable[[str | None, str], None]) -> list[tuple[str, str, str]]:
+    """The associations column: `type:code` parts joined by ';'."""
+    links: list[tuple[str, str, str]] = []
+    for part in cell.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        kind, colon, target = (piece.strip() for piece in part.partition(":"))
+        if not colon or not kind or not target:
+            error(
+                ASSOCIATIONS_COLUMN,
+                f"The association '{part}' is not written as type:code (for example is_related_to:CC5).",
+            )
+        elif kind not in {t.value for t in LINK_TYPES}:
+            hint = " (put the parent's code in parent_code instead)" if kind == AssociationType.is_child_of else ""
+            error(
+                ASSOCIATIONS_COLUMN,
+                f"The association type '{kind}' in '{part}' is not allowed here{hint}; "
+                f"use one of {_allowed(LINK_TYPES)}.",
+            )
+        else:
+            links.append((part, kind, target))
+    return links
+
+
+def _across_rows(rows: list[_Row]) -> list[CsvRowError]:
+    """Unique codes and identifiers; parents and association targets that are rows' codes."""
+    errors: list[CsvRowError] = []
     first_with_code: dict[str, _Row] = {}
     first_with_identifier: dict[uuid.UUID, _Row] = {}
     for row in rows:
@@ -366,11 +415,7 @@ def parse_csv(
             first = first_with_code.setdefault(row.code, row)
             if first is not row:
                 errors.append(
-                    CsvRowError(
-                        row.number,
-                        "code",
-                        f"The code '{row.code}' is already used on row {first.number}.",
-                    )
+                    CsvRowError(row.number, "code", f"The code '{row.code}' is already used on row {first.number}.")
                 )
         if row.identifier is not None:
             first = first_with_identifier.setdefault(row.identifier, row)
@@ -385,30 +430,25 @@ def parse_csv(
     for row in rows:
         if row.parent_code:
             if row.parent_code not in first_with_code:
-                errors.append(
-                    CsvRowError(
-                        row.number,
-                        "parent_code",
-                        f"The parent code '{row.parent_code}' is not the code of any row.",
-                    )
-                )
+                message = f"The parent code '{row.parent_code}' is not the code of any row."
+                errors.append(CsvRowError(row.number, "parent_code", message))
             elif row.parent_code == row.code:
                 errors.append(CsvRowError(row.number, "parent_code", "An item cannot be its own parent."))
         for part, _, target in row.links:
             if target not in first_with_code:
-                errors.append(
-                    CsvRowError(
-                        row.number,
-                        ASSOCIATIONS_COLUMN,
-                        f"The association '{part}' points to '{target}', which is not the code of any row.",
-                    )
-                )
-    if errors:
-        errors.sort(key=lambda e: (e.row, -1 if e.field is None else header_index.get(e.field, -1)))
-        raise CsvImportError(errors)
+                message = f"The association '{part}' points to '{target}', which is not the code of any row."
+                errors.append(CsvRowError(row.number, ASSOCIATIONS_COLUMN, message))
+    return errors
 
-    # Build the content. Every check passed, so nothing below is None.
-    by_code = {code: row.identifier for code, row in first_with_code.items()}
+
+# --- the content ----------------------------------------------------------------------------
+
+
+def _content(
+    rows: list[_Row],
+) -> tuple[tuple[ItemContent, ...], tuple[AssociationContent, ...], tuple[DescriptorContent, ...]]:
+    """The items, associations and descriptors of rows that passed every check (nothing is None)."""
+    by_code = {row.code: row.identifier for row in rows}  # codes are unique by now
     sibling_count: dict[str, int] = defaultdict(int)
     items: list[ItemContent] = []
     child_links: list[AssociationContent] = []
