@@ -34,18 +34,9 @@ def database(tmp_path, monkeypatch):
     engine = make_engine(url)
     SQLModel.metadata.create_all(engine, tables=[IdempotencyRecord.__table__])
     with Session(engine) as session:
+        stored = {"client": "BSO:hr", "operation": "POST /things", "fingerprint": "0" * 64, "status_code": 201}
         for key, hours in (("old", 30), ("new", 1)):
-            session.add(
-                IdempotencyRecord(
-                    client="BSO:hr",
-                    key=key,
-                    operation="POST /things",
-                    fingerprint="0" * 64,
-                    status_code=201,
-                    response={},
-                    created_at=utcnow() - timedelta(hours=hours),
-                )
-            )
+            session.add(IdempotencyRecord(**stored, key=key, response={}, created_at=utcnow() - timedelta(hours=hours)))
         session.commit()
     engine.dispose()
     return url
