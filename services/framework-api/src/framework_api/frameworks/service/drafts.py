@@ -57,6 +57,18 @@ def touch(version: m.FrameworkVersion) -> None:
     version.updated_at = utcnow()
 
 
+def audit_version(
+    session: Session,
+    principal: Principal,
+    action: str,
+    version: m.FrameworkVersion,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
+    """Audit a change to the version as a whole: its scale, its content, its status."""
+    audit.record(session, principal, action, "framework_version", version.uid, before=before, after=after)
+
+
 # --- items ----------------------------------------------------------------------------------
 
 
@@ -347,15 +359,7 @@ def put_scale(
         identifier=identifier,
     )
     touch(version)
-    audit.record(
-        session,
-        principal,
-        "scale.put",
-        "framework_version",
-        version.uid,
-        before=before,
-        after=data.model_dump(mode="json"),
-    )
+    audit_version(session, principal, "scale.put", version, before, data.model_dump(mode="json"))
 
 
 # --- all the content at once ----------------------------------------------------------------
@@ -391,12 +395,5 @@ def replace_content(
     )
     session.flush()
     touch(version)
-    audit.record(
-        session,
-        principal,
-        action,
-        "framework_version",
-        version.uid,
-        before=before,
-        after={"items": len(items), "associations": len(associations), "descriptors": len(descriptors)},
-    )
+    after = {"items": len(items), "associations": len(associations), "descriptors": len(descriptors)}
+    audit_version(session, principal, action, version, before, after)

@@ -12,7 +12,7 @@ from framework_api.frameworks import models as m
 from framework_api.frameworks.content import LevelContent, VersionStatus, content_hash
 from framework_api.frameworks.publishing import publication_problems
 from framework_api.frameworks.service import queries
-from framework_api.frameworks.service.drafts import require_draft, require_owner, touch
+from framework_api.frameworks.service.drafts import audit_version, require_draft, require_owner, touch
 from framework_api.frameworks.service.reading import load_content
 from servicekit import audit
 from servicekit.audit import utcnow
@@ -103,13 +103,8 @@ def create_version(
     session.add(draft)
     session.flush()
     _copy_content(session, source, draft)
-    audit.record(
-        session,
-        principal,
-        "version.create",
-        "framework_version",
-        draft.uid,
-        after={"version": draft.version, "copied_from": str(source.uid)},
+    audit_version(
+        session, principal, "version.create", draft, after={"version": draft.version, "copied_from": str(source.uid)}
     )
     return draft
 
@@ -163,20 +158,16 @@ def publish(
         )
     version.change_note = note
     version.content_hash = content_hash(load_content(session, version, framework))
-    version.status = VersionStatus.published
     version.published_at = utcnow()
-    touch(version)
-    session.add(version)
-    audit.record(
+    return _change_status(
         session,
         principal,
+        version,
+        VersionStatus.published,
         "version.publish",
-        "framework_version",
-        version.uid,
-        before={"status": "draft"},
-        after={"status": "published", "content_hash": version.content_hash, "change_note": note},
+        content_hash=version.content_hash,
+        change_note=note,
     )
-    return version
 
 
 # --- after publication, or instead of it ----------------------------------------------------
@@ -188,19 +179,24 @@ def deprecate(
     require_owner(principal, framework)
     if version.status != VersionStatus.published:
         raise conflict("not-published", f"Only a published version can be deprecated; this one is {version.status}.")
-    version.status = VersionStatus.deprecated
     version.deprecated_at = utcnow()
+    return _change_status(session, principal, version, VersionStatus.deprecated, "version.deprecate")
+
+
+def _change_status(
+    session: Session,
+    principal: Principal,
+    version: m.FrameworkVersion,
+    status: VersionStatus,
+    action: str,
+    **recorded,
+) -> m.FrameworkVersion:
+    """Move the version to `status`; the audit record says from what, and what else is `recorded`."""
+    before = version.status
+    version.status = status
     touch(version)
     session.add(version)
-    audit.record(
-        session,
-        principal,
-        "version.deprecate",
-        "framework_version",
-        version.uid,
-        before={"status": "published"},
-        after={"status": "deprecated"},
-    )
+    audit_version(session, principal, action, version, {"status": before}, {"status": status.value, **recorded})
     return version
 
 
@@ -212,11 +208,6 @@ def discard_draft(session: Session, principal: Principal, version: m.FrameworkVe
         queries.delete_scale(session, scale)
     queries.delete_content(session, version)
     session.delete(version)
-    audit.record(
-        session,
-        principal,
-        "version.discard",
-        "framework_version",
-        version.uid,
-        before={"version": version.version, "status": version.status},
+    audit_version(
+        session, principal, "version.discard", version, {"version": version.version, "status": version.status}
     )

@@ -30,6 +30,14 @@ from servicekit.auth import Principal
 from servicekit.errors import not_found
 from servicekit.pagination import cursor_value, paginate
 
+# The columns of an item that its public shapes (ItemPublic, ItemNode) show as they are.
+_ITEM_FIELDS = ("identifier", "type", "code", "statement", "description", "audience", "sequence", "source")
+
+
+def _fields(row: object, *names: str) -> dict:
+    return {name: getattr(row, name) for name in names}
+
+
 # --- frameworks and versions ----------------------------------------------------------------
 
 
@@ -109,14 +117,10 @@ def version_summary(
     return m.VersionSummary(
         id=version.uid,
         framework_id=framework.uid,
-        version=version.version,
-        status=version.status,
-        change_note=version.change_note,
-        content_hash=version.content_hash,
         supersedes_id=uids.get(version.supersedes_id) if version.supersedes_id else None,
-        created_at=version.created_at,
-        published_at=version.published_at,
-        deprecated_at=version.deprecated_at,
+        **_fields(
+            version, "version", "status", "change_note", "content_hash", "created_at", "published_at", "deprecated_at"
+        ),
     )
 
 
@@ -131,15 +135,9 @@ def framework_public(session: Session, principal: Principal, framework: m.Framew
     published = [s for s in summaries if s.status == VersionStatus.published]
     return m.FrameworkPublic(
         id=framework.uid,
-        title=framework.title,
-        description=framework.description,
-        publisher=framework.publisher,
-        subject=framework.subject,
-        language=framework.language,
-        owner_org=framework.owner_org,
-        created_at=framework.created_at,
         latest_published=published[-1] if published else None,
         versions=summaries,
+        **_fields(framework, "title", "description", "publisher", "subject", "language", "owner_org", "created_at"),
     )
 
 
@@ -184,20 +182,7 @@ def tree(session: Session, version: m.FrameworkVersion, framework: m.Framework) 
 
     def build(parent: uuid.UUID | None) -> list[m.ItemNode]:
         ordered = sorted(children.get(parent, []), key=lambda i: (i.sequence, i.code))
-        return [
-            m.ItemNode(
-                identifier=i.identifier,
-                type=i.type,
-                code=i.code,
-                statement=i.statement,
-                description=i.description,
-                audience=i.audience,
-                sequence=i.sequence,
-                source=i.source,
-                children=build(i.identifier),
-            )
-            for i in ordered
-        ]
+        return [m.ItemNode(**_fields(i, *_ITEM_FIELDS), children=build(i.identifier)) for i in ordered]
 
     return m.VersionTree(
         version=_summary(session, version, framework),
@@ -229,18 +214,7 @@ def tree_json(session: Session, version: m.FrameworkVersion, framework: m.Framew
 
 
 def _item_public(item: m.Item, version: m.FrameworkVersion, parent: uuid.UUID | None) -> m.ItemPublic:
-    return m.ItemPublic(
-        identifier=item.identifier,
-        version_id=version.uid,
-        type=item.type,
-        code=item.code,
-        statement=item.statement,
-        description=item.description,
-        audience=item.audience,
-        sequence=item.sequence,
-        source=item.source,
-        parent=parent,
-    )
+    return m.ItemPublic(version_id=version.uid, parent=parent, **_fields(item, *_ITEM_FIELDS))
 
 
 def search_items(
