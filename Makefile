@@ -8,7 +8,7 @@ VENV := .venv
 NODE_MODULES := web/node_modules/.package-lock.json
 export UV_LINK_MODE ?= copy
 
-.PHONY: help setup run test lint fmt bench clean
+.PHONY: help setup run test lint fmt bench clients clean
 
 help:
 	@echo "make run    set up and start framework-api, recruitment-api, monitoring-api and web (http://localhost:8000)"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint   ruff and import-linter only"
 	@echo "make fmt    format the code"
 	@echo "make bench  benchmarks (ratios measured in one run)"
+	@echo "make clients  regenerate libs/clients from the services' OpenAPI (after changing a service's API)"
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -71,6 +72,10 @@ fmt: setup
 
 bench: setup
 	$(VENV)/bin/python bench/run_all.py
+
+# The typed clients (libs/clients) from each service's OpenAPI; tests/clients fails until they are regenerated.
+clients: setup
+	$(VENV)/bin/python libs/clients/generate.py
 
 clean:
 	rm -rf $(VENV) .tools web/node_modules
