@@ -877,6 +877,12 @@ class VacancyPublic(BaseModel):
     framework_version: str | None = None
     framework_version_id: UUID | None = None
     id: UUID
+    next_statuses: Annotated[
+        list[VacancyStatus],
+        Field(
+            description="The statuses the vacancy may move to next with POST /status (one step at a time); empty once it is closed."
+        ),
+    ] = []
     org: str
     retention_days: int
     staff_group: str | None = None

@@ -9,7 +9,18 @@ from typing import Any
 from uuid import UUID
 
 from collective_clients.recruitment import models as m
-from collective_clients.runtime import Call, Download, body_of, download, json_as, nothing, path_part, text_body
+from collective_clients.runtime import (
+    Call,
+    Download,
+    Tagged,
+    body_of,
+    download,
+    json_as,
+    nothing,
+    path_part,
+    tagged_as,
+    text_body,
+)
 
 
 def my_panels() -> Call[list[m.MyPanel]]:
@@ -135,9 +146,9 @@ def withdraw(vacancy_id: UUID, candidate_id: UUID) -> Call[m.CandidateAdmin]:
     )
 
 
-def read_design(vacancy_id: UUID) -> Call[m.DesignPublic]:
+def read_design(vacancy_id: UUID) -> Call[Tagged[m.DesignPublic]]:
     """GET /vacancies/{vacancy_id}/design: The assessment design: stages, criteria, weights, thresholds."""
-    return Call("GET", f"/vacancies/{path_part(vacancy_id)}/design", json_as(m.DesignPublic))
+    return Call("GET", f"/vacancies/{path_part(vacancy_id)}/design", tagged_as(m.DesignPublic))
 
 
 def put_design(vacancy_id: UUID, body: m.DesignWrite, *, if_match: str | None = None) -> Call[m.DesignPublic]:

@@ -346,6 +346,11 @@ class VacancyPublic(BaseModel):
     staff_group: str | None = None
     closing_date: date | None = None
     status: VacancyStatus
+    next_statuses: list[VacancyStatus] = PydField(
+        default=[],
+        description="The statuses the vacancy may move to next with POST /status (one step at a time); "
+        "empty once it is closed.",
+    )
     criteria_source: str
     framework_version_id: uuid.UUID | None = None
     framework_title: str | None = None

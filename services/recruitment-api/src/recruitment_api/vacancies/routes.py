@@ -18,6 +18,9 @@ from servicekit.pagination import DEFAULT_LIMIT, Page, next_link, read_cursor
 from servicekit.params import Cursor, IdempotencyKey, IfMatch, Limit
 from servicekit.problems import problem_responses
 
+# The design's ETag, documented so that clients read it with the design (If-Match on PUT).
+DESIGN_ETAG = {"description": "Send it as If-Match to replace the design.", "schema": {"type": "string"}}
+
 router = APIRouter(tags=["vacancies"])
 
 
@@ -132,7 +135,7 @@ def change_status(
     "/vacancies/{vacancy_id}/design",
     summary="The assessment design: stages, criteria, weights, thresholds",
     response_model=m.DesignPublic,
-    responses=problem_responses(404),
+    responses={**problem_responses(404), 200: {"headers": {"ETag": DESIGN_ETAG}}},
 )
 def read_design(vacancy_id: uuid.UUID, session: SessionDep, principal: Reader) -> Response:
     vacancy = service.get_vacancy(session, principal, vacancy_id)

@@ -87,6 +87,7 @@ def vacancy_public(
         staff_group=vacancy.staff_group,
         closing_date=vacancy.closing_date,
         status=vacancy.status,
+        next_statuses=[status for status in m.VacancyStatus if status in m.TRANSITIONS[vacancy.status]],
         criteria_source=vacancy.criteria_source,
         framework_version_id=vacancy.framework_version_id,
         framework_title=vacancy.framework_title,
@@ -155,21 +156,21 @@ def create_vacancy(
         vacancy.framework_version = snapshot.version
         vacancy.framework_content_hash = snapshot.content_hash
         for sequence, item in enumerate(snapshot.criteria):
-            value_code = item["code"] if item["type"] == "value" else item["parent_code"]
+            value_code = item.code if item.type == "value" else item.parent_code
             anchors = [
-                {"score": d["position"], "title": d["level_title"], "description": d["description"]}
-                for d in snapshot.descriptors.get(value_code, [])
+                {"score": d.position, "title": d.level_title, "description": d.description}
+                for d in snapshot.descriptors.get(value_code or "", [])
             ]
             criteria.append(
                 m.Criterion(
-                    code=item["code"],
-                    kind=item["type"],
-                    statement=item["statement"],
-                    description=item.get("description"),
+                    code=item.code,
+                    kind=item.type,
+                    statement=item.statement,
+                    description=item.description,
                     value_code=value_code,
-                    framework_item=uuid.UUID(item["identifier"]),
+                    framework_item=item.identifier,
                     anchors=anchors,
-                    indicators=snapshot.children.get(item["code"], []) if item["type"] == "value" else [],
+                    indicators=snapshot.children.get(item.code, []) if item.type == "value" else [],
                     sequence=sequence,
                 )
             )
