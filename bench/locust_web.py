@@ -26,7 +26,7 @@ failures: list[str] = []  # the first few, to say what went wrong
 unfinished: list[tuple[str, float]] = []  # name, milliseconds waited so far, when the round ended
 people: list[Person] = []
 started = stopped = time.monotonic()
-# The headings of web/panels.py's notices for a service that is down or failed.
+# The headings of web/notices.py's notices for a service that is down or failed.
 DEGRADED = re.compile(r"The [a-z]+ service (is not available just now|could not answer this request)")
 
 

@@ -7,7 +7,14 @@ import uuid
 
 from starlette.datastructures import FormData
 
-from web.clients.recruitment import CandidateResult, Criterion, Score, Sheet, Stage, StageCriterion, Vacancy
+from collective_clients.recruitment.models import (
+    CandidateResultPublic,
+    ScorePublic,
+    SheetPublic,
+    StagePublic,
+    VacancyPublic,
+)
+from collective_clients.runtime import body_of
 from web.recruitment.forms import (
     MemberForm,
     design_body,
@@ -22,15 +29,34 @@ from web.recruitment.sheets import answer_text, first_unanswered, parse_answer, 
 CODES = ["V1", "V2"]
 
 
-def _stage(kind: str = "interview", low: int = 1, high: int = 4) -> Stage:
-    return Stage(
-        id=uuid.uuid4(),
-        name="Interview",
-        kind=kind,
-        scale_min=low,
-        scale_max=high,
-        criteria=[StageCriterion(criterion="V2"), StageCriterion(criterion="V1", weight=2)],
+NOW = "2026-01-15T10:00:00Z"
+# recruitment-api's own scale for shortlisting (StagePublic.anchors).
+SHORTLISTING = [
+    {"score": 0, "title": "Not met", "description": "No evidence."},
+    {"score": 1, "title": "Partly met", "description": "Some evidence."},
+    {"score": 2, "title": "Fully met", "description": "Clear evidence."},
+]
+
+
+def _stage(kind: str = "interview", low: int = 1, high: int = 4) -> StagePublic:
+    link = {"criterion_id": str(uuid.uuid4()), "essential": False}
+    return StagePublic.model_validate(
+        {
+            "id": str(uuid.uuid4()),
+            "name": "Interview",
+            "kind": kind,
+            "sequence": 0,
+            "essentials_required": True,
+            "scale_min": low,
+            "scale_max": high,
+            "anchors": SHORTLISTING if kind == "shortlisting" else None,
+            "criteria": [{**link, "criterion": "V2", "weight": 1}, {**link, "criterion": "V1", "weight": 2}],
+        }
     )
+
+
+def _score(**fields) -> ScorePublic:
+    return ScorePublic.model_validate({"criterion_id": str(uuid.uuid4()), **fields})
 
 
 def test_the_design_form_becomes_the_design_body_leaving_blank_stages_out():
@@ -54,7 +80,7 @@ def test_the_design_form_becomes_the_design_body_leaving_blank_stages_out():
     )
     body, errors, slots = design_body(stages_from_form(form, CODES))
     assert errors == {} and slots == [0, 2]
-    interview, sjt = body["stages"]
+    interview, sjt = body_of(body)["stages"]
     assert interview["criteria"] == [
         {"criterion": "V1", "weight": 2.0, "essential": False},
         {"criterion": "V2", "weight": 1.0, "essential": True},
@@ -118,7 +144,7 @@ def test_the_panel_form_needs_known_distinct_assessors():
     assert members[0] == MemberForm("a", True) and len(members) == 4
     body, errors = panel_body(members, names)
     assert errors == {}
-    assert body == [
+    assert body_of(body)["members"] == [
         {"assessor": "a", "name": "Ann", "is_lead": True},
         {"assessor": "b", "name": "Bob", "is_lead": False},
     ]
@@ -138,24 +164,35 @@ def test_answers_are_on_the_stages_scale_and_not_evidenced_is_separate():
 
 def test_the_sheet_follows_the_stages_order_with_anchors_and_answers():
     anchors = [{"score": s, "title": t, "description": f"{t} evidence"} for s, t in ((1, "Essential"), (3, "Strong"))]
-    vacancy = Vacancy(
-        id=uuid.uuid4(),
-        org="BSO",
-        title="Post",
-        status="scoring",
-        criteria=[
-            Criterion(id=uuid.uuid4(), code="V1", kind="value", statement="Working Together", anchors=anchors),
-            Criterion(id=uuid.uuid4(), code="V2", kind="value", statement="Excellence", anchors=anchors),
-        ],
+    criterion = {"kind": "value", "anchors": anchors, "indicators": [], "sequence": 0}
+    vacancy = VacancyPublic.model_validate(
+        {
+            "id": str(uuid.uuid4()),
+            "org": "BSO",
+            "title": "Post",
+            "status": "scoring",
+            "criteria_source": "framework",
+            "retention_days": 365,
+            "design_locked": False,
+            "created_at": NOW,
+            "updated_at": NOW,
+            "criteria": [
+                {**criterion, "id": str(uuid.uuid4()), "code": "V1", "statement": "Working Together"},
+                {**criterion, "id": str(uuid.uuid4()), "code": "V2", "statement": "Excellence"},
+            ],
+        }
     )
-    sheet = Sheet(
-        id=uuid.uuid4(),
-        stage_id=uuid.uuid4(),
-        candidate_id=uuid.uuid4(),
-        candidate_code="C-AAAAAA",
-        assessor="me",
-        status="draft",
-        scores=[Score(criterion="V2", score=3)],
+    sheet = SheetPublic.model_validate(
+        {
+            "id": str(uuid.uuid4()),
+            "stage_id": str(uuid.uuid4()),
+            "candidate_id": str(uuid.uuid4()),
+            "candidate_code": "C-AAAAAA",
+            "assessor": "me",
+            "status": "draft",
+            "updated_at": NOW,
+            "scores": [_score(criterion="V2", score=3).model_dump(mode="json")],
+        }
     )
     items = sheet_items(vacancy, _stage(), sheet)
     assert [item.code for item in items] == ["V2", "V1"]  # the stage's order
@@ -163,14 +200,14 @@ def test_the_sheet_follows_the_stages_order_with_anchors_and_answers():
     assert items[0].answer == "3" and items[0].answer_text == "3: Strong"
     assert items[1].answer == "" and items[1].answer_text == "Not answered"
     assert first_unanswered(items) == 2
-    assert answer_text(Score(criterion="V1", not_evidenced=True), []) == "Not evidenced"
+    assert answer_text(_score(criterion="V1", not_evidenced=True), []) == "Not evidenced"
     shortlisting = sheet_items(vacancy, _stage("shortlisting", 0, 2), None)
     assert [o.title for o in shortlisting[0].options] == ["Not met", "Partly met", "Fully met"]
 
 
 def test_ties_share_a_rank():
     def row(rank):
-        return CandidateResult(candidate_id=uuid.uuid4(), candidate_code="C", rank=rank)
+        return CandidateResultPublic.model_construct(candidate_id=uuid.uuid4(), candidate_code="C", rank=rank)
 
     rows = [row(1), row(2), row(2), row(4), row(None)]
     assert list(rank_labels(rows).values()) == ["1", "=2", "=2", "4", ""]

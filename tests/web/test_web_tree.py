@@ -7,15 +7,23 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
-from web.clients.framework import ItemNode
+from collective_clients.framework.models import ItemNode
 from web.frameworks.tree import count_items, filter_by_audience, item_types
 
 AUDIENCES = ["all_staff", "team_leaders", "senior_system_leaders"]
 
 
 def node(code: str, audience: str = "all_staff", children=(), kind: str = "capability") -> ItemNode:
-    return ItemNode(
-        identifier=uuid.uuid4(), type=kind, code=code, statement=code, audience=audience, children=list(children)
+    return ItemNode.model_validate(
+        {
+            "identifier": uuid.uuid4(),
+            "type": kind,
+            "code": code,
+            "statement": code,
+            "audience": audience,
+            "sequence": 0,
+            "children": list(children),
+        }
     )
 
 

@@ -27,10 +27,7 @@ from web.config import Settings
 from web.errors import install_error_pages, nul_refused
 from web.frameworks.routes import router as frameworks_router
 from web.home import router as home_router
-from web.recruitment.candidates import router as recruitment_candidates_router
-from web.recruitment.results import router as recruitment_results_router
-from web.recruitment.scoring import router as recruitment_scoring_router
-from web.recruitment.vacancies import router as recruitment_vacancies_router
+from web.recruitment import candidates, fairness, privacy, results, scoring, vacancies
 from web.security import SecurityHeadersMiddleware, StaticGZipMiddleware
 
 
@@ -96,11 +93,10 @@ def create_app(
     app.include_router(home_router)
     app.include_router(accounts_router)
     app.include_router(frameworks_router)
-    app.include_router(recruitment_scoring_router)
-    app.include_router(recruitment_vacancies_router)
-    app.include_router(recruitment_results_router)
-    # After the vacancies' routes: /candidates/import is theirs, /candidates/{candidate_id} these.
-    app.include_router(recruitment_candidates_router)
+    # The recruitment pages, named after recruitment-api's domains.
+    for module in (vacancies, candidates, scoring, results, fairness, privacy):
+        app.include_router(module.router)
+    app.include_router(scoring.stage_router)
     mount_assets(app, settings.node_modules_dir)
     install_metrics(app)
     # Outermost last: request id first, so the access log carries it.

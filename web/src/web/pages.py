@@ -12,31 +12,15 @@ from fastapi.responses import RedirectResponse, Response
 from jinja2.runtime import Macro
 from jinja2_fragments.fastapi import Jinja2Blocks
 
+from web import labels
 from web.accounts.organisations import ORGANISATIONS, organisation_name
 from web.accounts.roles import ROLE_LABELS, Role
+from web.clients import answers
+from web.labels import AUDIENCES, ITEM_TYPE_TAGS, VACANCY_STATUS_TAGS, VERSION_STATUS_TAGS, humanise, label
 from web.navigation import visible_entries
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LOCAL_TIME = ZoneInfo("Europe/London")  # the time people in Northern Ireland read
-
-STATUS_TAGS = {"published": "nhsuk-tag--green", "draft": "nhsuk-tag--grey", "deprecated": "nhsuk-tag--orange"}
-TYPE_TAGS = {
-    "component": "nhsuk-tag--blue",
-    "value": "nhsuk-tag--purple",
-    "capability": "nhsuk-tag--aqua-green",
-    "behaviour": "nhsuk-tag--white",
-    "indicator": "nhsuk-tag--grey",
-    "cultural_characteristic": "nhsuk-tag--pink",
-    "compassionate_behaviour": "nhsuk-tag--yellow",
-    "community_characteristic": "nhsuk-tag--orange",
-    "system_commitment": "nhsuk-tag--green",
-    "team_criterion": "nhsuk-tag--red",
-}
-AUDIENCES = {
-    "all_staff": "All staff",
-    "team_leaders": "Team leaders",
-    "senior_system_leaders": "Senior system leaders",
-}
 
 
 def is_htmx(request: Request) -> bool:
@@ -57,23 +41,34 @@ def _layout(request: Request) -> dict[str, Any]:
     }
 
 
-def _humanise(value: str | None) -> str:
-    return (value or "").replace("_", " ").capitalize()
-
-
 templates = Jinja2Blocks(directory=TEMPLATES_DIR, context_processors=[_layout])
 templates.env.globals.update(
     ORGANISATIONS=ORGANISATIONS,
     ROLE_LABELS=ROLE_LABELS,
     ROLES=list(Role),
     AUDIENCES=AUDIENCES,
+    STATUS_ACTIONS=labels.STATUS_ACTIONS,
+    STAGE_KINDS=labels.STAGE_KINDS,
+    OUTCOMES=labels.OUTCOMES,
+    BANDS=labels.BANDS,
+    DESIGNS=labels.RELIABILITY_DESIGNS,
+    COEFFICIENTS=labels.COEFFICIENTS,
+    CATEGORIES=labels.EQUALITY_CATEGORIES,
     organisation_name=organisation_name,
 )
+# What the templates ask of the services' answers: `stage is scored`, `sheet is submitted`, ...
+templates.env.tests.update(
+    scored=answers.scored,
+    submitted=answers.submitted,
+    answered=answers.answered,
+    unchanged=answers.unchanged,
+)
 templates.env.filters.update(
-    humanise=_humanise,
-    status_tag=lambda status: STATUS_TAGS.get(status, "nhsuk-tag--grey"),
-    type_tag=lambda kind: TYPE_TAGS.get(kind, "nhsuk-tag--grey"),
-    audience=lambda value: AUDIENCES.get(value or "", _humanise(value)),
+    humanise=humanise,
+    status_tag=lambda status: VERSION_STATUS_TAGS.get(status, "nhsuk-tag--grey"),
+    type_tag=lambda kind: ITEM_TYPE_TAGS.get(kind, "nhsuk-tag--grey"),
+    vacancy_tag=lambda status: VACANCY_STATUS_TAGS.get(status, "nhsuk-tag--grey"),
+    audience=lambda value: label(AUDIENCES, value),
     date=lambda value: value.strftime("%-d %B %Y") if value else "",
     local_time=lambda value: value.astimezone(LOCAL_TIME).strftime("%-d %B %Y, %H:%M:%S") if value else "",
 )

@@ -1,9 +1,8 @@
-"""What every service client shares: a short-lived token signed for the signed-in user, the
-request id forwarded, timeouts, and errors the pages can turn into clear notices."""
+"""Sending the generated clients' calls for the signed-in user: a short-lived token signed for
+them, the request id forwarded, timeouts, and errors the pages can turn into clear notices."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
@@ -12,13 +11,14 @@ import httpx
 import structlog
 from asgi_correlation_id import correlation_id
 from opentelemetry.propagate import inject
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from collective_clients.runtime import Call
 from servicekit.auth import Principal
 from servicekit.keys import issue_token
 from servicekit.observability import REQUEST_ID_HEADER
 
-Model = TypeVar("Model", bound=BaseModel)
+T = TypeVar("T")
 
 log = structlog.get_logger("web.clients")
 
@@ -86,68 +86,47 @@ class TokenSigner:
         )
 
 
-@dataclass(frozen=True)
-class Download:
-    content: bytes
-    media_type: str
-    filename: str | None
-
-
-_FILENAME = re.compile(r'filename="?([^";]+)"?')
-
-
 class ServiceClient:
-    """Base of the typed clients. One instance serves one incoming request (one token)."""
-
-    service = "service"
+    """One service for one incoming request: sends the generated clients' calls
+    (`collective_clients.<service>.operations`) with a token signed for the signed-in user, the
+    request id and trace context, and the configured timeout, and turns what comes back into the
+    call's typed answer or the exceptions the pages explain."""
 
     def __init__(
-        self, http: httpx.AsyncClient, base_url: str, signer: TokenSigner, principal: Principal, *, timeout: float = 5.0
+        self,
+        service: str,
+        http: httpx.AsyncClient,
+        base_url: str,
+        signer: TokenSigner,
+        principal: Principal,
+        *,
+        timeout: float = 5.0,
     ) -> None:
+        self.service = service
         self._http = http
-        self._base_url = base_url.rstrip("/")
+        self._base_url = base_url
         self._signer = signer
         self._principal = principal
         self._timeout = timeout
         self._token: str | None = None
 
-    def _headers(self, accept: str) -> dict[str, str]:
+    def _headers(self) -> dict[str, str]:
         if self._token is None:
             self._token = self._signer.sign(self._principal)
-        headers = {"Authorization": f"Bearer {self._token}", "Accept": accept}
+        headers = {"Authorization": f"Bearer {self._token}"}
         request_id = correlation_id.get()
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
         inject(headers)  # W3C traceparent, when tracing is on: the service's span joins the page's trace
         return headers
 
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        json: Any = None,
-        content: bytes | str | None = None,
-        headers: dict[str, str] | None = None,
-        accept: str = "application/json",
-        timeout: float | None = None,
-    ) -> httpx.Response:
-        """One call to the service; 4xx become ServiceError (404 ServiceNotFound, 401/403
-        ServiceRefused), and anything that is not an answer becomes ServiceUnavailable."""
-        clean = {k: v for k, v in (params or {}).items() if v is not None and v != ""}
-        url = self._base_url + path
-        all_headers = {**self._headers(accept), **(headers or {})}
+    async def send(self, call: Call[T]) -> T:
+        """The call's answer. 4xx become ServiceError (404 ServiceNotFound, 401/403 ServiceRefused);
+        anything that is not an answer, or not of the documented shape, becomes ServiceUnavailable."""
+        request = call.build(self._http, base_url=self._base_url, headers=self._headers(), timeout=self._timeout)
+        method, path = call.method, call.path
         try:
-            response = await self._http.request(
-                method,
-                url,
-                params=clean,
-                json=json,
-                content=content,
-                headers=all_headers,
-                timeout=timeout or self._timeout,
-            )
+            response = await self._http.send(request)
         except httpx.TimeoutException as exc:
             log.warning("service_timeout", service=self.service, method=method, path=path)
             raise ServiceUnavailable(self.service, "timed out") from exc
@@ -158,49 +137,18 @@ class ServiceClient:
             log.warning("service_failed", service=self.service, method=method, path=path, status=response.status_code)
             raise ServiceUnavailable(self.service, f"answered {response.status_code}", _problem(response))
         if response.status_code >= 400:
-            problem = _problem(response)
             kind = {404: ServiceNotFound, 401: ServiceRefused, 403: ServiceRefused}.get(
                 response.status_code, ServiceError
             )
-            raise kind(self.service, response.status_code, problem)
-        return response
-
-    async def _get(
-        self, path: str, params: dict[str, Any] | None = None, *, accept: str = "application/json"
-    ) -> httpx.Response:
-        return await self._request("GET", path, params=params, accept=accept)
-
-    async def _get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self._json(await self._get(path, params), path)
-
-    async def _get_model(self, model: type[Model], path: str, params: dict[str, Any] | None = None) -> Model:
-        return self._model(model, await self._get_json(path, params), path)
-
-    def _json(self, response: httpx.Response, path: str) -> Any:
+            raise kind(self.service, response.status_code, _problem(response))
         try:
-            return response.json()
-        except ValueError as exc:
-            log.error("service_bad_json", service=self.service, path=path)
-            raise ServiceUnavailable(self.service, "answered with a body that is not JSON") from exc
-
-    def _model(self, model: type[Model], body: Any, path: str) -> Model:
-        try:
-            return model.model_validate(body)
+            return call.read(response)
         except ValidationError as exc:
             log.error("service_bad_shape", service=self.service, path=path, errors=exc.errors()[:5])
             raise ServiceUnavailable(self.service, "answered with an unexpected shape") from exc
-
-    async def _send_model(self, model: type[Model], method: str, path: str, **kwargs: Any) -> Model:
-        """A change (POST, PUT) whose answer is one `model`."""
-        response = await self._request(method, path, **kwargs)
-        return self._model(model, self._json(response, path), path)
-
-    async def _download(self, path: str, accept: str) -> Download:
-        response = await self._get(path, accept=accept)
-        disposition = response.headers.get("content-disposition", "")
-        match = _FILENAME.search(disposition)
-        media_type = response.headers.get("content-type", accept)
-        return Download(response.content, media_type, match.group(1) if match else None)
+        except ValueError as exc:
+            log.error("service_bad_json", service=self.service, path=path)
+            raise ServiceUnavailable(self.service, "answered with a body that is not JSON") from exc
 
 
 def cursor_of(next_url: str | None) -> str | None:

@@ -1,10 +1,9 @@
-"""The pooled HTTP client the typed service clients share, as a route dependency, and the typed
-clients made from it for one incoming request."""
+"""The pooled HTTP client the services' calls share, as a route dependency, and the client of one
+service for one incoming request."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import TypeVar
 
 import httpx
 from fastapi import Request
@@ -12,7 +11,8 @@ from fastapi import Request
 from servicekit.auth import Principal
 from web.clients.base import ServiceClient
 
-ClientT = TypeVar("ClientT", bound=ServiceClient)
+# The service names the pages use, with the setting that says where each service is.
+SERVICE_URLS = {"framework": "framework_api_url", "recruitment": "recruitment_api_url"}
 
 
 async def http_client(request: Request) -> AsyncIterator[httpx.AsyncClient]:
@@ -25,10 +25,15 @@ async def http_client(request: Request) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def service_client(
-    client_class: type[ClientT], base_url: str, request: Request, http: httpx.AsyncClient, principal: Principal
-) -> ClientT:
-    """A typed client of the service at `base_url` for one request: tokens signed by the app's signer
-    for `principal` (the signed-in user), and the configured timeout."""
+def service_client(service: str, request: Request, http: httpx.AsyncClient, principal: Principal) -> ServiceClient:
+    """The client of `service` for one request: tokens signed by the app's signer for `principal`
+    (the signed-in user), and the configured timeout."""
     settings = request.app.state.settings
-    return client_class(http, base_url, request.app.state.signer, principal, timeout=settings.service_timeout_seconds)
+    return ServiceClient(
+        service,
+        http,
+        getattr(settings, SERVICE_URLS[service]),
+        request.app.state.signer,
+        principal,
+        timeout=settings.service_timeout_seconds,
+    )

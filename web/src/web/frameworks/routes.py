@@ -12,15 +12,17 @@ import httpx
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from collective_clients.framework import operations as api
+from collective_clients.framework.models import VersionDiffPublic, VersionPublic
 from web.accounts.auth import Identity, RequireScopes
-from web.clients.base import ServiceError, ServiceNotFound, cursor_of
+from web.clients.base import ServiceClient, ServiceError, ServiceNotFound, cursor_of
 from web.clients.dependency import http_client, service_client
-from web.clients.framework import FrameworkClient, Version
 from web.frameworks.tree import count_items, filter_by_audience
-from web.pages import AUDIENCES, is_htmx, render
-from web.panels import gather
+from web.labels import AUDIENCES
+from web.notices import gather
+from web.pages import is_htmx, render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 Reader = Annotated[Identity, Depends(RequireScopes("framework:read"))]
 SEARCH_LIMIT = 25
@@ -28,19 +30,18 @@ SEARCH_LIMIT = 25
 
 async def framework_client(
     request: Request, identity: Reader, http: Annotated[httpx.AsyncClient, Depends(http_client)]
-) -> FrameworkClient:
-    url = request.app.state.settings.framework_api_url
-    return service_client(FrameworkClient, url, request, http, identity.service_principal)
+) -> ServiceClient:
+    return service_client("framework", request, http, identity.service_principal)
 
 
-Client = Annotated[FrameworkClient, Depends(framework_client)]
+Client = Annotated[ServiceClient, Depends(framework_client)]
 
 
-@router.get("/frameworks", include_in_schema=False)
+@router.get("/frameworks")
 async def list_frameworks(
     request: Request, client: Client, cursor: Annotated[str | None, Query(max_length=500)] = None
 ) -> Response:
-    (page,), notice = await gather(client.list_frameworks(cursor=cursor))
+    (page,), notice = await gather(client.send(api.list_frameworks(cursor=cursor)))
     return render(
         request,
         "frameworks/list.html",
@@ -54,9 +55,9 @@ async def list_frameworks(
     )
 
 
-@router.get("/frameworks/{framework_id}", include_in_schema=False)
+@router.get("/frameworks/{framework_id}")
 async def show_framework(request: Request, framework_id: uuid.UUID, client: Client) -> Response:
-    (framework,), notice = await gather(client.get_framework(framework_id))
+    (framework,), notice = await gather(client.send(api.read_framework(framework_id)))
     return render(
         request,
         "frameworks/framework.html",
@@ -74,11 +75,11 @@ def _audience(value: str | None) -> str | None:
 
 
 async def _version_page(
-    request: Request, client: FrameworkClient, version_id: uuid.UUID, *, audience: str | None, q: str | None
+    request: Request, client: ServiceClient, version_id: uuid.UUID, *, audience: str | None, q: str | None
 ) -> Response:
-    calls = [client.get_version(version_id), client.get_tree(version_id)]
+    calls = [client.send(api.read_version(version_id)), client.send(api.read_tree(version_id))]
     if q:
-        calls.append(client.search_items(version_id, q=q, limit=SEARCH_LIMIT))
+        calls.append(client.send(api.search_items(version_id, q=q, limit=SEARCH_LIMIT)))
     results, notice = await gather(*calls)
     version, tree = results[0], results[1]
     search = results[2] if q else None
@@ -107,13 +108,13 @@ async def _version_page(
     )
 
 
-def _version_title(version: Version | None) -> str:
+def _version_title(version: VersionPublic | None) -> str:
     if version is None:
         return "Framework version"
     return f"{version.framework.title}, version {version.version}"
 
 
-@router.get("/versions/{version_id}", include_in_schema=False)
+@router.get("/versions/{version_id}")
 async def show_version(
     request: Request,
     version_id: uuid.UUID,
@@ -123,7 +124,7 @@ async def show_version(
     return await _version_page(request, client, version_id, audience=_audience(audience), q=None)
 
 
-@router.get("/versions/{version_id}/search", include_in_schema=False)
+@router.get("/versions/{version_id}/search")
 async def search_version(
     request: Request, version_id: uuid.UUID, client: Client, q: Annotated[str, Query(max_length=500)] = ""
 ) -> Response:
@@ -133,7 +134,7 @@ async def search_version(
         return await _version_page(request, client, version_id, audience=None, q=q or None)
     results, notice = (None, None)
     if q:
-        (results,), notice = await gather(client.search_items(version_id, q=q, limit=SEARCH_LIMIT))
+        (results,), notice = await gather(client.send(api.search_items(version_id, q=q, limit=SEARCH_LIMIT)))
     return render(
         request,
         "frameworks/version.html",
@@ -149,9 +150,11 @@ async def search_version(
     )
 
 
-@router.get("/versions/{version_id}/items/{identifier}", include_in_schema=False)
+@router.get("/versions/{version_id}/items/{identifier}")
 async def show_item(request: Request, version_id: uuid.UUID, identifier: uuid.UUID, client: Client) -> Response:
-    (item, version), notice = await gather(client.get_item(version_id, identifier), client.get_version(version_id))
+    (item, version), notice = await gather(
+        client.send(api.read_item(version_id, identifier)), client.send(api.read_version(version_id))
+    )
     levels = version.scale.levels if version and version.scale else []
     threshold = {level.code for level in levels if level.proficient_threshold}
     descriptors = sorted(item.descriptors, key=lambda d: d.position) if item else []
@@ -172,7 +175,7 @@ async def show_item(request: Request, version_id: uuid.UUID, identifier: uuid.UU
     )
 
 
-@router.get("/versions/{version_id}/compare", include_in_schema=False)
+@router.get("/versions/{version_id}/compare")
 async def compare_versions(
     request: Request,
     version_id: uuid.UUID,
@@ -187,7 +190,7 @@ async def compare_versions(
         "others": [],
         "chosen": from_ or "",
     }
-    (version,), notice = await gather(client.get_version(version_id))
+    (version,), notice = await gather(client.send(api.read_version(version_id)))
     if version is None:
         return render(
             request,
@@ -208,7 +211,7 @@ async def compare_versions(
             context["errors"]["from"] = "Choose a different version from the one you are comparing"
             chosen = None
 
-    (framework,), notice = await gather(client.get_framework(version.framework.id))
+    (framework,), notice = await gather(client.send(api.read_framework(version.framework.id)))
     context["notice"] = notice
     if framework is not None:
         context["others"] = [v for v in framework.versions if v.id != version_id]
@@ -236,10 +239,12 @@ def _version_key(number: str) -> tuple[int, ...]:
         return ()
 
 
-async def _diff_or_field_error(client: FrameworkClient, version_id: uuid.UUID, other: uuid.UUID):
+async def _diff_or_field_error(
+    client: ServiceClient, version_id: uuid.UUID, other: uuid.UUID
+) -> VersionDiffPublic | str:
     """The diff, or the message for the version field when the chosen version cannot be compared."""
     try:
-        return await client.diff(version_id, other)
+        return await client.send(api.diff(version_id, from_=other))
     except ServiceNotFound:
         return "Choose a version of this framework to compare with"
     except ServiceError as exc:
@@ -252,9 +257,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "framework"
 
 
-async def _download(request: Request, client: FrameworkClient, version_id: uuid.UUID, kind: str) -> Response:
-    fetch = client.case_package(version_id) if kind == "json" else client.csv_export(version_id)
-    (download, version), notice = await gather(fetch, client.get_version(version_id))
+async def _download(request: Request, client: ServiceClient, version_id: uuid.UUID, kind: str) -> Response:
+    fetch = client.send(api.export_case(version_id) if kind == "json" else api.export_csv(version_id))
+    (download, version), notice = await gather(fetch, client.send(api.read_version(version_id)))
     if download is None:
         return render(
             request,
@@ -276,11 +281,11 @@ async def _download(request: Request, client: FrameworkClient, version_id: uuid.
     )
 
 
-@router.get("/versions/{version_id}/download.json", include_in_schema=False)
+@router.get("/versions/{version_id}/download.json")
 async def download_case(request: Request, version_id: uuid.UUID, client: Client) -> Response:
     return await _download(request, client, version_id, "json")
 
 
-@router.get("/versions/{version_id}/download.csv", include_in_schema=False)
+@router.get("/versions/{version_id}/download.csv")
 async def download_csv(request: Request, version_id: uuid.UUID, client: Client) -> Response:
     return await _download(request, client, version_id, "csv")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from web.clients.framework import ItemNode
+from collective_clients.framework.models import ItemNode
 
 
 def filter_by_audience(nodes: Iterable[ItemNode], audience: str | None) -> list[ItemNode]:

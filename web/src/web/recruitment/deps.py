@@ -1,24 +1,25 @@
-"""What every recruitment page shares: the client of recruitment-api for the signed-in user, the
-scopes each kind of page needs, the names of the organisation's people, and service refusals
-turned into messages beside the fields of a form."""
+"""What every recruitment page shares: the clients of recruitment-api and framework-api for the
+signed-in user, the scopes each kind of page needs, where the page is (the vacancy, stage and
+candidate its address names, as typed dependencies), and service refusals turned into messages
+beside the fields of a form."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Iterable, Mapping
-from typing import Annotated, Generic, TypeVar
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
 import httpx
 from fastapi import Depends, HTTPException, Request
-from sqlmodel import Session, col, select
 
+from collective_clients.recruitment import operations as recruitment
+from collective_clients.recruitment.models import DesignPublic, MyPanel, StagePublic
+from collective_clients.runtime import Tagged
 from web.accounts.auth import CurrentIdentity, Identity, RequireScopes
-from web.accounts.models import User
-from web.clients.base import ServiceError, ServiceNotFound, ServiceRefused, ServiceUnavailable
+from web.clients.answers import seat_on, stage_in
+from web.clients.base import ServiceClient, ServiceError, ServiceRefused, ServiceUnavailable
 from web.clients.dependency import http_client, service_client
-from web.clients.framework import FrameworkClient
-from web.clients.recruitment import DesignRead, MyPanel, RecruitmentClient, Stage
-from web.panels import Notice, notice_for
 
 T = TypeVar("T")
 
@@ -26,80 +27,98 @@ Reader = Annotated[Identity, Depends(RequireScopes("recruitment:read"))]
 Scorer = Annotated[Identity, Depends(RequireScopes("recruitment:read", "recruitment:score"))]
 Admin = Annotated[Identity, Depends(RequireScopes("recruitment:read", "recruitment:admin"))]
 EqualityReader = Annotated[Identity, Depends(RequireScopes("recruitment:read", "equality:read"))]
+Http = Annotated[httpx.AsyncClient, Depends(http_client)]
 
 
-async def recruitment_client(
-    request: Request, identity: CurrentIdentity, http: Annotated[httpx.AsyncClient, Depends(http_client)]
-) -> RecruitmentClient:
-    url = request.app.state.settings.recruitment_api_url
-    return service_client(RecruitmentClient, url, request, http, identity.service_principal)
+async def recruitment_client(request: Request, identity: CurrentIdentity, http: Http) -> ServiceClient:
+    return service_client("recruitment", request, http, identity.service_principal)
 
 
-async def framework_client(
-    request: Request, identity: CurrentIdentity, http: Annotated[httpx.AsyncClient, Depends(http_client)]
-) -> FrameworkClient:
+async def framework_client(request: Request, identity: CurrentIdentity, http: Http) -> ServiceClient:
     """framework-api for a recruitment page (the page's own scopes decide who may see it)."""
-    url = request.app.state.settings.framework_api_url
-    return service_client(FrameworkClient, url, request, http, identity.service_principal)
+    return service_client("framework", request, http, identity.service_principal)
 
 
-Client = Annotated[RecruitmentClient, Depends(recruitment_client)]
-Frameworks = Annotated[FrameworkClient, Depends(framework_client)]
+Client = Annotated[ServiceClient, Depends(recruitment_client)]
+Frameworks = Annotated[ServiceClient, Depends(framework_client)]
 
-# The moves a vacancy makes, one at a time (recruitment-api refuses any other with 409).
-NEXT_STATUS = {"draft": "open", "open": "scoring", "scoring": "decided", "decided": "closed"}
-STATUS_ACTIONS = {
-    "open": ("Open the vacancy", "Candidates can be added; the panel cannot score yet."),
-    "scoring": ("Start scoring", "Assessors on the panels can score candidates."),
-    "decided": ("Mark as decided", "Scoring ends; decisions can still be recorded."),
-    "closed": ("Close the vacancy", "Nothing changes any more; the retention period starts."),
-}
-STAGE_KINDS = {
-    "shortlisting": "Shortlisting",
-    "interview": "Interview",
-    "mmi_station": "MMI station",
-    "sjt": "Situational judgement test (imported score)",
-}
-# Shortlisting scores 0 to 2 against the essential criteria of the person specification.
-SHORTLISTING_LABELS = {0: "Not met", 1: "Partly met", 2: "Fully met"}
-OUTCOMES = {
-    "progress": "Progress to the next stage",
-    "appoint": "Appoint",
-    "reserve": "Reserve list",
-    "reject": "Do not progress",
-    "withdrawn": "Withdrawn",
-}
-BANDS = {
-    "poor": "poor agreement",
-    "moderate": "moderate agreement",
-    "good": "good agreement",
-    "excellent": "excellent agreement",
-    "reliable": "reliable",
-    "tentative": "tentative: use with care",
-    "unreliable": "unreliable",
-}
-EQUALITY_CATEGORIES = {
-    "community_background": "Community background",
-    "sex": "Sex",
-    "age_band": "Age",
-    "religious_belief": "Religious belief",
-    "political_opinion": "Political opinion",
-    "racial_group": "Racial group",
-    "marital_status": "Marital status",
-    "sexual_orientation": "Sexual orientation",
-    "disability": "Disability",
-    "dependants": "Dependants",
-}
+# --- where the page is ------------------------------------------------------------------------
+
+VACANCIES = "/recruitment/vacancies"
+VACANCY = VACANCIES + "/{vacancy_id}"
+STAGE = VACANCY + "/stages/{stage_id}"
+CANDIDATE = VACANCY + "/candidates/{candidate_id}"
+STAGE_CANDIDATE = STAGE + "/candidates/{candidate_id}"
 
 
-def stage_url(vacancy_id: uuid.UUID, stage_id: uuid.UUID) -> str:
-    return f"/recruitment/vacancies/{vacancy_id}/stages/{stage_id}"
+@dataclass(frozen=True)
+class AtVacancy:
+    vacancy_id: uuid.UUID
+
+    @property
+    def vacancy_url(self) -> str:
+        return f"{VACANCIES}/{self.vacancy_id}"
 
 
-def stage_of(read: DesignRead | None, stage_id: uuid.UUID) -> Stage | None:
+@dataclass(frozen=True)
+class AtStage(AtVacancy):
+    stage_id: uuid.UUID
+
+    @property
+    def stage_url(self) -> str:
+        return f"{self.vacancy_url}/stages/{self.stage_id}"
+
+
+@dataclass(frozen=True)
+class AtCandidate(AtVacancy):
+    """A candidate of the vacancy: their record (recruitment admins)."""
+
+    candidate_id: uuid.UUID
+
+    @property
+    def record_url(self) -> str:
+        return f"{self.vacancy_url}/candidates/{self.candidate_id}"
+
+
+@dataclass(frozen=True)
+class AtStageCandidate(AtStage):
+    """A candidate at a stage: their score sheet and the panel's scores."""
+
+    candidate_id: uuid.UUID
+
+    @property
+    def candidate_url(self) -> str:
+        return f"{self.stage_url}/candidates/{self.candidate_id}"
+
+
+def _vacancy(vacancy_id: uuid.UUID) -> AtVacancy:
+    return AtVacancy(vacancy_id)
+
+
+def _stage(vacancy_id: uuid.UUID, stage_id: uuid.UUID) -> AtStage:
+    return AtStage(vacancy_id, stage_id)
+
+
+def _candidate(vacancy_id: uuid.UUID, candidate_id: uuid.UUID) -> AtCandidate:
+    return AtCandidate(vacancy_id, candidate_id)
+
+
+def _stage_candidate(vacancy_id: uuid.UUID, stage_id: uuid.UUID, candidate_id: uuid.UUID) -> AtStageCandidate:
+    return AtStageCandidate(vacancy_id, stage_id, candidate_id)
+
+
+VacancyPath = Annotated[AtVacancy, Depends(_vacancy)]
+StagePath = Annotated[AtStage, Depends(_stage)]
+CandidatePath = Annotated[AtCandidate, Depends(_candidate)]
+StageCandidatePath = Annotated[AtStageCandidate, Depends(_stage_candidate)]
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def stage_of(read: Tagged[DesignPublic] | None, stage_id: uuid.UUID) -> StagePublic | None:
     """The stage in the vacancy's design: None if the design could not be read, a 404 if the design
     has no such stage."""
-    stage = read.design.stage(stage_id) if read else None
+    stage = stage_in(read.value, stage_id) if read else None
     if read is not None and stage is None:
         raise HTTPException(404)
     return stage
@@ -120,35 +139,22 @@ async def or_blind(call: Awaitable[T]) -> T | str:
         raise
 
 
-async def my_panel(client: RecruitmentClient, identity: Identity, stage_id: uuid.UUID) -> MyPanel | None:
-    """The user's seat on this stage's panel (None if they have none, or it cannot be known now)."""
+async def my_panels(client: ServiceClient, identity: Identity) -> list[MyPanel]:
+    """The user's seats on panels (none if they score nothing)."""
     if not identity.has("recruitment:score"):
-        return None
+        return []
+    return await client.send(recruitment.my_panels())
+
+
+async def my_panel(client: ServiceClient, identity: Identity, stage_id: uuid.UUID) -> MyPanel | None:
+    """The user's seat on this stage's panel (None if they have none, or it cannot be known now)."""
     try:
-        return (await client.my_panels()).find(stage_id)
+        return seat_on(await my_panels(client, identity), stage_id)
     except (ServiceError, ServiceUnavailable):
         return None
 
 
-def people(db: Session, org: str, ids: Iterable[str] | None = None) -> dict[str, User]:
-    """The organisation's users by id (the token subject the services know them by)."""
-    query = select(User).where(User.org == org)
-    if ids is not None:
-        wanted = []
-        for value in ids:
-            try:
-                wanted.append(uuid.UUID(value))
-            except ValueError:
-                continue
-        query = query.where(col(User.uid).in_(wanted))
-    return {str(user.uid): user for user in db.exec(query.order_by(col(User.display_name)))}
-
-
-def person_name(directory: Mapping[str, User], subject: str, me: Identity | None = None) -> str:
-    if me is not None and subject == str(me.user.uid):
-        return f"{me.user.display_name} (you)"
-    user = directory.get(subject)
-    return user.display_name if user else "An assessor not in Collective's accounts"
+# --- refusals beside the form -------------------------------------------------------------------
 
 
 def problem_messages(exc: ServiceError, fields: Mapping[str, str], *, general: str = "problem") -> dict[str, str]:
@@ -175,37 +181,3 @@ def form_status(problem: ServiceError) -> int:
 def sentence(text: str) -> str:
     text = text.strip().removeprefix("Value error, ")
     return text[:1].upper() + text[1:] if text else text
-
-
-class Outcome(Generic[T]):
-    """What a change sent to a service came to: its answer, a refusal to explain beside the form,
-    or a notice (the service is down, or did not accept who the user is)."""
-
-    def __init__(self, value: T | None = None, problem: ServiceError | None = None, notice: Notice | None = None):
-        self.value = value
-        self.problem = problem
-        self.notice = notice
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None and self.notice is None
-
-
-async def attempt(call: Awaitable[T]) -> Outcome[T]:
-    """Send a change. A 404 is the page's 404; everything else is kept for the page to explain."""
-    try:
-        return Outcome(value=await call)
-    except ServiceNotFound as exc:
-        raise HTTPException(404) from exc
-    except ServiceRefused as exc:
-        if exc.status == 401:
-            return Outcome(notice=notice_for(exc))
-        return Outcome(problem=exc)
-    except ServiceError as exc:
-        return Outcome(problem=exc)
-    except ServiceUnavailable as exc:
-        if exc.problem.get("detail"):
-            # The service answered, and explained (e.g. framework-api unreachable while a vacancy
-            # snapshots its criteria): show its words, not "the recruitment service is down".
-            return Outcome(problem=ServiceError(exc.service, int(exc.problem.get("status") or 503), exc.problem))
-        return Outcome(notice=notice_for(exc))

@@ -12,11 +12,30 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from web.clients.recruitment import Criterion, Design, Panel
-from web.recruitment.deps import STAGE_KINDS
+from collective_clients.recruitment.models import (
+    CriterionPublic,
+    DesignPublic,
+    DesignWrite,
+    PanelMemberWrite,
+    PanelPublic,
+    PanelWrite,
+    SjtImport,
+    SjtScoreWrite,
+    StageCriterionWrite,
+    StageKind,
+    StageWrite,
+)
+from web.clients import answers
+from web.clients.limits import Bounds, bounds, max_items
 
-MAX_STAGES = 20
-MAX_MEMBERS = 20
+# recruitment-api's limits, from its models.
+MAX_STAGES = max_items(DesignWrite, "stages")
+MAX_MEMBERS = max_items(PanelWrite, "members")
+THRESHOLD = bounds(StageWrite, "min_weighted_mean")
+MIN_PER_VALUE = bounds(StageWrite, "min_per_value")
+WEIGHT = bounds(StageCriterionWrite, "weight")
+SJT_SCORE = bounds(SjtScoreWrite, "score")
+MAX_SJT_ROWS = max_items(SjtImport, "scores")
 
 
 def _number(value: float | None) -> str:
@@ -54,7 +73,7 @@ def blank_stage(codes: Iterable[str]) -> StageForm:
     return StageForm(criteria={code: CriterionChoice() for code in codes})
 
 
-def stages_from_design(design: Design, codes: list[str]) -> list[StageForm]:
+def stages_from_design(design: DesignPublic, codes: list[str]) -> list[StageForm]:
     forms = []
     for stage in design.stages:
         chosen = {link.criterion: link for link in stage.criteria}
@@ -112,7 +131,7 @@ def stages_from_form(form: Mapping[str, Any], codes: list[str]) -> list[StageFor
     return stages
 
 
-def _parse_number(raw: str, low: float, high: float, *, above_low: bool = False) -> float | str | None:
+def _parse_number(raw: str, limits: Bounds) -> float | str | None:
     """The number, None when blank, or the error message."""
     if not raw:
         return None
@@ -120,16 +139,16 @@ def _parse_number(raw: str, low: float, high: float, *, above_low: bool = False)
         number = float(raw)
     except ValueError:
         return "must be a number"
-    if (number <= low if above_low else number < low) or number > high:
-        return f"must be {'more than' if above_low else 'at least'} {low:g} and at most {high:g}"
+    if not limits.check(number):
+        return f"must be {'more than' if limits.above_low else 'at least'} {limits.low:g} and at most {limits.high:g}"
     return number
 
 
-def design_body(stages: list[StageForm]) -> tuple[dict[str, Any], dict[str, str], list[int]]:
+def design_body(stages: list[StageForm]) -> tuple[DesignWrite, dict[str, str], list[int]]:
     """(body for PUT /design, errors by form field, the form index of each stage in the body).
     A blank stage (no name and no criteria) is left out."""
     errors: dict[str, str] = {}
-    body_stages = []
+    body_stages: list[StageWrite] = []
     slots = []
     names: set[str] = set()
     for i, stage in enumerate(stages):
@@ -141,19 +160,20 @@ def design_body(stages: list[StageForm]) -> tuple[dict[str, Any], dict[str, str]
         elif stage.name in names:
             errors[prefix + "name"] = f"Stage {i + 1} has the same name as another stage: give each its own"
         names.add(stage.name)
-        if stage.kind not in STAGE_KINDS:
+        if answers.member(StageKind, stage.kind) is None:
             errors[prefix + "kind"] = f"Choose what kind of stage {i + 1} is"
         numbers: dict[str, float | None] = {}
-        for name, label, high in (
-            ("min_weighted_mean", "The minimum weighted mean", 10),
-            ("min_per_value", "The minimum per value", 10),
+        for name, label, limits in (
+            ("min_weighted_mean", "The minimum weighted mean", THRESHOLD),
+            ("min_per_value", "The minimum per value", MIN_PER_VALUE),
         ):
-            parsed = _parse_number(getattr(stage, name), 0, high)
+            parsed = _parse_number(getattr(stage, name), limits)
             if isinstance(parsed, str):
                 errors[prefix + name] = f"{label} of stage {i + 1} {parsed}"
             else:
                 numbers[name] = parsed
-        pass_mark = _parse_number(stage.pass_mark, -1000, 1000)
+        # A pass mark is an SJT score: within the range of the scores it is compared with.
+        pass_mark = _parse_number(stage.pass_mark, SJT_SCORE)
         if isinstance(pass_mark, str):
             errors[prefix + "pass_mark"] = f"The pass mark of stage {i + 1} {pass_mark}"
             pass_mark = None
@@ -161,34 +181,35 @@ def design_body(stages: list[StageForm]) -> tuple[dict[str, Any], dict[str, str]
         for code, choice in stage.criteria.items():
             if not choice.chosen:
                 continue
-            weight = _parse_number(choice.weight, 0, 100, above_low=True)
+            weight = _parse_number(choice.weight, WEIGHT)
             if isinstance(weight, str) or weight is None:
-                errors[f"{prefix}weight-{code}"] = (
-                    f"The weight of {code} in stage {i + 1} must be more than 0 and at most 100"
-                )
+                limits = f"more than {WEIGHT.low:g} and at most {WEIGHT.high:g}"
+                errors[f"{prefix}weight-{code}"] = f"The weight of {code} in stage {i + 1} must be {limits}"
                 weight = 1.0
-            criteria.append({"criterion": code, "weight": weight, "essential": choice.essential})
-        if stage.kind == "sjt" and criteria:
+            criteria.append(
+                StageCriterionWrite.model_construct(criterion=code, weight=weight, essential=choice.essential)
+            )
+        if stage.kind == StageKind.sjt and criteria:
             errors[prefix + "criteria"] = (
                 f"Stage {i + 1} is a situational judgement test: its score is imported, so choose no criteria"
             )
-        elif stage.kind != "sjt" and not criteria:
+        elif stage.kind != StageKind.sjt and not criteria:
             errors[prefix + "criteria"] = f"Choose at least one criterion for stage {i + 1}"
         body_stages.append(
-            {
-                "name": stage.name,
-                "kind": stage.kind,
-                "min_weighted_mean": numbers.get("min_weighted_mean"),
-                "min_per_value": numbers.get("min_per_value"),
-                "essentials_required": stage.essentials_required,
-                "pass_mark": pass_mark if stage.kind == "sjt" else None,
-                "criteria": criteria,
-            }
+            StageWrite.model_construct(
+                name=stage.name,
+                kind=stage.kind,
+                min_weighted_mean=numbers.get("min_weighted_mean"),
+                min_per_value=numbers.get("min_per_value"),
+                essentials_required=stage.essentials_required,
+                pass_mark=pass_mark if stage.kind == StageKind.sjt else None,
+                criteria=criteria,
+            )
         )
         slots.append(i)
     if not body_stages and not errors:
         errors["stage-0-name"] = "Add at least one stage"
-    return {"stages": body_stages}, errors, slots
+    return DesignWrite.model_construct(stages=body_stages), errors, slots
 
 
 _STAGE_FIELDS = ("name", "kind", "min_weighted_mean", "min_per_value", "pass_mark")
@@ -223,7 +244,7 @@ class MemberForm:
     is_lead: bool = False
 
 
-def members_from_panel(panel: Panel) -> list[MemberForm]:
+def members_from_panel(panel: PanelPublic) -> list[MemberForm]:
     return [MemberForm(member.assessor, member.is_lead) for member in panel.members]
 
 
@@ -238,11 +259,11 @@ def members_from_form(form: Mapping[str, Any]) -> list[MemberForm]:
     ]
 
 
-def panel_body(members: list[MemberForm], names: Mapping[str, str]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def panel_body(members: list[MemberForm], names: Mapping[str, str]) -> tuple[PanelWrite, dict[str, str]]:
     """(members for PUT /panel, errors by form field). `names` maps the user ids that may be
     chosen to the names shown; a row left empty is ignored."""
     errors: dict[str, str] = {}
-    chosen: list[dict[str, Any]] = []
+    chosen: list[PanelMemberWrite] = []
     seen: set[str] = set()
     for i, member in enumerate(members):
         if not member.assessor:
@@ -256,23 +277,24 @@ def panel_body(members: list[MemberForm], names: Mapping[str, str]) -> tuple[lis
             errors[f"member-{i}"] = f"{names[member.assessor]} is on the panel already: choose each assessor once"
             continue
         seen.add(member.assessor)
-        chosen.append({"assessor": member.assessor, "name": names[member.assessor], "is_lead": member.is_lead})
+        chosen.append(
+            PanelMemberWrite.model_construct(
+                assessor=member.assessor, name=names[member.assessor], is_lead=member.is_lead
+            )
+        )
     if not chosen and not errors:
         errors["member-0"] = "Choose at least one assessor"
     if len(chosen) > MAX_MEMBERS:
         errors["member-0"] = f"A panel has at most {MAX_MEMBERS} assessors"
-    return chosen, errors
+    return PanelWrite.model_construct(members=chosen), errors
 
 
-def criteria_codes(criteria: Iterable[Criterion]) -> list[str]:
+def criteria_codes(criteria: Iterable[CriterionPublic]) -> list[str]:
     return [criterion.code for criterion in criteria]
 
 
 # --- situational judgement test scores ------------------------------------------------------
 
-# recruitment-api's bounds: a score from -1000 to 1000, at most 50,000 in one import.
-SJT_SCORE_LIMIT = 1000
-MAX_SJT_ROWS = 50_000
 SJT_HEADERS = ("candidate_code", "code", "candidate")
 SJT_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")  # 71, 71.5, -3, .5 (not 1e3, nan or 1_000)
 
@@ -284,12 +306,12 @@ class RowProblem:
     message: str
 
 
-def sjt_scores(text: str, codes: Mapping[str, uuid.UUID]) -> tuple[list[dict[str, Any]], list[RowProblem]]:
+def sjt_scores(text: str, codes: Mapping[str, uuid.UUID]) -> tuple[list[SjtScoreWrite], list[RowProblem]]:
     """Pasted `candidate_code,score` lines as the scores of POST .../sjt-scores, or every problem
     by row. `codes` maps the vacancy's candidate codes to their ids (matched ignoring case). A
     header line naming the columns is skipped, and so are blank lines."""
     known = {code.casefold(): candidate_id for code, candidate_id in codes.items()}
-    scores: list[dict[str, Any]] = []
+    scores: list[SjtScoreWrite] = []
     problems: list[RowProblem] = []
     first_row: dict[uuid.UUID, int] = {}
     reader = csv.reader(io.StringIO(text.replace("\x00", "")))
@@ -320,8 +342,8 @@ def sjt_scores(text: str, codes: Mapping[str, uuid.UUID]) -> tuple[list[dict[str
             found.append(RowProblem(number, code, f"No candidate of this vacancy has the code {code}"))
         if score is None:
             found.append(RowProblem(number, code, f"The score “{cells[1]}” is not a number"))
-        elif abs(score) > SJT_SCORE_LIMIT:
-            found.append(RowProblem(number, code, f"The score must be from -{SJT_SCORE_LIMIT} to {SJT_SCORE_LIMIT}"))
+        elif not SJT_SCORE.check(score):
+            found.append(RowProblem(number, code, f"The score must be from {SJT_SCORE.low:g} to {SJT_SCORE.high:g}"))
         if found:
             problems.extend(found)
             continue
@@ -329,7 +351,7 @@ def sjt_scores(text: str, codes: Mapping[str, uuid.UUID]) -> tuple[list[dict[str
             problems.append(RowProblem(number, code, f"Candidate {code} has a score on row {first_row[candidate_id]}"))
             continue
         first_row[candidate_id] = number
-        scores.append({"candidate_id": str(candidate_id), "score": score})
+        scores.append(SjtScoreWrite.model_construct(candidate_id=candidate_id, score=score))
     return scores, problems
 
 

@@ -1,56 +1,43 @@
-"""Results and ranking, the CSV export, the reliability report, progression decisions (recruitment
-admins) and the adverse-impact report (holders of the equality role only)."""
+"""Results and ranking, the CSV export, the reliability report, progression decisions and a
+candidate's feedback against the cohort (recruitment admins), beside recruitment-api's results."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated
+from collections.abc import Awaitable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from collective_clients.recruitment import operations as recruitment
+from collective_clients.recruitment.models import CandidateResultPublic, DecisionWrite, Outcome, StagePublic
+from collective_clients.recruitment.models import VacancyPublic as Vacancy
 from servicekit.db import in_session
-from web.clients.base import cursor_of
-from web.clients.recruitment import CandidateResult, RecruitmentClient
+from web.accounts.directory import people, person_name
+from web.clients.answers import blind, member
+from web.clients.base import ServiceClient, cursor_of
+from web.notices import Notice, attempt, gather
 from web.pages import render, see_other
-from web.panels import gather
 from web.recruitment.deps import (
-    BANDS,
-    EQUALITY_CATEGORIES,
-    OUTCOMES,
+    VACANCY,
     Admin,
+    AtStage,
+    CandidatePath,
     Client,
-    EqualityReader,
-    attempt,
+    StagePath,
     form_status,
     my_panel,
     or_blind,
-    people,
-    person_name,
     problem_messages,
     stage_of,
-    stage_url,
 )
 
-router = APIRouter()
-
-STAGE = "/recruitment/vacancies/{vacancy_id}/stages/{stage_id}"
-
-DESIGNS = {
-    "fully_crossed": "Every assessor scored every candidate (fully crossed).",
-    "one_way": "Each candidate was scored by the same number of assessors, but not always the same people.",
-    "ragged": "Candidates were scored by different numbers of assessors, so only Krippendorff's alpha applies.",
-}
-COEFFICIENTS = {
-    "ICC(2,1)": "How far one assessor's score can be relied on alone.",
-    "ICC(2,k)": "How far the panel's mean score, the one used for results, can be relied on.",
-    "ICC(1,k)": "How far the mean of the assessors who scored each candidate can be relied on.",
-    "alpha (ordinal)": "Agreement between assessors on the order of scores, allowing for missing scores.",
-}
+router = APIRouter(prefix=VACANCY, include_in_schema=False)
 
 
-def rank_labels(rows: list[CandidateResult]) -> dict[uuid.UUID, str]:
+def rank_labels(rows: list[CandidateResultPublic]) -> dict[uuid.UUID, str]:
     """Each candidate's rank as shown: "=2" where candidates tie, "" where there is no rank."""
     counts: dict[int, int] = {}
     for row in rows:
@@ -62,36 +49,40 @@ def rank_labels(rows: list[CandidateResult]) -> dict[uuid.UUID, str]:
     }
 
 
-async def _stage_context(client: RecruitmentClient, vacancy_id: uuid.UUID, stage_id: uuid.UUID, *calls):
+async def stage_context(
+    client: ServiceClient, at: AtStage, *calls: Awaitable[Any]
+) -> tuple[Vacancy | None, StagePublic | None, list[Any], Notice | None]:
     """The vacancy, its stage and the results of `calls`, fetched together, and the notice if any failed."""
-    results, notice = await gather(client.get_vacancy(vacancy_id), client.get_design(vacancy_id), *calls)
+    results, notice = await gather(
+        client.send(recruitment.read_vacancy(at.vacancy_id)),
+        client.send(recruitment.read_design(at.vacancy_id)),
+        *calls,
+    )
     vacancy, read = results[0], results[1]
-    return vacancy, stage_of(read, stage_id), results[2:], notice
+    return vacancy, stage_of(read, at.stage_id), results[2:], notice
 
 
 # --- results --------------------------------------------------------------------------------
 
 
-@router.get(STAGE + "/results", include_in_schema=False)
+@router.get("/stages/{stage_id}/results")
 async def results(
     request: Request,
-    vacancy_id: uuid.UUID,
-    stage_id: uuid.UUID,
+    at: StagePath,
     identity: Admin,
     client: Client,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
-    vacancy, stage, (found, seat), notice = await _stage_context(
+    vacancy, stage, (found, seat), notice = await stage_context(
         client,
-        vacancy_id,
-        stage_id,
-        client.results(vacancy_id, stage_id, cursor=cursor),
-        my_panel(client, identity, stage_id),
+        at,
+        client.send(recruitment.results(at.vacancy_id, at.stage_id, cursor=cursor)),
+        my_panel(client, identity, at.stage_id),
     )
     rows = found.candidates if found else []
     value_codes: list[str] = []
     for row in rows:
-        for code in row.value_means:
+        for code in row.value_means or {}:
             if code not in value_codes:
                 value_codes.append(code)
     return render(
@@ -101,9 +92,9 @@ async def results(
             "page_title": f"Results: {stage.name}, {vacancy.title}" if stage and vacancy else "Results",
             "vacancy": vacancy,
             "stage": stage,
-            "vacancy_id": vacancy_id,
-            "stage_id": stage_id,
-            "stage_url": stage_url(vacancy_id, stage_id),
+            "vacancy_id": at.vacancy_id,
+            "stage_id": at.stage_id,
+            "stage_url": at.stage_url,
             "rows": rows,
             "ranks": rank_labels(rows),
             "value_codes": value_codes,
@@ -112,7 +103,6 @@ async def results(
             "seat": seat,
             "next_cursor": cursor_of(found.next) if found else None,
             "decided": request.query_params.get("decided"),
-            "OUTCOMES": OUTCOMES,
             "notice": notice,
         },
         status_code=notice.status_code if notice and found is None else 200,
@@ -123,18 +113,17 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "stage"
 
 
-@router.get(STAGE + "/results.csv", include_in_schema=False)
-async def results_csv(
-    request: Request, vacancy_id: uuid.UUID, stage_id: uuid.UUID, identity: Admin, client: Client
-) -> Response:
-    (download,), notice = await gather(or_blind(client.results_csv(vacancy_id, stage_id)))
+@router.get("/stages/{stage_id}/results.csv")
+async def results_csv(request: Request, at: StagePath, identity: Admin, client: Client) -> Response:
+    (download,), notice = await gather(or_blind(client.send(recruitment.results_csv(at.vacancy_id, at.stage_id))))
     if download == "blind":
-        return _csv_failed(request, vacancy_id, stage_id, notice=None, blind=True)
+        return _csv_failed(request, at, notice=None, blind=True)
     if download is None:
+        assert notice is not None
         # A download that failed because the service is down is a 503, not a page that answers 200.
         status_code = 503 if notice.kind == "unavailable" else None
-        return _csv_failed(request, vacancy_id, stage_id, notice=notice, blind=False, status_code=status_code)
-    filename = download.filename or f"results-{_slug(str(stage_id))}.csv"
+        return _csv_failed(request, at, notice=notice, blind=False, status_code=status_code)
+    filename = download.filename or f"results-{_slug(str(at.stage_id))}.csv"
     return Response(
         download.content,
         media_type="text/csv; charset=utf-8",
@@ -142,7 +131,9 @@ async def results_csv(
     )
 
 
-def _csv_failed(request, vacancy_id, stage_id, *, notice, blind: bool, status_code: int | None = None) -> Response:
+def _csv_failed(
+    request: Request, at: AtStage, *, notice: Notice | None, blind: bool, status_code: int | None = None
+) -> Response:
     return render(
         request,
         "recruitment/csv_failed.html",
@@ -150,7 +141,7 @@ def _csv_failed(request, vacancy_id, stage_id, *, notice, blind: bool, status_co
             "page_title": "The results cannot be downloaded",
             "notice": notice,
             "blind": blind,
-            "stage_url": stage_url(vacancy_id, stage_id),
+            "stage_url": at.stage_url,
         },
         status_code=status_code or (403 if blind else (notice.status_code if notice else 200)),
     )
@@ -159,19 +150,13 @@ def _csv_failed(request, vacancy_id, stage_id, *, notice, blind: bool, status_co
 # --- reliability ----------------------------------------------------------------------------
 
 
-@router.get(STAGE + "/reliability", include_in_schema=False)
-async def reliability(
-    request: Request,
-    vacancy_id: uuid.UUID,
-    stage_id: uuid.UUID,
-    identity: Admin,
-    client: Client,
-) -> Response:
-    vacancy, stage, (report,), notice = await _stage_context(
-        client, vacancy_id, stage_id, or_blind(client.reliability(vacancy_id, stage_id))
+@router.get("/stages/{stage_id}/reliability")
+async def reliability(request: Request, at: StagePath, identity: Admin, client: Client) -> Response:
+    vacancy, stage, (report,), notice = await stage_context(
+        client, at, or_blind(client.send(recruitment.reliability(at.vacancy_id, at.stage_id)))
     )
-    blind = report == "blind"
-    report = None if blind else report
+    is_blind = report == "blind"
+    report = None if is_blind else report
     assessors = {}
     if report is not None:
         assessors_seen = [row.assessor for row in report.leniency]
@@ -184,16 +169,13 @@ async def reliability(
             "page_title": f"Reliability: {stage.name}, {vacancy.title}" if stage and vacancy else "Reliability",
             "vacancy": vacancy,
             "stage": stage,
-            "stage_url": stage_url(vacancy_id, stage_id),
+            "stage_url": at.stage_url,
             "report": report,
-            "blind": blind,
+            "blind": is_blind,
             "assessors": assessors,
-            "DESIGNS": DESIGNS,
-            "COEFFICIENTS": COEFFICIENTS,
-            "BANDS": BANDS,
             "notice": notice,
         },
-        status_code=notice.status_code if notice and report is None and not blind else 200,
+        status_code=notice.status_code if notice and report is None and not is_blind else 200,
     )
 
 
@@ -202,17 +184,16 @@ async def reliability(
 
 async def _decision_page(
     request: Request,
-    client: RecruitmentClient,
-    vacancy_id: uuid.UUID,
-    stage_id: uuid.UUID,
+    client: ServiceClient,
+    at: AtStage,
     candidate_id: uuid.UUID,
     *,
-    form: dict | None = None,
+    form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    vacancy, stage, (found,), notice = await _stage_context(
-        client, vacancy_id, stage_id, client.results(vacancy_id, stage_id, limit=500)
+    vacancy, stage, (found,), notice = await stage_context(
+        client, at, client.send(recruitment.results(at.vacancy_id, at.stage_id, limit=500))
     )
     row = None
     if found is not None:
@@ -227,34 +208,27 @@ async def _decision_page(
             "vacancy": vacancy,
             "stage": stage,
             "row": row,
-            "stage_url": stage_url(vacancy_id, stage_id),
+            "stage_url": at.stage_url,
             "candidate_id": candidate_id,
             "form": form or {},
             "errors": errors or {},
-            "OUTCOMES": OUTCOMES,
             "notice": notice,
         },
         status_code=notice.status_code if notice and row is None else status_code,
     )
 
 
-@router.get(STAGE + "/results/{candidate_id}/decision", include_in_schema=False)
+@router.get("/stages/{stage_id}/results/{candidate_id}/decision")
 async def decision_form(
-    request: Request,
-    vacancy_id: uuid.UUID,
-    stage_id: uuid.UUID,
-    candidate_id: uuid.UUID,
-    identity: Admin,
-    client: Client,
+    request: Request, at: StagePath, candidate_id: uuid.UUID, identity: Admin, client: Client
 ) -> Response:
-    return await _decision_page(request, client, vacancy_id, stage_id, candidate_id)
+    return await _decision_page(request, client, at, candidate_id)
 
 
-@router.post(STAGE + "/results/{candidate_id}/decision", include_in_schema=False)
+@router.post("/stages/{stage_id}/results/{candidate_id}/decision")
 async def record_decision(
     request: Request,
-    vacancy_id: uuid.UUID,
-    stage_id: uuid.UUID,
+    at: StagePath,
     candidate_id: uuid.UUID,
     identity: Admin,
     client: Client,
@@ -263,27 +237,26 @@ async def record_decision(
 ) -> Response:
     form = {"outcome": outcome, "reason": reason}
     errors: dict[str, str] = {}
-    if outcome not in OUTCOMES:
+    chosen = member(Outcome, outcome)
+    if chosen is None:
         errors["outcome"] = "Choose the decision"
     if not reason.strip():
         errors["reason"] = "Enter the reason for the decision"
     if errors:
-        return await _decision_page(
-            request, client, vacancy_id, stage_id, candidate_id, form=form, errors=errors, status_code=422
-        )
-    body = {"candidate_id": str(candidate_id), "outcome": outcome, "reason": reason.strip()}
-    sent = await attempt(client.decide(vacancy_id, stage_id, body))
-    if sent.ok:
-        return see_other(f"{stage_url(vacancy_id, stage_id)}/results?decided={sent.value.candidate_code}")
+        return await _decision_page(request, client, at, candidate_id, form=form, errors=errors, status_code=422)
+    body = DecisionWrite.model_construct(candidate_id=candidate_id, outcome=chosen, reason=reason.strip())
+    sent = await attempt(client.send(recruitment.decide(at.vacancy_id, at.stage_id, body)))
+    if sent.value is not None:
+        return see_other(f"{at.stage_url}/results?decided={sent.value.candidate_code}")
     if sent.notice:
         errors = {"problem": f"The decision was not recorded. {sent.notice.text}"}
-        return await _decision_page(request, client, vacancy_id, stage_id, candidate_id, form=form, errors=errors)
+        return await _decision_page(request, client, at, candidate_id, form=form, errors=errors)
     problem = sent.problem
+    assert problem is not None
     return await _decision_page(
         request,
         client,
-        vacancy_id,
-        stage_id,
+        at,
         candidate_id,
         form=form,
         errors=problem_messages(problem, {"body.outcome": "outcome", "body.reason": "reason"}),
@@ -291,37 +264,59 @@ async def record_decision(
     )
 
 
-# --- adverse impact (equality role only) ----------------------------------------------------
+# --- feedback -------------------------------------------------------------------------------
 
 
-@router.get(STAGE + "/adverse-impact", include_in_schema=False)
-async def adverse_impact(
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+async def _nothing() -> None:
+    return None
+
+
+@router.get("/candidates/{candidate_id}/feedback")
+async def feedback(
     request: Request,
-    vacancy_id: uuid.UUID,
-    stage_id: uuid.UUID,
-    identity: EqualityReader,
+    at: CandidatePath,
+    identity: Admin,
     client: Client,
-    category: Annotated[str, Query(max_length=50)] = "community_background",
+    stage: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    category = category if category in EQUALITY_CATEGORIES else "community_background"
-    vacancy, stage, (report,), notice = await _stage_context(
-        client, vacancy_id, stage_id, client.adverse_impact(vacancy_id, stage_id, category)
+    """The candidate's mean score per value at a stage, beside the cohort's (withheld when the
+    cohort is too small for its figures to identify no one). Without a stage: choose one."""
+    stage_id = _uuid_or_none(stage)
+    report_call = (
+        or_blind(client.send(recruitment.feedback(at.vacancy_id, at.candidate_id, stage=stage_id)))
+        if stage_id is not None
+        else _nothing()
     )
+    (vacancy, read, candidate, report), notice = await gather(
+        client.send(recruitment.read_vacancy(at.vacancy_id)),
+        client.send(recruitment.read_design(at.vacancy_id)),
+        client.send(recruitment.read_candidate(at.vacancy_id, at.candidate_id)),
+        report_call,
+    )
+    chosen = stage_of(read, stage_id) if stage_id is not None else None
     return render(
         request,
-        "recruitment/adverse_impact.html",
+        "recruitment/feedback.html",
         {
-            "page_title": f"Adverse impact: {stage.name}, {vacancy.title}" if stage and vacancy else "Adverse impact",
+            "page_title": f"Feedback: candidate {candidate.code}" if candidate else "Feedback",
             "vacancy": vacancy,
-            "stage": stage,
-            "vacancy_id": vacancy_id,
+            "candidate": blind(candidate) if candidate else None,
+            "stages": read.value.stages if read else [],
+            "stage": chosen,
             "stage_id": stage_id,
-            "stage_url": stage_url(vacancy_id, stage_id),
-            "category": category,
-            "report": report,
-            "CATEGORIES": EQUALITY_CATEGORIES,
+            "report": report if report != "blind" else None,
+            "blind": report == "blind",
+            "stage_url": AtStage(at.vacancy_id, stage_id).stage_url if stage_id else "",
+            "record_url": at.record_url,
             "notice": notice,
         },
-        block="report",
-        status_code=notice.status_code if notice and report is None else 200,
+        block="feedback",
+        status_code=notice.status_code if notice and candidate is None else 200,
     )

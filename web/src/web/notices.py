@@ -1,18 +1,22 @@
-"""Fetching a page's data from the services concurrently, with a clear notice where one fails.
+"""Service notices: what a page shows when a service it composes is down, refuses or fails.
 
-A service that is down (or refuses) never breaks the page: its panel shows a notice and the rest
-renders. A service's 404 is the page's 404."""
+Reading (`gather`): the page's data from the services concurrently; a service that is down (or
+refuses) never breaks the page: its part shows a notice and the rest renders. A service's 404 is
+the page's 404. Changing (`attempt`): the service's answer, its refusal to explain beside the
+form, or a notice."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import HTTPException
 
 from web.clients.base import ServiceError, ServiceNotFound, ServiceRefused, ServiceUnavailable
+
+T = TypeVar("T")
 
 SERVICE_NAMES = {"framework": "framework service", "recruitment": "recruitment service"}
 
@@ -79,3 +83,37 @@ async def gather(*calls: Awaitable[Any]) -> tuple[list[Any], Notice | None]:
         elif isinstance(result, BaseException):
             raise result
     return results, notice
+
+
+class Outcome(Generic[T]):
+    """What a change sent to a service came to: its answer, a refusal to explain beside the form,
+    or a notice (the service is down, or did not accept who the user is)."""
+
+    def __init__(self, value: T | None = None, problem: ServiceError | None = None, notice: Notice | None = None):
+        self.value = value
+        self.problem = problem
+        self.notice = notice
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None and self.notice is None
+
+
+async def attempt(call: Awaitable[T]) -> Outcome[T]:
+    """Send a change. A 404 is the page's 404; everything else is kept for the page to explain."""
+    try:
+        return Outcome(value=await call)
+    except ServiceNotFound as exc:
+        raise HTTPException(404) from exc
+    except ServiceRefused as exc:
+        if exc.status == 401:
+            return Outcome(notice=notice_for(exc))
+        return Outcome(problem=exc)
+    except ServiceError as exc:
+        return Outcome(problem=exc)
+    except ServiceUnavailable as exc:
+        if exc.problem.get("detail"):
+            # The service answered, and explained (e.g. framework-api unreachable while a vacancy
+            # snapshots its criteria): show its words, not "the recruitment service is down".
+            return Outcome(problem=ServiceError(exc.service, int(exc.problem.get("status") or 503), exc.problem))
+        return Outcome(notice=notice_for(exc))
