@@ -1,0 +1,1 @@
+"""Culture surveys: scoring of answers and disclosure control of published results (pure modules)."""
