@@ -1,5 +1,5 @@
-"""Fixtures of the web's tests: a fresh database per test, a fake framework-api behind an
-httpx.MockTransport, users, and signing in through the real forms."""
+"""Fixtures of the web's tests: a fresh database per test, the real framework-api (and
+recruitment-api) in process behind `transports`, users, and signing in through the real forms."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
+from web_framework_support import FRAMEWORK_OWNER, ServiceTransport, framework_ids, framework_yaml
 
-from servicekit.auth import Principal, TokenVerifier
+from servicekit.auth import Principal
 from servicekit.db import make_engine
-from servicekit.errors import ProblemError
 from support import ON_POSTGRES, Keys, fresh_database
 from web.accounts import service
 from web.config import Settings
@@ -31,13 +31,6 @@ from web.main import create_app
 FRAMEWORK_URL = "http://framework.test"
 PASSWORD = "a-long-enough-password"
 
-FRAMEWORK_ID = uuid.UUID("11111111-1111-4111-8111-111111111111")
-V1_ID = uuid.UUID("22222222-2222-4222-8222-222222222221")
-V2_ID = uuid.UUID("22222222-2222-4222-8222-222222222222")
-C4 = uuid.UUID("33333333-3333-4333-8333-333333333304")
-C4_AS1 = uuid.UUID("33333333-3333-4333-8333-333333333341")
-C4_TL1 = uuid.UUID("33333333-3333-4333-8333-333333333342")
-V4 = uuid.UUID("33333333-3333-4333-8333-333333333344")
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -58,311 +51,63 @@ def fast_password_hashing(monkeypatch):
     monkeypatch.setattr(service, "_dummy_hash", None)
 
 
-# --- a fake framework-api -------------------------------------------------------------------
-
-
-def _version(vid: uuid.UUID, number: str, status: str) -> dict[str, Any]:
-    return {
-        "id": str(vid),
-        "framework_id": str(FRAMEWORK_ID),
-        "version": number,
-        "status": status,
-        "change_note": f"Change note of {number}",
-        "content_hash": "ab" * 32 if status != "draft" else None,
-        "published_at": "2026-01-15T10:00:00Z" if status != "draft" else None,
-        "deprecated_at": None,
-        "supersedes_id": None,
-        "created_at": "2026-01-10T10:00:00Z",
-    }
-
-
-LEVELS = [
-    {
-        "code": "essential",
-        "position": 1,
-        "title": "Essential",
-        "description": "Some of the time",
-        "proficient_threshold": False,
-    },
-    {
-        "code": "proficient",
-        "position": 2,
-        "title": "Proficient",
-        "description": "Consistently",
-        "proficient_threshold": True,
-    },
-    {
-        "code": "strong",
-        "position": 3,
-        "title": "Strong",
-        "description": "Beyond their role",
-        "proficient_threshold": False,
-    },
-    {
-        "code": "exemplary",
-        "position": 4,
-        "title": "Exemplary",
-        "description": "A role model",
-        "proficient_threshold": False,
-    },
-]
-SCALE = {
-    "id": str(uuid.UUID(int=9)),
-    "title": "Collective leadership proficiency",
-    "description": None,
-    "levels": LEVELS,
-}
-
-ITEMS = [
-    {
-        "identifier": str(C4),
-        "type": "component",
-        "code": "C4",
-        "statement": "Compassionate leadership",
-        "description": "Attending, understanding, empathising and helping.",
-        "audience": "all_staff",
-        "sequence": 0,
-        "source": "Our Approach: Compassionate leadership",
-        "parent": None,
-    },
-    {
-        "identifier": str(C4_AS1),
-        "type": "capability",
-        "code": "C4.AS.1",
-        "statement": "Listens with compassion",
-        "description": "Gives colleagues full attention.",
-        "audience": "all_staff",
-        "sequence": 0,
-        "source": "Our Approach: Compassionate leadership",
-        "parent": str(C4),
-    },
-    {
-        "identifier": str(C4_TL1),
-        "type": "capability",
-        "code": "C4.TL.1",
-        "statement": "Creates psychological safety in the team",
-        "description": "So people can speak up.",
-        "audience": "team_leaders",
-        "sequence": 1,
-        "source": None,
-        "parent": str(C4),
-    },
-    {
-        "identifier": str(V4),
-        "type": "value",
-        "code": "V4",
-        "statement": "Compassion",
-        "description": "We are sensitive, caring, respectful and understanding.",
-        "audience": "all_staff",
-        "sequence": 1,
-        "source": "HSC values",
-        "parent": None,
-    },
-]
-
-
-def _ref(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: item[k] for k in ("identifier", "code", "type", "statement")}
-
-
-def _by_id(identifier: str) -> dict[str, Any]:
-    return next(item for item in ITEMS if item["identifier"] == identifier)
-
-
-def _node(item: dict[str, Any]) -> dict[str, Any]:
-    children = [_node(child) for child in ITEMS if child["parent"] == item["identifier"]]
-    return {**{k: v for k, v in item.items() if k != "parent"}, "children": children}
+# --- framework-api, real, in process ---------------------------------------------------------
+# The framework pages are tested on a small framework loaded into the real framework-api by its own
+# seed loader: version 1.0.0 (published), 1.1.0 (published: one capability added, one reworded) and
+# a draft 1.2.0 made through the API. Identifiers are the loader's (derived from title and codes).
 
 
 @dataclass
-class FakeFramework:
-    """framework-api as the web sees it. `failure` makes every call fail: "connect", "timeout",
-    or an HTTP status (500, 401, 403, ...)."""
+class FrameworkService:
+    """The real framework-api app with the test framework, and its draft's id."""
 
-    keys: Keys
-    failure: str | int | None = None
-    requests: list[httpx.Request] = field(default_factory=list)
-    principals: list[Principal] = field(default_factory=list)
+    app: Any
+    draft_id: uuid.UUID
 
-    def __post_init__(self) -> None:
-        self.verifier = TokenVerifier(
-            issuer="collective-local", audience="collective", public_key_pem=self.keys.public_path.read_bytes()
+
+@pytest.fixture(scope="session")
+def framework_service(tmp_path_factory, keys: Keys) -> Iterator[FrameworkService]:
+    """framework-api in process, one per test process: the web's framework pages only read it."""
+    import yaml
+
+    from framework_api.config import Settings as FrameworkSettings
+    from framework_api.main import create_app as create_framework_app
+    from framework_api.seed.loader import seed
+
+    folder = tmp_path_factory.mktemp("framework")
+    with fresh_database(folder, "webfw") as url:
+        framework = create_framework_app(
+            FrameworkSettings(
+                database_url=url,
+                jwt_public_key_path=keys.public_path,
+                environment="test",
+                log_level="WARNING",
+                public_base_url=FRAMEWORK_URL,
+            )
         )
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if self.failure == "connect":
-            raise httpx.ConnectError("connection refused", request=request)
-        if self.failure == "timeout":
-            raise httpx.ReadTimeout("timed out", request=request)
-        if isinstance(self.failure, int):
-            return self._problem(self.failure, "forced failure")
-        auth = request.headers.get("authorization", "")
-        if not auth.startswith("Bearer "):
-            return self._problem(401, "A bearer token is required.")
-        try:
-            principal = self.verifier.verify(auth.removeprefix("Bearer "))
-        except ProblemError as exc:
-            return self._problem(exc.status, exc.detail or "")
-        self.principals.append(principal)
-        if not principal.has("framework:read"):
-            return self._problem(403, "This operation needs the scope(s): framework:read.")
-        return self._route(request)
-
-    @staticmethod
-    def _problem(status: int, detail: str) -> httpx.Response:
-        return httpx.Response(
-            status,
-            json={
-                "type": "https://collective.hscni.net/problems/x",
-                "title": "Problem",
-                "status": status,
-                "detail": detail,
-            },
-            headers={"content-type": "application/problem+json"},
-        )
-
-    def _framework(self) -> dict[str, Any]:
-        return {
-            "id": str(FRAMEWORK_ID),
-            "title": "HSC Collective Leadership Framework",
-            "description": "Capabilities, values and behaviours.",
-            "publisher": "HSC Leadership Centre",
-            "subject": "Collective leadership",
-            "language": "en",
-            "owner_org": "BSO",
-            "created_at": "2026-01-10T10:00:00Z",
-            "latest_published": _version(V1_ID, "1.0.0", "published"),
-            "versions": [_version(V1_ID, "1.0.0", "published"), _version(V2_ID, "1.1.0", "draft")],
-        }
-
-    def _route(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.path
-        params = request.url.params
-        versions = {str(V1_ID): _version(V1_ID, "1.0.0", "published"), str(V2_ID): _version(V2_ID, "1.1.0", "draft")}
-        if path == "/frameworks":
-            return httpx.Response(200, json={"items": [self._framework()], "next": None})
-        if path == f"/frameworks/{FRAMEWORK_ID}":
-            return httpx.Response(200, json=self._framework())
-        match = re.fullmatch(r"/versions/([^/]+)(/.*)?", path)
-        if not match or match.group(1) not in versions:
-            return self._problem(404, "No framework version with that identifier.")
-        vid, rest = match.group(1), match.group(2) or ""
-        summary = versions[vid]
-        if rest == "":
-            return httpx.Response(
-                200,
-                json={
-                    **summary,
-                    "framework": {"id": str(FRAMEWORK_ID), "title": "HSC Collective Leadership Framework"},
-                    "scale": SCALE,
-                    "item_count": len(ITEMS),
-                },
+        with Session(framework.state.engine) as session:
+            for version in ("1.0.0", "1.1.0"):
+                source = folder / f"framework-{version}.yaml"
+                source.write_text(yaml.safe_dump(framework_yaml(version)), encoding="utf-8")
+                seed(session, source)
+        with TestClient(framework) as api:
+            draft = api.post(
+                f"/frameworks/{framework_ids()['framework']}/versions",
+                json={"version": "1.2.0", "change_note": "Change note of 1.2.0"},
+                headers=keys.headers("framework:read", "framework:write", org=FRAMEWORK_OWNER),
             )
-        if rest == "/tree":
-            roots = [_node(item) for item in ITEMS if item["parent"] is None]
-            return httpx.Response(
-                200,
-                json={
-                    "version": summary,
-                    "framework": {"id": str(FRAMEWORK_ID), "title": "HSC Collective Leadership Framework"},
-                    "scale": SCALE,
-                    "items": roots,
-                },
-            )
-        if rest == "/items":
-            q = (params.get("q") or "").lower()
-            found = [
-                {**item, "version_id": vid}
-                for item in ITEMS
-                if q in (item["code"] + " " + item["statement"] + " " + (item["description"] or "")).lower()
-            ]
-            return httpx.Response(200, json={"items": found, "next": None})
-        item_match = re.fullmatch(r"/items/([^/]+)", rest)
-        if item_match:
-            try:
-                item = _by_id(item_match.group(1))
-            except StopIteration:
-                return self._problem(404, "No item with that identifier.")
-            descriptors = []
-            if item["type"] in ("capability", "value"):
-                descriptors = [
-                    {
-                        "level": lv["code"],
-                        "level_title": lv["title"],
-                        "position": lv["position"],
-                        "proficient_threshold": lv["proficient_threshold"],
-                        "description": f"{lv['title']} descriptor of {item['code']}",
-                    }
-                    for lv in reversed(LEVELS)
-                ]
-            parent = _ref(_by_id(item["parent"])) if item["parent"] else None
-            children = [_ref(child) for child in ITEMS if child["parent"] == item["identifier"]]
-            associations = []
-            if item["identifier"] == str(C4_AS1):
-                associations = [
-                    {
-                        "id": str(uuid.UUID(int=77)),
-                        "type": "is_related_to",
-                        "direction": "outgoing",
-                        "other": _ref(_by_id(str(V4))),
-                    }
-                ]
-            return httpx.Response(
-                200,
-                json={
-                    **item,
-                    "version_id": vid,
-                    "parent_item": parent,
-                    "children": children,
-                    "descriptors": descriptors,
-                    "associations": associations,
-                },
-            )
-        if rest == "/diff":
-            other = params.get("from")
-            if other not in versions:
-                return self._problem(404, "No framework version with that identifier.")
-            return httpx.Response(
-                200,
-                json={
-                    "from": versions[other],
-                    "to": summary,
-                    "added": [_ref(ITEMS[2])],
-                    "removed": [],
-                    "reworded": [
-                        {
-                            "item": _ref(ITEMS[1]),
-                            "changes": [
-                                {"field": "statement", "before": "Listens well", "after": "Listens with compassion"}
-                            ],
-                        }
-                    ],
-                    "moved": [],
-                    "descriptors": [],
-                    "associations": [],
-                },
-            )
-        if rest == "/case":
-            return httpx.Response(200, json={"CFDocument": {"identifier": str(FRAMEWORK_ID)}, "CFItems": []})
-        if rest == "/csv":
-            return httpx.Response(
-                200,
-                text="identifier,code\nx,C4\n",
-                headers={
-                    "content-type": "text/csv; charset=utf-8",
-                    "content-disposition": 'attachment; filename="framework-1.0.0.csv"',
-                },
-            )
-        return self._problem(404, "Not found")
-
-
-# --- the app, users and browsers ------------------------------------------------------------
+            assert draft.status_code == 201, draft.text
+            yield FrameworkService(framework, uuid.UUID(draft.json()["id"]))
+        framework.state.engine.dispose()
 
 
 @pytest.fixture
-def fake_framework(keys: Keys) -> FakeFramework:
-    return FakeFramework(keys)
+def framework_api(framework_service: FrameworkService) -> ServiceTransport:
+    """framework-api as the web reaches it in these tests (a fresh transport per test)."""
+    return ServiceTransport(framework_service.app)
+
+
+# --- the app, users and browsers ------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -413,8 +158,8 @@ def settings(tmp_path, keys: Keys, migrated_template: str) -> Iterator[Settings]
 
 
 @pytest.fixture
-def app(settings: Settings, fake_framework: FakeFramework):
-    application = create_app(settings, transports={FRAMEWORK_URL: httpx.MockTransport(fake_framework.handle)})
+def app(settings: Settings, framework_api: ServiceTransport):
+    application = create_app(settings, transports={FRAMEWORK_URL: framework_api})
     yield application
     application.state.engine.dispose()
 

@@ -50,8 +50,7 @@ def test_production_with_real_settings():
     assert settings.session_cookie_secure
 
 
-def test_secure_cookies_use_host_prefixed_names(tmp_path, keys, fake_framework):
-    import httpx
+def test_secure_cookies_use_host_prefixed_names(tmp_path, keys, framework_api):
     from fastapi.testclient import TestClient
 
     from support import fresh_database
@@ -66,7 +65,7 @@ def test_secure_cookies_use_host_prefixed_names(tmp_path, keys, fake_framework):
                 session_cookie_secure=True,
                 framework_api_url="http://framework.test",
             ),
-            transports={"http://framework.test": httpx.MockTransport(fake_framework.handle)},
+            transports={"http://framework.test": framework_api},
         )
         with TestClient(app, base_url="https://testserver") as client:
             response = client.get("/sign-in")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
@@ -29,14 +28,14 @@ PAGES = ["/", "/sign-in", "/frameworks", "/recruitment", "/account/password", "/
 
 
 @pytest.fixture
-def proxied_web(settings: Settings, fake_framework):
+def proxied_web(settings: Settings, framework_api):
     target = make_url(settings.database_url)
     proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
     proxy.start()
     url = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     app = create_app(
         settings.model_copy(update={"database_url": url, "db_wait_seconds": WAIT_SECONDS}),
-        transports={settings.framework_api_url: httpx.MockTransport(fake_framework.handle)},
+        transports={settings.framework_api_url: framework_api},
     )
     try:
         yield app, proxy

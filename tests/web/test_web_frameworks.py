@@ -1,35 +1,25 @@
-"""The framework browser against a fake framework-api (httpx.MockTransport via `transports`)."""
+"""The framework browser against the real framework-api in process, with the test framework of
+tests/web/conftest.py (1.0.0 and 1.1.0 published, 1.2.0 a draft of the owner, BSO)."""
 
 from __future__ import annotations
 
 import uuid
 
 import pytest
+from web_framework_support import framework_ids
 
 from servicekit.auth import TokenVerifier
 
-
-def ids():
-    # The fake framework-api's identifiers (tests/web/conftest.py).
-    return {
-        "framework": "11111111-1111-4111-8111-111111111111",
-        "v1": "22222222-2222-4222-8222-222222222221",
-        "v2": "22222222-2222-4222-8222-222222222222",
-        "c4": "33333333-3333-4333-8333-333333333304",
-        "c4as1": "33333333-3333-4333-8333-333333333341",
-        "c4tl1": "33333333-3333-4333-8333-333333333342",
-        "v4": "33333333-3333-4333-8333-333333333344",
-    }
-
-
-ID = ids()
-VERSION = f"/versions/{ID['v1']}"
+ID = {name: str(value) for name, value in framework_ids().items()}
+# The pages browse 1.1.0, the version with every item; 1.0.0 is the one it changed.
+VERSION = f"/versions/{ID['current']}"
 UNKNOWN_VERSION = "99999999-9999-4999-8999-999999999999"
 
 
 @pytest.fixture
 def reader(signed_in):
-    return signed_in("reader", org="NHSCT", roles=("manager",))
+    # The framework's owner, who sees its draft too (another organisation sees only what is published).
+    return signed_in("reader", org="BSO", roles=("manager",))
 
 
 def test_framework_pages_need_framework_read(signed_in):
@@ -39,7 +29,7 @@ def test_framework_pages_need_framework_read(signed_in):
         f"/frameworks/{ID['framework']}",
         VERSION,
         f"{VERSION}/search?q=x",
-        f"{VERSION}/items/{ID['c4']}",
+        f"{VERSION}/items/{ID['C4']}",
         f"{VERSION}/compare",
         f"{VERSION}/download.csv",
     ):
@@ -50,7 +40,7 @@ def test_frameworks_list_shows_versions_with_status_tags(reader):
     page = reader.get("/frameworks")
     assert page.status_code == 200
     assert "HSC Collective Leadership Framework" in page.text
-    assert f'href="/versions/{ID["v1"]}">Version 1.0.0</a>' in page.text
+    assert f'href="/versions/{ID["earlier"]}">Version 1.0.0</a>' in page.text
     assert '<strong class="nhsuk-tag nhsuk-tag--green">Published</strong>' in page.text
     assert '<strong class="nhsuk-tag nhsuk-tag--grey">Draft</strong>' in page.text
 
@@ -60,17 +50,17 @@ def test_framework_page_lists_its_versions(reader):
     assert page.status_code == 200
     assert "<h1>HSC Collective Leadership Framework</h1>" in page.text
     assert "Business Services Organisation" in page.text
-    assert "Change note of 1.1.0" in page.text and "Not published" in page.text
+    assert "Change note of 1.2.0" in page.text and "Not published" in page.text
 
 
-def test_the_web_signs_a_token_for_the_user_that_framework_api_verifies(reader, fake_framework, keys, db):
+def test_the_web_signs_a_token_for_the_user_that_framework_api_verifies(reader, framework_api, keys, db):
     from sqlmodel import select
 
     from web.accounts.models import User
 
     request_id = uuid.uuid4().hex
     reader.get("/frameworks", headers={"X-Request-ID": request_id})
-    request = fake_framework.requests[-1]
+    request = framework_api.requests[-1]
     assert request.headers["X-Request-ID"] == request_id
     token = request.headers["Authorization"].removeprefix("Bearer ")
     verifier = TokenVerifier(
@@ -79,7 +69,7 @@ def test_the_web_signs_a_token_for_the_user_that_framework_api_verifies(reader, 
     principal = verifier.verify(token)
     user = db.exec(select(User).where(User.username == "reader")).one()
     assert principal.subject == str(user.uid)
-    assert principal.org == "NHSCT"
+    assert principal.org == "BSO"
     assert principal.scopes == {"framework:read", "monitoring:read"}
     assert principal.name == "Reader"
 
@@ -88,10 +78,10 @@ def test_version_page_shows_the_tree_as_nested_details_with_type_tags(reader):
     page = reader.get(VERSION)
     assert page.status_code == 200
     text = page.text
-    assert "Version 1.0.0" in text
+    assert "Version 1.1.0" in text
     assert '<details class="collective-tree__details">' in text
     assert "Component</strong>" in text and "Capability</strong>" in text
-    assert f'href="{VERSION}/items/{ID["c4tl1"]}"' in text
+    assert f'href="{VERSION}/items/{ID["C4.TL.1"]}"' in text
     assert "All 4 items." in text
     assert f'href="{VERSION}/download.json"' in text and f'href="{VERSION}/download.csv"' in text
     assert f'href="{VERSION}/compare"' in text
@@ -137,7 +127,7 @@ def test_search_with_htmx_renders_only_the_results_fragment(reader):
     text = fragment.text
     assert "<html" not in text and "<header" not in text and "<h1" not in text
     assert "3 items match “compassion”" in text
-    assert f'href="{VERSION}/items/{ID["c4as1"]}"' in text
+    assert f'href="{VERSION}/items/{ID["C4.AS.1"]}"' in text
     assert "HX-Request" in fragment.headers["Vary"]
 
 
@@ -164,7 +154,7 @@ def test_search_results_escape_what_was_typed(reader):
 
 
 def test_item_page_shows_descriptors_by_level_with_the_threshold_marked(reader):
-    page = reader.get(f"{VERSION}/items/{ID['c4as1']}")
+    page = reader.get(f"{VERSION}/items/{ID['C4.AS.1']}")
     assert page.status_code == 200
     text = page.text
     assert "<h1>Listens with compassion</h1>" in text
@@ -179,23 +169,23 @@ def test_item_page_shows_descriptors_by_level_with_the_threshold_marked(reader):
     assert "Proficient" in threshold_row and "Expected standard" in threshold_row
     assert text.count("Expected standard</strong>") == 1
     # Parent and associations as links.
-    assert f'href="{VERSION}/items/{ID["c4"]}"' in text
-    assert f'href="{VERSION}/items/{ID["v4"]}"' in text and "Is related to" in text
+    assert f'href="{VERSION}/items/{ID["C4"]}"' in text
+    assert f'href="{VERSION}/items/{ID["V4"]}"' in text and "Is related to" in text
 
 
 def test_item_page_of_a_component_links_its_children(reader):
-    page = reader.get(f"{VERSION}/items/{ID['c4']}")
+    page = reader.get(f"{VERSION}/items/{ID['C4']}")
     assert "Made up of" in page.text
-    assert f'href="{VERSION}/items/{ID["c4tl1"]}"' in page.text
+    assert f'href="{VERSION}/items/{ID["C4.TL.1"]}"' in page.text
     assert "What it looks like at each level" not in page.text
 
 
-def test_compare_offers_the_other_versions_and_shows_the_diff(reader):
+def test_compare_offers_the_other_versions_and_shows_the_diff(reader, framework_service):
     form = reader.get(f"{VERSION}/compare")
     assert form.status_code == 200
-    assert f'<option value="{ID["v2"]}">Version 1.1.0 (draft)</option>' in form.text
-    assert f'<option value="{ID["v1"]}"' not in form.text
-    page = reader.get(f"{VERSION}/compare?from={ID['v2']}")
+    assert f'<option value="{framework_service.draft_id}">Version 1.2.0 (draft)</option>' in form.text
+    assert f'<option value="{ID["current"]}"' not in form.text
+    page = reader.get(f"{VERSION}/compare?from={ID['earlier']}")
     assert page.status_code == 200
     text = page.text
     assert "Changes from version 1.0.0 to version 1.1.0" in text  # earlier to later, whichever page
@@ -207,8 +197,8 @@ def test_compare_offers_the_other_versions_and_shows_the_diff(reader):
     "chosen, message",
     [
         ("not-a-uuid", "Choose a version to compare with"),
-        (ID["v1"], "Choose a different version from the one you are comparing"),
-        # A well-formed version id the fake framework-api does not know (fixed: ids must not vary
+        (ID["current"], "Choose a different version from the one you are comparing"),
+        # A well-formed version id framework-api does not know (fixed: ids must not vary
         # between collections, or pytest-xdist's workers disagree on what was collected).
         (UNKNOWN_VERSION, "Choose a version of this framework to compare with"),
     ],
@@ -226,13 +216,13 @@ def test_downloads_proxy_the_exports_with_a_filename(reader):
     assert case.status_code == 200
     assert case.headers["content-type"] == "application/json"
     assert (
-        case.headers["content-disposition"] == 'attachment; filename="hsc-collective-leadership-framework-1.0.0.json"'
+        case.headers["content-disposition"] == 'attachment; filename="hsc-collective-leadership-framework-1.1.0.json"'
     )
-    assert case.json()["CFDocument"]["identifier"] == ID["framework"]
+    assert case.json()["CFDocument"]["identifier"] == ID["current"]  # a CASE document per version
     csv = reader.get(f"{VERSION}/download.csv")
     assert csv.status_code == 200
     assert csv.headers["content-type"].startswith("text/csv")
-    assert csv.headers["content-disposition"] == 'attachment; filename="hsc-collective-leadership-framework-1.0.0.csv"'
+    assert csv.headers["content-disposition"] == 'attachment; filename="hsc-collective-leadership-framework-1.1.0.csv"'
     assert csv.text.startswith("identifier,code")
 
 
@@ -261,52 +251,52 @@ PAGES = [
     VERSION,
     f"{VERSION}?audience=team_leaders",
     f"{VERSION}/search?q=compassion",
-    f"{VERSION}/items/{ID['c4as1']}",
+    f"{VERSION}/items/{ID['C4.AS.1']}",
     f"{VERSION}/compare",
-    f"{VERSION}/compare?from={ID['v2']}",
+    f"{VERSION}/compare?from={ID['earlier']}",
 ]
 
 
 @pytest.mark.parametrize("failure", ["connect", "timeout", 500])
 @pytest.mark.parametrize("url", PAGES)
-def test_pages_answer_200_with_a_notice_when_framework_api_is_down(reader, fake_framework, failure, url):
-    fake_framework.failure = failure
+def test_pages_answer_200_with_a_notice_when_framework_api_is_down(reader, framework_api, failure, url):
+    framework_api.failure = failure
     response = reader.get(url)
     assert response.status_code == 200, response.text
     assert UNAVAILABLE in response.text
     assert "<h1" in response.text and "Sign out" in response.text  # the rest of the page is there
 
 
-def test_search_fragment_shows_the_notice_when_framework_api_is_down(reader, fake_framework):
-    fake_framework.failure = "connect"
+def test_search_fragment_shows_the_notice_when_framework_api_is_down(reader, framework_api):
+    framework_api.failure = "connect"
     fragment = reader.get(f"{VERSION}/search?q=compassion", headers={"HX-Request": "true"})
     assert fragment.status_code == 200
     assert UNAVAILABLE in fragment.text and "<html" not in fragment.text
 
 
-def test_a_download_when_framework_api_is_down_explains(reader, fake_framework):
-    fake_framework.failure = 500
+def test_a_download_when_framework_api_is_down_explains(reader, framework_api):
+    framework_api.failure = 500
     response = reader.get(f"{VERSION}/download.csv")
     assert response.status_code == 503
     assert UNAVAILABLE in response.text
     assert "content-disposition" not in response.headers
 
 
-def test_a_refusal_by_framework_api_is_explained(reader, fake_framework):
-    fake_framework.failure = 403
+def test_a_refusal_by_framework_api_is_explained(reader, framework_api):
+    framework_api.failure = 403
     response = reader.get(VERSION)
     assert response.status_code == 403
     assert "The framework service did not allow this" in response.text
-    fake_framework.failure = 401
+    framework_api.failure = 401
     response = reader.get(VERSION)
     assert response.status_code == 200
     assert "The framework service could not confirm who you are" in response.text
 
 
-def test_an_unexpected_answer_from_framework_api_is_a_notice_not_a_crash(reader, fake_framework, monkeypatch):
+def test_an_unexpected_answer_from_framework_api_is_a_notice_not_a_crash(reader, framework_api):
     import httpx
 
-    monkeypatch.setattr(fake_framework, "_route", lambda request: httpx.Response(200, json={"surprise": True}))
+    framework_api.answer = httpx.Response(200, json={"surprise": True})
     response = reader.get(VERSION)
     assert response.status_code == 200
     assert UNAVAILABLE in response.text

@@ -133,8 +133,8 @@ async def test_livez_and_the_sign_in_page_answer_with_every_database_place_taken
         app.state.engine.dispose()
 
 
-async def test_pages_waiting_for_framework_api_hold_no_database_place(settings, fake_framework):
-    held = HeldTransport(httpx.MockTransport(fake_framework.handle))
+async def test_pages_waiting_for_framework_api_hold_no_database_place(settings, framework_api):
+    held = HeldTransport(framework_api)
     app = make(settings, {settings.framework_api_url: held}, **ONE_PATIENT_PLACE)
     add_user(app, "admin", org="BHSCT", roles=("admin",))
     try:

@@ -321,7 +321,7 @@ def test_the_pages_need_the_recruitment_admin_role(api, keys, browser_as, sjt):
 # --- recruitment-api down -------------------------------------------------------------------
 
 DOWN_URL = "http://recruitment-api.down"
-FRAMEWORK_URL = "http://framework.test"  # the fake framework-api of conftest
+FRAMEWORK_URL = "http://framework.test"  # framework-api in process (conftest)
 V, S, C = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 RECORD = f"/recruitment/vacancies/{V}/candidates/{C}"
 PAGES = [
@@ -335,7 +335,7 @@ PAGES = [
 
 
 @pytest.fixture
-def service_down(settings, fake_framework, make_user, login):
+def service_down(settings, framework_api, make_user, login):
     settings = settings.model_copy(update={"recruitment_api_url": DOWN_URL})
 
     def refuse(request: httpx.Request) -> httpx.Response:
@@ -343,7 +343,7 @@ def service_down(settings, fake_framework, make_user, login):
 
     application = create_app(
         settings,
-        transports={FRAMEWORK_URL: httpx.MockTransport(fake_framework.handle), DOWN_URL: httpx.MockTransport(refuse)},
+        transports={FRAMEWORK_URL: framework_api, DOWN_URL: httpx.MockTransport(refuse)},
     )
     make_user("everything", org="BSO", roles=("recruitment_admin", "assessor", "equality_officer"))
     with TestClient(application, follow_redirects=False) as client:

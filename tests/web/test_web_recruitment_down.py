@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from web.main import create_app
 
-FRAMEWORK_URL = "http://framework.test"  # the fake framework-api of conftest
+FRAMEWORK_URL = "http://framework.test"  # framework-api in process (conftest)
 RECRUITMENT_URL = "http://recruitment-api.down"
 
 V, S, C = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
@@ -60,12 +60,12 @@ def failing():
 
 
 @pytest.fixture
-def everyone(settings, fake_framework, failing, make_user, login):
+def everyone(settings, framework_api, failing, make_user, login):
     settings = settings.model_copy(update={"recruitment_api_url": RECRUITMENT_URL})
     application = create_app(
         settings,
         transports={
-            FRAMEWORK_URL: httpx.MockTransport(fake_framework.handle),
+            FRAMEWORK_URL: framework_api,
             RECRUITMENT_URL: httpx.MockTransport(failing.handle),
         },
     )
@@ -91,7 +91,9 @@ def test_every_recruitment_page_answers_200_with_a_notice(everyone, failing, fai
 def test_the_hub_and_the_new_vacancy_form_need_no_recruitment_service(everyone):
     assert everyone.get("/recruitment").status_code == 200
     form = everyone.get("/recruitment/vacancies/new")  # reads framework-api only
-    assert form.status_code == 200 and "HSC Collective Leadership Framework, version 1.0.0" in form.text
+    assert (
+        form.status_code == 200 and "HSC Collective Leadership Framework, version 1.1.0" in form.text
+    )  # its latest published
 
 
 def test_changes_sent_while_the_service_is_down_say_so(everyone):
