@@ -91,26 +91,11 @@ class AtStageCandidate(AtStage):
         return f"{self.stage_url}/candidates/{self.candidate_id}"
 
 
-def _vacancy(vacancy_id: uuid.UUID) -> AtVacancy:
-    return AtVacancy(vacancy_id)
-
-
-def _stage(vacancy_id: uuid.UUID, stage_id: uuid.UUID) -> AtStage:
-    return AtStage(vacancy_id, stage_id)
-
-
-def _candidate(vacancy_id: uuid.UUID, candidate_id: uuid.UUID) -> AtCandidate:
-    return AtCandidate(vacancy_id, candidate_id)
-
-
-def _stage_candidate(vacancy_id: uuid.UUID, stage_id: uuid.UUID, candidate_id: uuid.UUID) -> AtStageCandidate:
-    return AtStageCandidate(vacancy_id, stage_id, candidate_id)
-
-
-VacancyPath = Annotated[AtVacancy, Depends(_vacancy)]
-StagePath = Annotated[AtStage, Depends(_stage)]
-CandidatePath = Annotated[AtCandidate, Depends(_candidate)]
-StageCandidatePath = Annotated[AtStageCandidate, Depends(_stage_candidate)]
+# FastAPI fills each from the path parameters its fields name.
+VacancyPath = Annotated[AtVacancy, Depends()]
+StagePath = Annotated[AtStage, Depends()]
+CandidatePath = Annotated[AtCandidate, Depends()]
+StageCandidatePath = Annotated[AtStageCandidate, Depends()]
 
 # --- reading ------------------------------------------------------------------------------------
 
