@@ -21,6 +21,7 @@ test_matrix_covers_every_endpoint.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -554,6 +555,12 @@ def score_leaks(role: str, state: State, body: Any, text: str) -> list[str]:
     return found
 
 
+def _mentions(text: str, marker: str) -> bool:
+    """Whether the marker stands as a token of its own: '35-44' inside a UUID such as
+    '1b35-442a' is no equality value."""
+    return re.search(rf"(?<![0-9A-Za-z]){re.escape(marker)}(?![0-9A-Za-z])", text) is not None
+
+
 def leaks(role: str, method: str, path: str, state: State, response, doc_literals: set[str]) -> list[str]:
     text = response.text
     try:
@@ -567,7 +574,7 @@ def leaks(role: str, method: str, path: str, state: State, response, doc_literal
     if not (same_org and "recruitment:admin" in scopes):
         found += [f"personal detail {m!r}" for m in PERSONAL_MARKERS if m in text]
     if not (same_org and "equality:read" in scopes):
-        found += [f"equality value {m!r}" for m in EQUALITY_MARKERS if m in text and m not in exempt]
+        found += [f"equality value {m!r}" for m in EQUALITY_MARKERS if _mentions(text, m) and m not in exempt]
     # The documentation is the same whatever the data: its property names are no leak.
     found += score_leaks(role, state, None if path in DOC_PATHS else body, text)
     return found
