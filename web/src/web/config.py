@@ -23,6 +23,7 @@ class Settings(DatabaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     framework_api_url: str = "http://localhost:8001"
     recruitment_api_url: str = "http://localhost:8002"
+    monitoring_api_url: str = "http://localhost:8003"
     # The Ed25519 signing key (jwt-signing.pem) the web signs its users' short-lived tokens with.
     keys_dir: Path = DEFAULT_KEYS_DIR
     jwt_issuer: str = "collective-local"

@@ -12,7 +12,11 @@ from servicekit.auth import Principal
 from web.clients.base import ServiceClient
 
 # The service names the pages use, with the setting that says where each service is.
-SERVICE_URLS = {"framework": "framework_api_url", "recruitment": "recruitment_api_url"}
+SERVICE_URLS = {
+    "framework": "framework_api_url",
+    "recruitment": "recruitment_api_url",
+    "monitoring": "monitoring_api_url",
+}
 
 
 async def http_client(request: Request) -> AsyncIterator[httpx.AsyncClient]:
