@@ -70,7 +70,7 @@ def test_the_web_signs_a_token_for_the_user_that_framework_api_verifies(reader, 
     user = db.exec(select(User).where(User.username == "reader")).one()
     assert principal.subject == str(user.uid)
     assert principal.org == "BSO"
-    assert principal.scopes == {"framework:read", "monitoring:read"}
+    assert principal.scopes == {"framework:read", "monitoring:read", "monitoring:write"}
     assert principal.name == "Reader"
 
 

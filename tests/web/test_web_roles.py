@@ -24,16 +24,20 @@ ALL_SERVICE_SCOPES = {
     "equality:read",
     "monitoring:read",
     "monitoring:write",
+    "monitoring:admin",
+    "monitoring:regional",
 }
 
 
 def test_each_role_grants_exactly_its_scopes():
-    assert ROLE_SCOPES[Role.admin] == ALL_SERVICE_SCOPES | {"users:admin"}
+    # An organisation's administrator does not see every organisation: that is the regional lead's.
+    assert ROLE_SCOPES[Role.admin] == ALL_SERVICE_SCOPES - {"monitoring:regional"} | {"users:admin"}
     assert ROLE_SCOPES[Role.framework_editor] == {"framework:read", "framework:write"}
-    assert ROLE_SCOPES[Role.manager] == {"framework:read", "monitoring:read"}
+    assert ROLE_SCOPES[Role.manager] == {"framework:read", "monitoring:read", "monitoring:write"}
     assert ROLE_SCOPES[Role.recruitment_admin] == {"framework:read", "recruitment:read", "recruitment:admin"}
     assert ROLE_SCOPES[Role.assessor] == {"framework:read", "recruitment:read", "recruitment:score"}
     assert ROLE_SCOPES[Role.equality_officer] == {"recruitment:read", "equality:read"}
+    assert ROLE_SCOPES[Role.regional_lead] == {"framework:read", "monitoring:read", "monitoring:regional"}
     assert set(ROLE_SCOPES) == set(Role)
 
 
@@ -41,6 +45,7 @@ def test_scopes_of_several_roles_are_their_union_and_unknown_roles_grant_nothing
     assert scopes_for(["manager", "assessor"]) == {
         "framework:read",
         "monitoring:read",
+        "monitoring:write",
         "recruitment:read",
         "recruitment:score",
     }
@@ -50,7 +55,7 @@ def test_scopes_of_several_roles_are_their_union_and_unknown_roles_grant_nothing
 
 def test_web_only_scopes_never_go_to_a_service():
     assert "users:admin" in scopes_for(["admin"])
-    assert service_scopes_for(["admin"]) == ALL_SERVICE_SCOPES
+    assert service_scopes_for(["admin"]) == ALL_SERVICE_SCOPES - {"monitoring:regional"}
 
 
 def test_organisations_are_the_hsc_bodies_with_full_names():
@@ -88,7 +93,13 @@ def test_signed_token_verifies_and_carries_org_scopes_and_name(keys):
     verified = verifier.verify(signer.sign(principal))
     assert verified.subject == subject
     assert verified.org == "SHSCT"
-    assert verified.scopes == {"framework:read", "monitoring:read", "recruitment:read", "recruitment:score"}
+    assert verified.scopes == {
+        "framework:read",
+        "monitoring:read",
+        "monitoring:write",
+        "recruitment:read",
+        "recruitment:score",
+    }
     assert verified.name == "Carol Corr"
 
 

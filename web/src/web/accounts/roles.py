@@ -13,6 +13,7 @@ class Role(StrEnum):
     recruitment_admin = "recruitment_admin"
     assessor = "assessor"
     equality_officer = "equality_officer"
+    regional_lead = "regional_lead"
 
 
 # Scopes that only the web checks; they never go into a token for a service.
@@ -28,25 +29,38 @@ SERVICE_SCOPES = frozenset(
         "equality:read",
         "monitoring:read",
         "monitoring:write",
+        "monitoring:admin",
+        "monitoring:regional",
     }
 )
+# Seeing every organisation side by side is for the Department of Health and SPPG: a role of its
+# own, never part of an organisation's administrator.
+REGIONAL_SCOPES = frozenset({"monitoring:regional"})
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
-    Role.admin: SERVICE_SCOPES | WEB_ONLY_SCOPES,
+    Role.admin: (SERVICE_SCOPES - REGIONAL_SCOPES) | WEB_ONLY_SCOPES,
     Role.framework_editor: frozenset({"framework:read", "framework:write"}),
-    Role.manager: frozenset({"framework:read", "monitoring:read"}),
+    Role.manager: frozenset({"framework:read", "monitoring:read", "monitoring:write"}),
     Role.recruitment_admin: frozenset({"framework:read", "recruitment:read", "recruitment:admin"}),
     Role.assessor: frozenset({"framework:read", "recruitment:read", "recruitment:score"}),
     Role.equality_officer: frozenset({"recruitment:read", "equality:read"}),
+    Role.regional_lead: frozenset({"framework:read", "monitoring:read", "monitoring:regional"}),
 }
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {
     Role.admin: ("Administrator", "Manages the users of their organisation and can do everything below."),
     Role.framework_editor: ("Framework editor", "Drafts and publishes versions of the leadership framework."),
-    Role.manager: ("Manager", "Reads the framework and the monitoring of outcomes."),
+    Role.manager: (
+        "Manager",
+        "Reads the framework and the monitoring of outcomes; checks in on the plan and records values.",
+    ),
     Role.recruitment_admin: ("Recruitment administrator", "Sets up vacancies, assessments and panels."),
     Role.assessor: ("Assessor", "Scores candidates against the framework's values."),
     Role.equality_officer: ("Equality officer", "Reads recruitment and its equality and fairness reports."),
+    Role.regional_lead: (
+        "Regional lead",
+        "Department of Health or SPPG: sees every organisation's plan and indicators side by side.",
+    ),
 }
 
 
