@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 from collective_clients.framework.models import Audience, ItemType, VersionStatus
+from collective_clients.monitoring.models import PlanStatus
 from collective_clients.recruitment.models import Outcome, StageKind, VacancyStatus
 
 # --- framework-api ----------------------------------------------------------------------------
@@ -101,6 +102,25 @@ EQUALITY_CATEGORIES: Mapping[str, str] = {
     "dependants": "Dependants",
 }
 
+# --- monitoring-api ---------------------------------------------------------------------------
+
+# A plan item's status: its words, and the NHS.UK tag of its RAG colour (the words are always shown,
+# so the colour is never the only way to tell).
+PLAN_STATUSES: Mapping[str, str] = {
+    PlanStatus.not_started: "Not started",
+    PlanStatus.on_track: "On track",
+    PlanStatus.at_risk: "At risk",
+    PlanStatus.off_track: "Off track",
+    PlanStatus.done: "Done",
+}
+PLAN_STATUS_TAGS: Mapping[str, str] = {
+    PlanStatus.not_started: "nhsuk-tag--grey",
+    PlanStatus.on_track: "nhsuk-tag--green",
+    PlanStatus.at_risk: "nhsuk-tag--orange",
+    PlanStatus.off_track: "nhsuk-tag--red",
+    PlanStatus.done: "nhsuk-tag--blue",
+}
+
 # Every enumeration above whose every value needs a label (checked by tests/web).
 LABELLED: Mapping[type[StrEnum], Mapping[str, object]] = {
     VersionStatus: VERSION_STATUS_TAGS,
@@ -109,6 +129,7 @@ LABELLED: Mapping[type[StrEnum], Mapping[str, object]] = {
     VacancyStatus: VACANCY_STATUS_TAGS,
     StageKind: STAGE_KINDS,
     Outcome: OUTCOMES,
+    PlanStatus: PLAN_STATUSES,
 }
 
 

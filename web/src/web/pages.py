@@ -54,6 +54,8 @@ templates.env.globals.update(
     DESIGNS=labels.RELIABILITY_DESIGNS,
     COEFFICIENTS=labels.COEFFICIENTS,
     CATEGORIES=labels.EQUALITY_CATEGORIES,
+    PLAN_STATUSES=labels.PLAN_STATUSES,
+    PLAN_STATUS_TAGS=labels.PLAN_STATUS_TAGS,
     organisation_name=organisation_name,
 )
 # What the templates ask of the services' answers: `stage is scored`, `sheet is submitted`, ...
