@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy.engine import Engine
 
-from servicekit.auth import TokenVerifier
+from servicekit.auth import TokenVerifier, Verifier
 from servicekit.config import ServiceSettings
 from servicekit.db import make_engine, migrate
 from servicekit.errors import PROBLEM_MEDIA_TYPE
@@ -50,8 +50,8 @@ def create_service_app(
     openapi_tags: list[dict[str, Any]] | None = None,
     import_paths: Iterable[str] = (),
     body_limit_overrides: Mapping[str, int] | None = None,
-    verifier: TokenVerifier | None = None,
-    on_startup=None,
+    verifier: Verifier | None = None,
+    on_startup: Callable[[FastAPI], None] | None = None,
     span_exporter: Any = None,
 ) -> FastAPI:
     """The app of a service: its `migrations` applied first (unless `migrate_on_startup` is off), an
@@ -66,7 +66,7 @@ def create_service_app(
     overrides = {pattern: settings.max_import_bytes for pattern in import_paths} | dict(body_limit_overrides or {})
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if on_startup is not None:
             on_startup(app)
         yield
@@ -137,4 +137,4 @@ def _document_problems(app: FastAPI) -> None:
         app.openapi_schema = schema
         return schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to customise the schema

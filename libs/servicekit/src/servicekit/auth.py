@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 import jwt
@@ -24,6 +24,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from servicekit.errors import ProblemError
+
+if TYPE_CHECKING:
+    from servicekit.config import ServiceSettings
 
 ALGORITHMS = ["EdDSA"]
 # An OIDC provider's JWKS may sign with any asymmetric algorithm (most use RS256); the key the
@@ -60,7 +63,7 @@ def unauthorized(detail: str, error: str | None = "invalid_token") -> ProblemErr
 # What is wrong with a refused token, in plain words: the decoder's own messages ("Not enough
 # segments", "Invalid payload padding") mean nothing to an integrator and describe its internals.
 # Subclasses come before their parents (InvalidSignatureError is a DecodeError).
-_TOKEN_FAULTS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
+_TOKEN_FAULTS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
     (jwt.ExpiredSignatureError, "The bearer token has expired."),
     (jwt.ImmatureSignatureError, "The bearer token is not valid yet (its nbf or iat is in the future)."),
     (jwt.InvalidSignatureError, "The bearer token's signature does not verify."),
@@ -83,7 +86,7 @@ def _invalid_token(exc: jwt.InvalidTokenError) -> ProblemError:
     return unauthorized("The bearer token is not valid.")
 
 
-def _scopes(claims: dict) -> frozenset[str]:
+def _scopes(claims: dict[str, Any]) -> frozenset[str]:
     """`scope` (OAuth 2, space-separated) or `scp` (Entra ID: a string; Okta: a list)."""
     for name in ("scope", "scp"):
         value = claims.get(name)
@@ -121,7 +124,7 @@ class TokenVerifier:
         self.leeway = leeway_seconds
 
     @classmethod
-    def from_settings(cls, settings) -> TokenVerifier | IssuerRouter:
+    def from_settings(cls, settings: ServiceSettings) -> TokenVerifier | IssuerRouter:
         key = None
         if settings.jwks_url is None and settings.jwt_public_key_path is not None:
             key = Path(settings.jwt_public_key_path).read_bytes()
@@ -198,10 +201,16 @@ class IssuerRouter:
             issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
         except jwt.InvalidTokenError as exc:
             raise _invalid_token(exc) from exc
-        verifier = self.verifiers.get(issuer)
+        verifier = self.verifiers.get(issuer) if isinstance(issuer, str) else None
         if verifier is None:
             raise unauthorized("The bearer token's issuer is not trusted.")
         return verifier.verify(token)
+
+
+class Verifier(Protocol):
+    """What checks a token: a `TokenVerifier`, an `IssuerRouter`, or a test's stand-in."""
+
+    def verify(self, token: str) -> Principal: ...
 
 
 class VerifiedTokens:
@@ -243,8 +252,8 @@ class VerifiedTokens:
 async def authenticate(state: Any, token: str) -> Principal:
     """The principal of a bearer token, checked by `state.verifier` (an app's state) and remembered
     in `state.verified_tokens` until it expires; raises the 401 (or 503) problem otherwise."""
-    verifier = state.verifier
-    known = getattr(state, "verified_tokens", None)
+    verifier: Verifier = state.verifier
+    known: VerifiedTokens | None = getattr(state, "verified_tokens", None)
     if known is None or known.verifier is not verifier:  # a new verifier (new keys) trusts nothing old
         known = state.verified_tokens = VerifiedTokens(verifier)
     principal = known.get(token)

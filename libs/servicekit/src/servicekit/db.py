@@ -70,7 +70,9 @@ def _holds_nul(value: Any) -> bool:
     return False
 
 
-def refuse_nul_parameters(conn, cursor, statement, parameters, context, executemany) -> None:
+def refuse_nul_parameters(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
     """SQLAlchemy `before_cursor_execute` listener (SQLite): a NUL in a parameter is the DataError
     PostgreSQL gives, so the problem handlers answer 422 `unstorable-value` on both databases (the
     backstop behind `servicekit.nul`, which refuses NUL at the request edge)."""
@@ -84,7 +86,7 @@ def _create_engine(url: str, limits: PoolLimits) -> Engine:
     if url.startswith("sqlite"):
         database = make_url(url).database
         in_memory = not database or database == ":memory:"
-        if not in_memory:
+        if database and not in_memory:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
@@ -96,7 +98,7 @@ def _create_engine(url: str, limits: PoolLimits) -> Engine:
         event.listen(engine, "before_cursor_execute", refuse_nul_parameters)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")

@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, CursorResult, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 from starlette.responses import JSONResponse
@@ -137,6 +137,9 @@ def purge_idempotency(
     if older_than <= timedelta(0):
         raise ValueError("older_than must be positive: a record must be kept long enough to replay")
     cutoff = (now or utcnow()) - older_than
-    removed = session.execute(delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < cutoff)).rowcount
+    # A DELETE's result is a CursorResult (sqlmodel types Session.execute as the general Result).
+    result = cast(
+        CursorResult[Any], session.execute(delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < cutoff))
+    )
     session.commit()
-    return removed
+    return result.rowcount

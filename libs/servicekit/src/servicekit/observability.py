@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Iterable, MutableMapping
+from typing import Any
 
 import structlog
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client.metrics_core import Metric
 from prometheus_fastapi_instrumentator import Instrumentator
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from servicekit.problems import REQUEST_ID_HEADER, problem_response
 
 
-def _add_request_id(_logger, _method, event_dict):
+def _add_request_id(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     request_id = correlation_id.get()
     if request_id:
         event_dict.setdefault("request_id", request_id)
@@ -83,7 +86,7 @@ def install_request_id(app: FastAPI) -> None:
 class _DefaultRegistryMetrics:
     """Process, GC and any module-level metrics of the default registry, shown beside the app's."""
 
-    def collect(self):
+    def collect(self) -> Iterable[Metric]:
         return REGISTRY.collect()
 
 

@@ -13,9 +13,10 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 from servicekit.errors import ProblemError
 
@@ -84,7 +85,7 @@ def decode_cursor(cursor: str | None, key: bytes, scope: str = "") -> dict[str, 
 
 def cursor_key(request: Request) -> bytes:
     """The service's cursor signing key, from its settings (`cursor_secret`)."""
-    secret = request.app.state.settings.cursor_secret
+    secret: SecretStr = request.app.state.settings.cursor_secret
     return secret.get_secret_value().encode()
 
 
@@ -123,7 +124,7 @@ def next_link(request: Request, position: dict[str, Any] | None) -> str | None:
     return str(request.url.include_query_params(cursor=cursor))
 
 
-def paginate(rows: list[T], limit: int, key) -> tuple[list[T], dict[str, Any] | None]:
+def paginate(rows: list[T], limit: int, key: Callable[[T], dict[str, Any]]) -> tuple[list[T], dict[str, Any] | None]:
     """`rows` were fetched with limit + 1; returns the page and the position after it."""
     if len(rows) <= limit:
         return rows, None

@@ -151,6 +151,7 @@ async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
     # Starlette answers unhandled errors outside every middleware, so the request id middleware
     # never sees this response: name the id here, or the client cannot quote it.
     request_id = correlation_id.get()
+    extensions: dict[str, Any] = {"request_id": request_id} if request_id else {}
     return problem_response(
         request,
         500,
@@ -158,7 +159,7 @@ async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
         "Internal server error",
         "Something went wrong on our side; the request id in the logs identifies it.",
         headers={REQUEST_ID_HEADER: request_id} if request_id else None,
-        **({"request_id": request_id} if request_id else {}),
+        **extensions,
     )
 
 

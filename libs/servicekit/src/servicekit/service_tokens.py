@@ -70,6 +70,7 @@ class ServiceTokenProvider:
                 now=now,
             )
             return token, now + self.ttl
+        assert self.token_url is not None  # __init__ refuses a provider with neither key nor token URL
         response = httpx.post(
             self.token_url,
             data={"grant_type": "client_credentials", "scope": " ".join(self.scopes), "audience": self.audience},
