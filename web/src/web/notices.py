@@ -8,7 +8,7 @@ form, or a notice."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -18,7 +18,11 @@ from web.clients.base import ServiceError, ServiceNotFound, ServiceRefused, Serv
 
 T = TypeVar("T")
 
-SERVICE_NAMES = {"framework": "framework service", "recruitment": "recruitment service"}
+SERVICE_NAMES = {
+    "framework": "framework service",
+    "recruitment": "recruitment service",
+    "monitoring": "monitoring service",
+}
 
 
 @dataclass(frozen=True)
@@ -117,3 +121,33 @@ async def attempt(call: Awaitable[T]) -> Outcome[T]:
             # snapshots its criteria): show its words, not "the recruitment service is down".
             return Outcome(problem=ServiceError(exc.service, int(exc.problem.get("status") or 503), exc.problem))
         return Outcome(notice=notice_for(exc))
+
+
+# --- refusals beside the form -------------------------------------------------------------------
+
+
+def problem_messages(exc: ServiceError, fields: Mapping[str, str], *, general: str = "problem") -> dict[str, str]:
+    """The service's refusal as {form field: message}. `fields` maps the service's field paths
+    (e.g. "body.title") to the form's fields; an error that matches none goes under `general`."""
+    errors: dict[str, str] = {}
+    for error in exc.field_errors():
+        path = str(error.get("field") or "")
+        message = str(error.get("message") or "is not valid")
+        matches = (name for prefix, name in fields.items() if path == prefix or path.startswith(prefix + "."))
+        target = next(matches, general)
+        errors.setdefault(target, sentence(message))
+    if not errors:
+        name = SERVICE_NAMES.get(exc.service, f"{exc.service} service")
+        errors[general] = sentence(exc.detail or f"The {name} did not accept this")
+    return errors
+
+
+def form_status(problem: ServiceError) -> int:
+    """The status of a form shown again after the service refused the change: 403 (not allowed)
+    and 409 (not in this state) keep their meaning; anything else is a 422."""
+    return problem.status if problem.status in (403, 409) else 422
+
+
+def sentence(text: str) -> str:
+    text = text.strip().removeprefix("Value error, ")
+    return text[:1].upper() + text[1:] if text else text

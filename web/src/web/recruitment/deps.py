@@ -1,12 +1,12 @@
 """What every recruitment page shares: the clients of recruitment-api and framework-api for the
 signed-in user, the scopes each kind of page needs, where the page is (the vacancy, stage and
-candidate its address names, as typed dependencies), and service refusals turned into messages
-beside the fields of a form."""
+candidate its address names, as typed dependencies); service refusals turned into messages beside
+the fields of a form are web.notices' (re-exported here)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
@@ -20,6 +20,9 @@ from web.accounts.auth import CurrentIdentity, Identity, RequireScopes
 from web.clients.answers import seat_on, stage_in
 from web.clients.base import ServiceClient, ServiceError, ServiceRefused, ServiceUnavailable
 from web.clients.dependency import http_client, service_client
+from web.notices import form_status, problem_messages, sentence
+
+__all__ = ["form_status", "problem_messages", "sentence"]  # refusals beside a form, as the pages import them
 
 T = TypeVar("T")
 
@@ -137,32 +140,3 @@ async def my_panel(client: ServiceClient, identity: Identity, stage_id: uuid.UUI
         return seat_on(await my_panels(client, identity), stage_id)
     except (ServiceError, ServiceUnavailable):
         return None
-
-
-# --- refusals beside the form -------------------------------------------------------------------
-
-
-def problem_messages(exc: ServiceError, fields: Mapping[str, str], *, general: str = "problem") -> dict[str, str]:
-    """The service's refusal as {form field: message}. `fields` maps the service's field paths
-    (e.g. "body.title") to the form's fields; an error that matches none goes under `general`."""
-    errors: dict[str, str] = {}
-    for error in exc.field_errors():
-        path = str(error.get("field") or "")
-        message = str(error.get("message") or "is not valid")
-        matches = (name for prefix, name in fields.items() if path == prefix or path.startswith(prefix + "."))
-        target = next(matches, general)
-        errors.setdefault(target, sentence(message))
-    if not errors:
-        errors[general] = sentence(exc.detail or "The recruitment service did not accept this")
-    return errors
-
-
-def form_status(problem: ServiceError) -> int:
-    """The status of a form shown again after the service refused the change: 403 (not allowed)
-    and 409 (not in this state) keep their meaning; anything else is a 422."""
-    return problem.status if problem.status in (403, 409) else 422
-
-
-def sentence(text: str) -> str:
-    text = text.strip().removeprefix("Value error, ")
-    return text[:1].upper() + text[1:] if text else text
