@@ -174,6 +174,7 @@ def write_models(document: dict[str, Any], title: str, target: Path) -> None:
                 "--use-schema-description",
                 "--allow-population-by-field-name",
                 "--enum-field-as-literal", "none",
+                "--deserialize-default-values", "enum",  # kind: CriterionKind = CriterionKind.value, not "value"
                 "--disable-timestamp",
                 "--no-formatters",
                 "--custom-file-header", f'"""{HEADER.format(title=title)}"""',

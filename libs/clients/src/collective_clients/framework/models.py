@@ -318,7 +318,7 @@ class ItemCreate(BaseModel):
         extra="forbid",
         populate_by_name=True,
     )
-    audience: Audience = "all_staff"
+    audience: Audience = Audience.all_staff
     code: Annotated[str, Field(max_length=50, min_length=1, pattern="^\\S+$")]
     description: Description1 | None = None
     identifier: Annotated[

@@ -1086,7 +1086,7 @@ class SpcRequest(BaseModel):
         Field(
             description="increase, decrease or neutral (the package's improvement_direction; its default is increase)."
         ),
-    ] = "increase"
+    ] = Direction.increase
     points: Annotated[
         list[SpcInputPoint],
         Field(

@@ -331,7 +331,7 @@ class InlineCriterion(BaseModel):
     code: Annotated[str, Field(max_length=50, min_length=1, pattern="^\\S+$")]
     description: Description | None = None
     indicators: Annotated[list[str] | None, Field(max_length=20)] = None
-    kind: CriterionKind = "value"
+    kind: CriterionKind = CriterionKind.value
     statement: Annotated[str, Field(max_length=2000, min_length=1)]
     value_code: ValueCode | None = None
 
