@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import anyio
 import structlog
@@ -182,6 +182,21 @@ async def in_session(app: Any, work: Callable[..., T], *args: Any) -> T:
     connection while it awaits something else, such as another service."""
     async with database_of(app).session() as session:
         return await anyio.to_thread.run_sync(work, session, *args)
+
+
+class Keyed(Protocol):
+    """A table row with an integer key: None on a new row until it is flushed."""
+
+    @property
+    def id(self) -> int | None: ...
+
+
+def key_of(row: Keyed) -> int:
+    """The key of a row the database has seen (read, or added and flushed). The models type `id`
+    as `int | None` only because a new row has none yet, so this is where that is narrowed."""
+    if row.id is None:
+        raise ValueError(f"this {type(row).__name__} has no key yet: it has not been flushed")
+    return row.id
 
 
 def database_of(app: Any) -> Database:

@@ -448,7 +448,8 @@ def _content(
     rows: list[_Row],
 ) -> tuple[tuple[ItemContent, ...], tuple[AssociationContent, ...], tuple[DescriptorContent, ...]]:
     """The items, associations and descriptors of rows that passed every check (nothing is None)."""
-    by_code = {row.code: row.identifier for row in rows}  # codes are unique by now
+    # Codes are unique by now, and every row has an identifier (the filter only says so to the checker).
+    by_code = {row.code: row.identifier for row in rows if row.identifier is not None}
     sibling_count: dict[str, int] = defaultdict(int)
     items: list[ItemContent] = []
     child_links: list[AssociationContent] = []

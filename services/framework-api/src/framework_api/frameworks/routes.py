@@ -12,7 +12,7 @@ from framework_api.db import SessionDep
 from framework_api.deps import Reader, Writer
 from framework_api.frameworks import models as m
 from framework_api.frameworks import service
-from framework_api.frameworks.content import Audience, ItemType, VersionStatus
+from framework_api.frameworks.content import AssociationType, Audience, ItemType, VersionStatus
 from servicekit.etags import check_if_match, not_modified, strong_etag
 from servicekit.idempotency import Idempotency
 from servicekit.pagination import DEFAULT_LIMIT, Page, next_link, read_cursor
@@ -331,7 +331,10 @@ def add_association(
     assoc = service.add_association(session, principal, version, framework, body)
     destination = service.get_item(session, version, assoc.destination)
     public = m.AssociationPublic(
-        id=assoc.identifier, type=assoc.type, direction="outgoing", other=m.ItemRef.model_validate(destination)
+        id=assoc.identifier,
+        type=AssociationType(assoc.type),
+        direction="outgoing",
+        other=m.ItemRef.model_validate(destination),
     )
     return _written(session, version, public.model_dump(mode="json"), 201)
 

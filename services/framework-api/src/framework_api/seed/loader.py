@@ -31,6 +31,7 @@ from framework_api.scopes import Scope
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
+from servicekit.db import key_of
 
 SEED_FILE = Path(__file__).parent / "hsc_collective_leadership_framework.yaml"
 NAMESPACE = uuid.UUID("6f1c3c52-3d0e-4f55-9a6e-7c1d0b8e2f41")
@@ -132,7 +133,7 @@ def seed(session: Session, path: Path = SEED_FILE) -> tuple[m.FrameworkVersion, 
     major, minor, patch = (int(p) for p in str(meta["version"]).split("."))
     version = m.FrameworkVersion(
         uid=version_uid,
-        framework_id=framework.id,
+        framework_id=key_of(framework),
         version=str(meta["version"]),
         major=major,
         minor=minor,

@@ -28,6 +28,7 @@ from framework_api.frameworks.service import queries
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
+from servicekit.db import key_of
 from servicekit.errors import ProblemError, conflict, not_found, unprocessable
 
 # --- who may write --------------------------------------------------------------------------
@@ -88,7 +89,7 @@ def _check_code_free(session: Session, version: m.FrameworkVersion, code: str, e
 
 
 def _set_parent(session: Session, version: m.FrameworkVersion, child: uuid.UUID, parent: uuid.UUID | None) -> None:
-    session.exec(delete(m.Association).where(queries.child_links(version), m.Association.origin == child))
+    session.exec(delete(m.Association).where(queries.child_links(version), col(m.Association.origin) == child))
     if parent is not None:
         if parent == child or parent in _descendants(session, version, child):
             raise unprocessable(
@@ -97,7 +98,9 @@ def _set_parent(session: Session, version: m.FrameworkVersion, child: uuid.UUID,
                 slug="cycle",
             )
         session.add(
-            m.Association(version_id=version.id, type=AssociationType.is_child_of, origin=child, destination=parent)
+            m.Association(
+                version_id=key_of(version), type=AssociationType.is_child_of, origin=child, destination=parent
+            )
         )
 
 
@@ -136,7 +139,7 @@ def add_item(
         raise conflict("duplicate-identifier", "An item with this identifier is already in this version.")
     sequence = data.sequence if data.sequence is not None else _next_sequence(session, version, data.parent)
     item = m.Item(
-        version_id=version.id,
+        version_id=key_of(version),
         identifier=identifier,
         sequence=sequence,
         **data.model_dump(exclude={"parent", "sequence", "identifier"}),
@@ -238,7 +241,7 @@ def add_association(
     ).first()
     if exists:
         raise conflict("duplicate-association", "This association already exists.")
-    assoc = m.Association(version_id=version.id, **data.model_dump())
+    assoc = m.Association(version_id=key_of(version), **data.model_dump())
     session.add(assoc)
     session.flush()
     touch(version)
@@ -277,7 +280,7 @@ def put_descriptor(
     row = queries.find_descriptor(session, version, item.identifier, level)
     before = {"description": row.description} if row else None
     if row is None:
-        row = m.LevelDescriptor(version_id=version.id, item=item.identifier, level=level, description=text)
+        row = m.LevelDescriptor(version_id=key_of(version), item=item.identifier, level=level, description=text)
     else:
         row.description = text
     session.add(row)
@@ -347,7 +350,7 @@ def put_scale(
         session.flush()
     session.exec(
         delete(m.LevelDescriptor).where(
-            m.LevelDescriptor.version_id == version.id, col(m.LevelDescriptor.level).not_in(codes)
+            col(m.LevelDescriptor.version_id) == version.id, col(m.LevelDescriptor.level).not_in(codes)
         )
     )
     queries.write_scale(
@@ -380,17 +383,17 @@ def replace_content(
     before = {"items": queries.item_count(session, version)}
     queries.delete_content(session, version)
     items = list(items)
-    session.add_all(m.Item(version_id=version.id, **asdict(i)) for i in items)
+    session.add_all(m.Item(version_id=key_of(version), **asdict(i)) for i in items)
     associations = list(associations)
     session.add_all(
         m.Association(
-            version_id=version.id, identifier=a.identifier, type=a.type, origin=a.origin, destination=a.destination
+            version_id=key_of(version), identifier=a.identifier, type=a.type, origin=a.origin, destination=a.destination
         )
         for a in associations
     )
     descriptors = list(descriptors)
     session.add_all(
-        m.LevelDescriptor(version_id=version.id, item=d.item, level=d.level, description=d.description)
+        m.LevelDescriptor(version_id=key_of(version), item=d.item, level=d.level, description=d.description)
         for d in descriptors
     )
     session.flush()

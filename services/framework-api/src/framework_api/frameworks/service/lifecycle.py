@@ -17,6 +17,7 @@ from framework_api.frameworks.service.reading import load_content
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
+from servicekit.db import key_of
 from servicekit.errors import ProblemError, conflict, unprocessable
 
 DEFAULT_LEVELS = (
@@ -38,7 +39,7 @@ def _semver_parts(text: str) -> tuple[int, int, int]:
 def _new_version_row(framework: m.Framework, version: str, principal: Principal, **extra) -> m.FrameworkVersion:
     major, minor, patch = _semver_parts(version)
     return m.FrameworkVersion(
-        framework_id=framework.id,
+        framework_id=key_of(framework),
         version=version,
         major=major,
         minor=minor,
@@ -113,7 +114,7 @@ def _copy_content(session: Session, source: m.FrameworkVersion, target: m.Framew
     """Copy every row of `source` (items, associations, descriptors, the scale) into `target`."""
     for rows_of in (queries.items, queries.associations, queries.descriptors):
         for row in rows_of(session, source):
-            session.add(type(row)(**row.model_dump(exclude={"id", "version_id"}), version_id=target.id))
+            session.add(type(row)(**row.model_dump(exclude={"id", "version_id"}), version_id=key_of(target)))
     scale, levels = queries.scale_of(session, source)
     if scale is not None:
         queries.write_scale(

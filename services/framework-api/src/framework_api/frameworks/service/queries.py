@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from framework_api.frameworks import models as m
 from framework_api.frameworks.content import AssociationType, LevelContent, VersionStatus
 from servicekit.auth import Principal
+from servicekit.db import key_of
 
 # Versions in version-number order.
 VERSION_ORDER = (m.FrameworkVersion.major, m.FrameworkVersion.minor, m.FrameworkVersion.patch)
@@ -24,7 +25,7 @@ VERSION_ORDER = (m.FrameworkVersion.major, m.FrameworkVersion.minor, m.Framework
 
 def visible_to(principal: Principal):
     """Version filter: the caller's own drafts, and every published or deprecated version."""
-    return or_(m.Framework.owner_org == principal.org, m.FrameworkVersion.status != VersionStatus.draft)
+    return or_(col(m.Framework.owner_org) == principal.org, col(m.FrameworkVersion.status) != VersionStatus.draft)
 
 
 def framework_versions(framework: m.Framework, *, drafts: bool = True):
@@ -46,7 +47,7 @@ def uid_map(session: Session, ids: Iterable[int | None]) -> dict[int, uuid.UUID]
     rows = session.exec(
         select(m.FrameworkVersion.id, m.FrameworkVersion.uid).where(col(m.FrameworkVersion.id).in_(wanted))
     )
-    return dict(rows.all())
+    return {key: uid for key, uid in rows if key is not None}  # keys of stored rows: never None
 
 
 # --- items and associations -----------------------------------------------------------------
@@ -70,14 +71,14 @@ def associations(session: Session, version: m.FrameworkVersion) -> list[m.Associ
 
 def child_links(version: m.FrameworkVersion):
     """Condition: the version's is_child_of associations (origin = child, destination = parent)."""
-    return and_(m.Association.version_id == version.id, m.Association.type == AssociationType.is_child_of)
+    return and_(col(m.Association.version_id) == version.id, col(m.Association.type) == AssociationType.is_child_of)
 
 
 def links_of(version: m.FrameworkVersion, identifier: uuid.UUID):
     """Condition: the version's associations from or to the item, of any type."""
     return and_(
-        m.Association.version_id == version.id,
-        or_(m.Association.origin == identifier, m.Association.destination == identifier),
+        col(m.Association.version_id) == version.id,
+        or_(col(m.Association.origin) == identifier, col(m.Association.destination) == identifier),
     )
 
 
@@ -112,7 +113,7 @@ def descriptors(session: Session, version: m.FrameworkVersion) -> list[m.LevelDe
 
 def descriptors_of(version: m.FrameworkVersion, item: uuid.UUID):
     """Condition: the item's level descriptors in the version."""
-    return and_(m.LevelDescriptor.version_id == version.id, m.LevelDescriptor.item == item)
+    return and_(col(m.LevelDescriptor.version_id) == version.id, col(m.LevelDescriptor.item) == item)
 
 
 def find_descriptor(
@@ -127,7 +128,9 @@ def scale_of(session: Session, version: m.FrameworkVersion) -> tuple[m.Scale | N
     found = session.exec(select(m.Scale).where(m.Scale.version_id == version.id)).first()
     if found is None:
         return None, []
-    levels = session.exec(select(m.ScaleLevel).where(m.ScaleLevel.scale_id == found.id).order_by(m.ScaleLevel.position))
+    levels = session.exec(
+        select(m.ScaleLevel).where(m.ScaleLevel.scale_id == found.id).order_by(col(m.ScaleLevel.position))
+    )
     return found, list(levels)
 
 
@@ -144,20 +147,22 @@ def write_scale(
     identifier: uuid.UUID | None = None,
 ) -> m.Scale:
     """Give the version a scale with these levels (it has none)."""
-    new = m.Scale(version_id=version.id, title=title, description=description, identifier=identifier or uuid.uuid4())
+    new = m.Scale(
+        version_id=key_of(version), title=title, description=description, identifier=identifier or uuid.uuid4()
+    )
     session.add(new)
     session.flush()
     for level in levels:
-        session.add(m.ScaleLevel(scale_id=new.id, **asdict(level)))
+        session.add(m.ScaleLevel(scale_id=key_of(new), **asdict(level)))
     return new
 
 
 def delete_scale(session: Session, scale: m.Scale) -> None:
-    session.exec(delete(m.ScaleLevel).where(m.ScaleLevel.scale_id == scale.id))
+    session.exec(delete(m.ScaleLevel).where(col(m.ScaleLevel.scale_id) == scale.id))
     session.delete(scale)
 
 
 def delete_content(session: Session, version: m.FrameworkVersion) -> None:
     """Remove the version's associations, descriptors and items (not its scale)."""
     for table in (m.Association, m.LevelDescriptor, m.Item):
-        session.exec(delete(table).where(table.version_id == version.id))
+        session.exec(delete(table).where(col(table.version_id) == version.id))

@@ -45,7 +45,9 @@ def list_frameworks(
     session: Session, principal: Principal, limit: int, after: dict | None
 ) -> tuple[list[m.Framework], dict | None]:
     visible = select(m.FrameworkVersion.framework_id).join(m.Framework).where(queries.visible_to(principal))
-    query = select(m.Framework).where(or_(m.Framework.owner_org == principal.org, col(m.Framework.id).in_(visible)))
+    query = select(m.Framework).where(
+        or_(col(m.Framework.owner_org) == principal.org, col(m.Framework.id).in_(visible))
+    )
     if after:
         title, uid = cursor_value(after, "title", str), cursor_value(after, "uid", str)
         try:
@@ -55,7 +57,7 @@ def list_frameworks(
         query = query.where(
             or_(m.Framework.title > title, and_(m.Framework.title == title, col(m.Framework.uid) > uid))
         )
-    rows = list(session.exec(query.order_by(m.Framework.title, m.Framework.uid).limit(limit + 1)))
+    rows = list(session.exec(query.order_by(col(m.Framework.title), col(m.Framework.uid)).limit(limit + 1)))
     return paginate(rows, limit, lambda f: {"title": f.title, "uid": str(f.uid)})
 
 
@@ -337,7 +339,10 @@ def item_detail(session: Session, version: m.FrameworkVersion, item: m.Item) -> 
         if other is not None:
             related.append(
                 m.AssociationPublic(
-                    id=a.identifier, type=a.type, direction="outgoing" if outgoing else "incoming", other=other
+                    id=a.identifier,
+                    type=AssociationType(a.type),
+                    direction="outgoing" if outgoing else "incoming",
+                    other=other,
                 )
             )
     _, levels = queries.scale_of(session, version)
