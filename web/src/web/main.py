@@ -27,6 +27,7 @@ from web.config import Settings
 from web.errors import install_error_pages, nul_refused
 from web.frameworks.routes import router as frameworks_router
 from web.home import router as home_router
+from web.monitoring import plan as monitoring_plan
 from web.recruitment import candidates, fairness, privacy, results, scoring, vacancies
 from web.security import SecurityHeadersMiddleware, StaticGZipMiddleware
 
@@ -97,6 +98,8 @@ def create_app(
     for module in (vacancies, candidates, scoring, results, fairness, privacy):
         app.include_router(module.router)
     app.include_router(scoring.stage_router)
+    # The monitoring pages.
+    app.include_router(monitoring_plan.router)
     mount_assets(app, settings.node_modules_dir)
     install_metrics(app)
     # Outermost last: request id first, so the access log carries it.

@@ -1,0 +1,565 @@
+"""The organisation's implementation plan: its items by strategy component and action (overdue
+check-ins first), an item with its milestones, links, check-in form and timeline, acknowledging a
+check-in, and adopting the strategy's actions or adding a local one.
+
+monitoring-api decides everything: an item's status changes only through a check-in, check-ins are
+never overwritten, a done item takes no more, a reviewer (never the author) acknowledges one once,
+and only an organisation's monitoring admins add to its plan. Its refusals land beside the form."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from collective_clients.framework import operations as framework
+from collective_clients.monitoring import operations as monitoring
+from collective_clients.monitoring.models import (
+    AcknowledgeBody,
+    ActionPublic,
+    CheckInCreate,
+    CheckInPublic,
+    PlanItemCreate,
+    PlanItemPublic,
+    PlanStatus,
+)
+from collective_clients.runtime import Call
+from servicekit.db import in_session
+from web.accounts.auth import CurrentIdentity, Identity
+from web.accounts.directory import people_with_scope
+from web.clients.answers import member
+from web.clients.base import ServiceClient, ServiceError, ServiceUnavailable, cursor_of
+from web.clients.dependency import service_client
+from web.clients.limits import bounds, max_items
+from web.monitoring.deps import Admin, Client, Http, Reader, Writer
+from web.notices import attempt, form_status, gather, problem_messages, sentence
+from web.pages import render, see_other
+
+router = APIRouter(prefix="/monitoring/plan", include_in_schema=False)
+
+T = TypeVar("T")
+
+PLAN = "/monitoring/plan"
+# The strategy's four components, as its actions name them (framework-api's codes).
+COMPONENTS: dict[str, str] = {
+    "C1": "Leadership is the responsibility of all",
+    "C2": "Shared leadership in and across teams",
+    "C3": "Interdependent and collaborative system leadership",
+    "C4": "Compassionate leadership",
+}
+LOCAL = "local"
+# monitoring-api's limits, from its models.
+CONFIDENCE = bounds(CheckInCreate, "confidence")
+MAX_EVIDENCE = max_items(CheckInCreate, "evidence")
+CADENCE = bounds(PlanItemCreate, "check_in_cadence_days")
+PAGE = 500  # the service's largest page
+MAX_PAGES = 20  # an organisation's plan is a few dozen items; a region's a few hundred
+CHANGES = {
+    "checked_in": "Your check-in is recorded.",
+    "acknowledged": "The check-in is acknowledged.",
+    "adopted": "The action is in your plan. Record its first check-in when there is news.",
+    "added": "The local action is in your plan.",
+}
+
+
+async def every_page(client: ServiceClient, first: Call[Any], more: Any) -> list[Any]:
+    """Every item of a cursor-paged list: `first` is the first page's call, `more(cursor)` the next's."""
+    found: list[Any] = []
+    page = await client.send(first)
+    for _ in range(MAX_PAGES):
+        found.extend(page.items)
+        cursor = cursor_of(page.next)
+        if not cursor:
+            break
+        page = await client.send(more(cursor))
+    return found
+
+
+async def plan_items(client: ServiceClient, org: str | None) -> list[PlanItemPublic]:
+    """The plan items of `org` (every visible organisation's when None)."""
+    items: list[PlanItemPublic] = await every_page(
+        client,
+        monitoring.list_items(org=org, limit=PAGE),
+        lambda cursor: monitoring.list_items(org=org, limit=PAGE, cursor=cursor),
+    )
+    return items
+
+
+async def check_ins(client: ServiceClient, item_id: uuid.UUID) -> list[CheckInPublic]:
+    """Every check-in of the item, newest first."""
+    found: list[CheckInPublic] = await every_page(
+        client,
+        monitoring.list_check_ins(item_id, limit=PAGE),
+        lambda cursor: monitoring.list_check_ins(item_id, limit=PAGE, cursor=cursor),
+    )
+    return found
+
+
+async def framework_client(request: Request, identity: CurrentIdentity, http: Http) -> ServiceClient:
+    """framework-api, to name the framework items a plan item links to."""
+    return service_client("framework", request, http, identity.service_principal)
+
+
+Frameworks = Annotated[ServiceClient, Depends(framework_client)]
+
+
+# --- the plan -------------------------------------------------------------------------------
+
+
+@dataclass
+class Group:
+    """The items of one strategy component (or the local actions), overdue check-ins first."""
+
+    code: str
+    title: str
+    items: list[PlanItemPublic] = field(default_factory=list)
+
+
+def by_component(items: Iterable[PlanItemPublic], actions: Iterable[ActionPublic]) -> list[Group]:
+    """Items under each component their action serves (an action serving several is under each),
+    local actions last; within a group, items whose check-in is overdue first, then by action."""
+    components = {action.code: action.components for action in actions}
+    groups = {code: Group(code, title) for code, title in COMPONENTS.items()}
+    groups[LOCAL] = Group(LOCAL, "Local actions")
+    for item in items:
+        codes = components.get(item.action.code, []) if item.action else []
+        for code in [c for c in codes if c in groups] or [LOCAL]:
+            groups[code].items.append(item)
+    for group in groups.values():
+        group.items.sort(key=item_order)
+    return [group for group in groups.values() if group.items]
+
+
+def item_order(item: PlanItemPublic) -> tuple[bool, str, str]:
+    return (not item.check_in_overdue, item.action.code if item.action else "~", item.title)
+
+
+@router.get("")
+async def show_plan(request: Request, identity: Reader, client: Client) -> Response:
+    (items, listing), notice = await gather(
+        plan_items(client, identity.user.org), client.send(monitoring.list_actions())
+    )
+    actions = listing.items if listing else []
+    adopted = {item.action.code for item in items or [] if item.action}
+    overdue = sorted((item for item in items or [] if item.check_in_overdue), key=item_order)
+    return render(
+        request,
+        "monitoring/plan.html",
+        {
+            "page_title": "Implementation plan",
+            "items": items,
+            "groups": by_component(items or [], actions),
+            "overdue": overdue,
+            "to_adopt": [action for action in actions if action.code not in adopted] if listing else [],
+            "can_add": identity.has("monitoring:admin"),
+            "changed": CHANGES.get(request.query_params.get("changed", "")),
+            "notice": notice,
+        },
+        status_code=notice.status_code if notice and items is None else 200,
+    )
+
+
+# --- adopting an action, adding a local one -------------------------------------------------
+
+
+@dataclass
+class ItemForm:
+    action: str = ""
+    title: str = ""
+    description: str = ""
+    owner: str = ""
+    reviewer: str = ""
+    due: str = ""
+    cadence: str = "30"
+    idempotency_key: str = ""
+
+
+ITEM_FIELDS = {
+    "body.action": "action",
+    "body.title": "title",
+    "body.description": "description",
+    "body.owner": "owner",
+    "body.reviewer": "reviewer",
+    "body.reviewer_name": "reviewer",
+    "body.due": "due",
+    "body.check_in_cadence_days": "cadence",
+}
+
+
+async def _reviewers(request: Request, identity: Identity) -> dict[str, str]:
+    """Who may acknowledge check-ins: the organisation's people who can write to monitoring."""
+    found: dict[str, str] = await in_session(request.app, people_with_scope, identity.user.org, "monitoring:write")
+    return found
+
+
+async def _new_item_page(
+    request: Request,
+    identity: Identity,
+    client: ServiceClient,
+    *,
+    form: ItemForm | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    form = form or ItemForm(idempotency_key=str(uuid.uuid4()))
+    (listing, items), notice = await gather(
+        client.send(monitoring.list_actions()), plan_items(client, identity.user.org)
+    )
+    adopted = {item.action.code for item in items or [] if item.action}
+    return render(
+        request,
+        "monitoring/plan_new.html",
+        {
+            "page_title": "Add to the plan",
+            "actions": [action for action in (listing.items if listing else []) if action.code not in adopted],
+            "reviewers": await _reviewers(request, identity),
+            "form": form,
+            "errors": errors or {},
+            "notice": notice,
+            "cadence": CADENCE,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/new")
+async def new_item(request: Request, identity: Admin, client: Client) -> Response:
+    chosen = request.query_params.get("action", "")[:20]
+    form = ItemForm(action=chosen, idempotency_key=str(uuid.uuid4()))
+    return await _new_item_page(request, identity, client, form=form)
+
+
+def item_body(form: ItemForm, reviewers: dict[str, str]) -> tuple[PlanItemCreate, dict[str, str]]:
+    """The body of POST /plan/items from the form, or the errors by field."""
+    errors: dict[str, str] = {}
+    local = form.action == LOCAL
+    if not form.action:
+        errors["action"] = "Choose the strategy action to adopt, or a local action"
+    elif local and not form.title:
+        errors["title"] = "Enter the title of the local action"
+    due = None
+    if form.due:
+        try:
+            due = date.fromisoformat(form.due)
+        except ValueError:
+            errors["due"] = "Enter the due date as a real date, for example 2027-03-31"
+    cadence = 30
+    try:
+        cadence = int(form.cadence)
+        if not CADENCE.check(cadence):
+            raise ValueError
+    except ValueError:
+        errors["cadence"] = f"Enter the days between check-ins, a whole number from {CADENCE.low:g} to {CADENCE.high:g}"
+    if form.reviewer and form.reviewer not in reviewers:
+        errors["reviewer"] = "Choose the reviewer from the list"
+    fields: dict[str, Any] = {
+        "description": form.description or None,
+        "owner": form.owner or None,
+        "due": due,
+        "check_in_cadence_days": cadence,
+    }
+    if form.reviewer in reviewers:
+        fields.update(reviewer=form.reviewer, reviewer_name=reviewers[form.reviewer])
+    if local:
+        fields["title"] = form.title
+    else:
+        fields["action"] = form.action
+    return PlanItemCreate.model_construct(**fields), errors
+
+
+@router.post("")
+async def add_item(
+    request: Request,
+    identity: Admin,
+    client: Client,
+    action: Annotated[str, Form(max_length=20)] = "",
+    title: Annotated[str, Form(max_length=500)] = "",
+    description: Annotated[str, Form(max_length=10_000)] = "",
+    owner: Annotated[str, Form(max_length=200)] = "",
+    reviewer: Annotated[str, Form(max_length=200)] = "",
+    due: Annotated[str, Form(max_length=20)] = "",
+    cadence: Annotated[str, Form(max_length=10)] = "30",
+    idempotency_key: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    form = ItemForm(
+        action.strip(),
+        title.strip(),
+        description.strip(),
+        owner.strip(),
+        reviewer.strip(),
+        due.strip(),
+        cadence.strip(),
+        idempotency_key or str(uuid.uuid4()),
+    )
+    reviewers = await _reviewers(request, identity)
+    body, errors = item_body(form, reviewers)
+    if errors:
+        return await _new_item_page(request, identity, client, form=form, errors=errors, status_code=422)
+    outcome = await attempt(client.send(monitoring.create_item(body, idempotency_key=form.idempotency_key)))
+    if outcome.value is not None:
+        changed = "added" if form.action == LOCAL else "adopted"
+        return see_other(f"{PLAN}/{outcome.value.id}?changed={changed}")
+    if outcome.notice:
+        errors = {"action": f"Nothing was added. {outcome.notice.text}"}
+        return await _new_item_page(request, identity, client, form=form, errors=errors)
+    assert outcome.problem is not None
+    errors = problem_messages(outcome.problem, ITEM_FIELDS, general="action")
+    return await _new_item_page(
+        request, identity, client, form=form, errors=errors, status_code=form_status(outcome.problem)
+    )
+
+
+# --- an item --------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckInForm:
+    status: str = ""
+    confidence: str = ""
+    what_happened: str = ""
+    whats_next: str = ""
+    evidence: str = ""
+    idempotency_key: str = ""
+
+
+CHECK_IN_FIELDS = {
+    "body.status": "status",
+    "body.confidence": "confidence",
+    "body.what_happened": "what_happened",
+    "body.whats_next": "whats_next",
+    "body.evidence": "evidence",
+}
+
+
+@dataclass(frozen=True)
+class FrameworkLink:
+    identifier: uuid.UUID
+    text: str
+    href: str | None
+
+
+async def _found(call: Awaitable[T]) -> T | None:
+    """The answer, or None when the service has no such thing (or cannot say just now)."""
+    try:
+        return await call
+    except (ServiceError, ServiceUnavailable):
+        return None
+
+
+async def framework_links(
+    frameworks: ServiceClient | None, identifiers: list[uuid.UUID]
+) -> tuple[list[FrameworkLink], bool]:
+    """The framework items an item links to, named and linked in the latest published version that
+    has them; (their identifiers alone, False) when framework-api cannot be read."""
+    plain = [FrameworkLink(identifier, str(identifier), None) for identifier in identifiers]
+    if not identifiers or frameworks is None:
+        return plain, True
+    try:
+        listing = await frameworks.send(framework.list_frameworks(limit=100))
+    except (ServiceError, ServiceUnavailable):
+        return plain, False
+    versions = [found.latest_published.id for found in listing.items if found.latest_published is not None]
+    links = []
+    for identifier in identifiers:
+        link = FrameworkLink(identifier, str(identifier), None)
+        for version_id in versions:
+            item = await _found(frameworks.send(framework.read_item(version_id, identifier)))
+            if item is not None:
+                href = f"/versions/{version_id}/items/{identifier}"
+                link = FrameworkLink(identifier, f"{item.code}: {item.statement}", href)
+                break
+        links.append(link)
+    return links, True
+
+
+def may_acknowledge(identity: Identity, item: PlanItemPublic, entry: CheckInPublic) -> bool:
+    """Whether to offer the acknowledgement: monitoring-api lets the item's reviewer (anyone with
+    monitoring:write when it has none), never the author, acknowledge a check-in once."""
+    me = str(identity.user.uid)
+    return (
+        identity.has("monitoring:write")
+        and not entry.acknowledged
+        and entry.author != me
+        and (not item.reviewer or item.reviewer == me)
+        and item.org == identity.user.org
+    )
+
+
+def check_in_statuses(item: PlanItemPublic) -> list[PlanStatus]:
+    """The statuses a check-in may give: an item that has started cannot go back to not started."""
+    return [s for s in PlanStatus if s != PlanStatus.not_started or item.status == PlanStatus.not_started]
+
+
+async def _item_page(
+    request: Request,
+    identity: Identity,
+    client: ServiceClient,
+    frameworks: ServiceClient,
+    item_id: uuid.UUID,
+    *,
+    form: CheckInForm | None = None,
+    errors: dict[str, str] | None = None,
+    acknowledgement: tuple[uuid.UUID, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    (item, history), notice = await gather(client.send(monitoring.read_item(item_id)), check_ins(client, item_id))
+    links, framework_ok = await framework_links(
+        frameworks if identity.has("framework:read") else None, item.framework_items if item else []
+    )
+    writable = item is not None and item.org == identity.user.org and identity.has("monitoring:write")
+    return render(
+        request,
+        "monitoring/plan_item.html",
+        {
+            "page_title": item.title if item else "Plan item",
+            "item": item,
+            "item_url": f"{PLAN}/{item_id}",
+            "history": history,
+            "framework_links": links,
+            "framework_notice": not framework_ok,
+            "can_check_in": writable and item is not None and item.status != PlanStatus.done,
+            "statuses": check_in_statuses(item) if item else [],
+            "acknowledgeable": {entry.id for entry in history or [] if item and may_acknowledge(identity, item, entry)},
+            "acknowledgement": acknowledgement,
+            "form": form or CheckInForm(idempotency_key=str(uuid.uuid4())),
+            "errors": errors or {},
+            "confidence": CONFIDENCE,
+            "max_evidence": MAX_EVIDENCE,
+            "changed": CHANGES.get(request.query_params.get("changed", "")),
+            "notice": notice,
+        },
+        status_code=notice.status_code if notice and item is None else status_code,
+    )
+
+
+@router.get("/{item_id}")
+async def show_item(
+    request: Request, item_id: uuid.UUID, identity: Reader, client: Client, frameworks: Frameworks
+) -> Response:
+    return await _item_page(request, identity, client, frameworks, item_id)
+
+
+def evidence_links(text: str) -> tuple[list[str], str | None]:
+    """The evidence links, one a line, or why not."""
+    links = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(links) > MAX_EVIDENCE:
+        return links, f"Give at most {MAX_EVIDENCE} evidence links"
+    for number, link in enumerate(links, start=1):
+        parts = urlsplit(link)
+        if parts.scheme not in ("http", "https") or not parts.netloc or " " in link:
+            return links, f"Evidence link {number} is not a web address: start it with https://"
+    return links, None
+
+
+def check_in_body(form: CheckInForm, allowed: list[PlanStatus]) -> tuple[CheckInCreate, dict[str, str]]:
+    """The body of POST .../check-ins from the form, or the errors by field."""
+    errors: dict[str, str] = {}
+    status = member(PlanStatus, form.status)
+    if status is None or status not in allowed:
+        errors["status"] = "Choose the status of the action now"
+    confidence = None
+    try:
+        confidence = int(form.confidence)
+        if not CONFIDENCE.check(confidence):
+            raise ValueError
+    except ValueError:
+        errors["confidence"] = (
+            f"Choose how confident you are that it will be done, from {CONFIDENCE.low:g} to {CONFIDENCE.high:g}"
+        )
+    if not form.what_happened:
+        errors["what_happened"] = "Say what happened since the last check-in"
+    links, problem = evidence_links(form.evidence)
+    if problem:
+        errors["evidence"] = problem
+    body = CheckInCreate.model_construct(
+        status=status,
+        confidence=confidence,
+        what_happened=form.what_happened,
+        whats_next=form.whats_next or None,
+        evidence=links,
+    )
+    return body, errors
+
+
+@router.post("/{item_id}/check-ins")
+async def check_in(
+    request: Request,
+    item_id: uuid.UUID,
+    identity: Writer,
+    client: Client,
+    frameworks: Frameworks,
+    status: Annotated[str, Form(max_length=20)] = "",
+    confidence: Annotated[str, Form(max_length=10)] = "",
+    what_happened: Annotated[str, Form(max_length=5000)] = "",
+    whats_next: Annotated[str, Form(max_length=5000)] = "",
+    evidence: Annotated[str, Form(max_length=50_000)] = "",
+    idempotency_key: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    form = CheckInForm(
+        status.strip(),
+        confidence.strip(),
+        what_happened.strip(),
+        whats_next.strip(),
+        evidence.strip(),
+        idempotency_key or str(uuid.uuid4()),
+    )
+    body, errors = check_in_body(form, list(PlanStatus))
+    if errors:
+        return await _item_page(
+            request, identity, client, frameworks, item_id, form=form, errors=errors, status_code=422
+        )
+    call = monitoring.create_check_in(item_id, body, idempotency_key=form.idempotency_key)
+    outcome = await attempt(client.send(call))
+    if outcome.ok:
+        return see_other(f"{PLAN}/{item_id}?changed=checked_in#timeline")
+    if outcome.notice:
+        errors = {"status": f"The check-in was not recorded. {outcome.notice.text}"}
+        return await _item_page(request, identity, client, frameworks, item_id, form=form, errors=errors)
+    assert outcome.problem is not None
+    errors = problem_messages(outcome.problem, CHECK_IN_FIELDS, general="status")
+    return await _item_page(
+        request,
+        identity,
+        client,
+        frameworks,
+        item_id,
+        form=form,
+        errors=errors,
+        status_code=form_status(outcome.problem),
+    )
+
+
+@router.post("/{item_id}/check-ins/{check_in_id}/acknowledge")
+async def acknowledge(
+    request: Request,
+    item_id: uuid.UUID,
+    check_in_id: uuid.UUID,
+    identity: Writer,
+    client: Client,
+    frameworks: Frameworks,
+    comment: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    body = AcknowledgeBody.model_construct(comment=comment.strip() or None)
+    outcome = await attempt(client.send(monitoring.acknowledge(item_id, check_in_id, body=body)))
+    if outcome.ok:
+        return see_other(f"{PLAN}/{item_id}?changed=acknowledged#check-in-{check_in_id}")
+    if outcome.notice:
+        message = f"The check-in was not acknowledged. {outcome.notice.text}"
+        return await _item_page(request, identity, client, frameworks, item_id, acknowledgement=(check_in_id, message))
+    assert outcome.problem is not None
+    message = sentence(outcome.problem.detail or "The check-in was not acknowledged")
+    return await _item_page(
+        request,
+        identity,
+        client,
+        frameworks,
+        item_id,
+        acknowledgement=(check_in_id, message),
+        status_code=form_status(outcome.problem),
+    )
