@@ -15,6 +15,8 @@ from web.clients.dependency import http_client, service_client
 Reader = Annotated[Identity, Depends(RequireScopes("monitoring:read"))]
 Writer = Annotated[Identity, Depends(RequireScopes("monitoring:read", "monitoring:write"))]
 Admin = Annotated[Identity, Depends(RequireScopes("monitoring:read", "monitoring:admin"))]
+# Every organisation side by side (the Department of Health and SPPG).
+Regional = Annotated[Identity, Depends(RequireScopes("monitoring:read", "monitoring:regional"))]
 Http = Annotated[httpx.AsyncClient, Depends(http_client)]
 
 
