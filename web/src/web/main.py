@@ -28,6 +28,7 @@ from web.errors import install_error_pages, nul_refused
 from web.frameworks.routes import router as frameworks_router
 from web.home import router as home_router
 from web.monitoring import plan as monitoring_plan
+from web.monitoring import regional as monitoring_regional
 from web.recruitment import candidates, fairness, privacy, results, scoring, vacancies
 from web.security import SecurityHeadersMiddleware, StaticGZipMiddleware
 
@@ -100,6 +101,7 @@ def create_app(
     app.include_router(scoring.stage_router)
     # The monitoring pages.
     app.include_router(monitoring_plan.router)
+    app.include_router(monitoring_regional.router)
     mount_assets(app, settings.node_modules_dir)
     install_metrics(app)
     # Outermost last: request id first, so the access log carries it.
