@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 from collective_clients.framework.models import Audience, ItemType, VersionStatus
-from collective_clients.monitoring.models import PlanStatus
+from collective_clients.monitoring.models import Direction, Factor, Frequency, PlanStatus
 from collective_clients.recruitment.models import Outcome, StageKind, VacancyStatus
 
 # --- framework-api ----------------------------------------------------------------------------
@@ -120,6 +120,23 @@ PLAN_STATUS_TAGS: Mapping[str, str] = {
     PlanStatus.off_track: "nhsuk-tag--red",
     PlanStatus.done: "nhsuk-tag--blue",
 }
+# An indicator's definition, as the admin pages offer it.
+FACTORS: Mapping[str, str] = {
+    Factor.percent: "Percentage: numerator divided by denominator, times 100",
+    Factor.per_1000: "Rate per 1,000: numerator divided by denominator, times 1,000",
+    Factor.ratio: "Ratio: numerator divided by denominator",
+    Factor.value: "A plain value: the numerator itself, no denominator",
+}
+DIRECTIONS: Mapping[str, str] = {
+    Direction.increase: "Higher is better",
+    Direction.decrease: "Lower is better",
+    Direction.neutral: "Neither: watch for change either way",
+}
+FREQUENCIES: Mapping[str, str] = {
+    Frequency.monthly: "Monthly",
+    Frequency.quarterly: "Quarterly (from 1 January, April, July, October)",
+    Frequency.annual: "Annual (from 1 April)",
+}
 
 # Every enumeration above whose every value needs a label (checked by tests/web).
 LABELLED: Mapping[type[StrEnum], Mapping[str, object]] = {
@@ -130,6 +147,9 @@ LABELLED: Mapping[type[StrEnum], Mapping[str, object]] = {
     StageKind: STAGE_KINDS,
     Outcome: OUTCOMES,
     PlanStatus: PLAN_STATUSES,
+    Factor: FACTORS,
+    Direction: DIRECTIONS,
+    Frequency: FREQUENCIES,
 }
 
 
