@@ -33,10 +33,10 @@ def test_pages_need_sign_in_and_come_back_after_it(client, make_user, login):
 
 
 def test_sign_in_succeeds_and_sets_a_safe_session_cookie(client, make_user, login, db):
-    make_user("alice", display_name="Alice Agnew")
+    make_user("alice", display_name="Alice Agnew", roles=("framework_editor",))
     response = login(client, "Alice")  # usernames ignore case
     assert response.status_code == 303
-    assert response.headers["location"] == "/"
+    assert response.headers["location"] == "/"  # a manager lands on My organisation (test_web_monitoring_home)
     cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("collective_session="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
     assert "Secure" not in cookie  # development default; production requires it
@@ -52,7 +52,7 @@ def test_sign_in_succeeds_and_sets_a_safe_session_cookie(client, make_user, logi
 
 
 def test_next_is_only_ever_a_path_on_this_site(client, make_user, login):
-    make_user("alice")
+    make_user("alice", roles=("framework_editor",))
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
         response = login(client, "alice", next_url=target)
         assert response.headers["location"] == "/", target

@@ -126,16 +126,17 @@ def test_signed_token_is_short_lived(keys):
 
 def test_navigation_shows_only_what_the_scopes_allow():
     labels = lambda scopes: [entry.label for entry in visible_entries(scopes)]  # noqa: E731
-    assert labels(scopes_for(["admin"])) == ["Framework", "Recruitment", "Users"]
-    assert labels(scopes_for(["manager"])) == ["Framework"]
+    assert labels(scopes_for(["admin"])) == ["Framework", "Recruitment", "My organisation", "Users"]
+    assert labels(scopes_for(["manager"])) == ["Framework", "My organisation"]
     assert labels(scopes_for(["assessor"])) == ["Framework", "Recruitment"]
     assert labels(scopes_for(["equality_officer"])) == ["Recruitment"]
     assert labels(frozenset()) == []
     # A later service plugs in with one entry.
-    monitoring = NavEntry("Monitoring", "/monitoring", frozenset({"monitoring:read"}), "Outcomes")
-    assert [e.label for e in visible_entries(scopes_for(["manager"]), (*NAVIGATION, monitoring))] == [
+    surveys = NavEntry("Surveys", "/surveys", frozenset({"monitoring:read"}), "Culture surveys")
+    assert [e.label for e in visible_entries(scopes_for(["manager"]), (*NAVIGATION, surveys))] == [
         "Framework",
-        "Monitoring",
+        "My organisation",
+        "Surveys",
     ]
 
 

@@ -27,8 +27,10 @@ add_serve(
 
 PASSWORD_ENV = "COLLECTIVE_ADMIN_PASSWORD"  # noqa: S105  (the name of a variable, not a password)
 DEMO_PASSWORD_ENV = "COLLECTIVE_DEMO_PASSWORD"  # noqa: S105  (the name of a variable, not a password)
+DEMO_MANAGER = "manager"
 
-# The demo accounts recruitment-api's demo seed puts on the demo vacancy's panel (by these ids).
+# The demo accounts: recruitment-api's demo seed puts the first two on the demo vacancy's panel (by
+# these ids).
 DEMO_ACCOUNTS = (
     service.DemoAccount(
         DEMO_RECRUITER,
@@ -37,6 +39,11 @@ DEMO_ACCOUNTS = (
         uuid.UUID(demo_subject(DEMO_RECRUITER)),
     ),
     service.DemoAccount(DEMO_ASSESSOR, "Demo Assessor", ("assessor",), uuid.UUID(demo_subject(DEMO_ASSESSOR))),
+    # A manager of BSO, whose plan, indicators and vacancies the services' demo seeds fill: their
+    # home is My organisation (recruitment admin too, so it shows the recruitment headline).
+    service.DemoAccount(
+        DEMO_MANAGER, "Demo Manager", ("manager", "recruitment_admin"), uuid.UUID(demo_subject(DEMO_MANAGER))
+    ),
 )
 
 
@@ -77,9 +84,10 @@ def create_admin(
 
 @app.command("create-demo-users")
 def create_demo_users() -> None:
-    """Create the demo accounts `recruiter` and `assessor` of the demo organisation, if missing.
+    """Create the demo accounts `recruiter`, `assessor` and `manager` of the demo organisation, if
+    missing.
 
-    They sit on the panel of recruitment-api's demo vacancy (`recruitment-api seed-demo`). The
+    The first two sit on the panel of recruitment-api's demo vacancy (`recruitment-api seed-demo`). The
     password comes from COLLECTIVE_DEMO_PASSWORD, or is generated and printed once. Running it
     again changes nothing."""
     settings = Settings()

@@ -27,6 +27,8 @@ from web.config import Settings
 from web.errors import install_error_pages, nul_refused
 from web.frameworks.routes import router as frameworks_router
 from web.home import router as home_router
+from web.monitoring import home as monitoring_home
+from web.monitoring import indicators as monitoring_indicators
 from web.monitoring import plan as monitoring_plan
 from web.monitoring import regional as monitoring_regional
 from web.recruitment import candidates, fairness, privacy, results, scoring, vacancies
@@ -100,6 +102,8 @@ def create_app(
         app.include_router(module.router)
     app.include_router(scoring.stage_router)
     # The monitoring pages.
+    app.include_router(monitoring_home.router)
+    app.include_router(monitoring_indicators.router)
     app.include_router(monitoring_plan.router)
     app.include_router(monitoring_regional.router)
     mount_assets(app, settings.node_modules_dir)

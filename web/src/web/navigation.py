@@ -37,7 +37,13 @@ NAVIGATION: tuple[NavEntry, ...] = (
         "Score candidates against the HSC values on your panels, set up vacancies, and read their "
         "results and fairness reports.",
     ),
-    # NavEntry("Monitoring", "/monitoring", frozenset({"monitoring:read"}), "Outcome monitoring."),
+    NavEntry(
+        "My organisation",
+        "/monitoring",
+        frozenset({"monitoring:read"}),
+        "How your organisation is doing on the strategy: the implementation plan and its check-ins, "
+        "and the outcome indicators as statistical process control charts.",
+    ),
     NavEntry(
         "Users",
         "/admin/users",

@@ -33,7 +33,7 @@ from web.accounts.auth import (
 )
 from web.accounts.hashing import hashing
 from web.accounts.models import User, UserSession
-from web.accounts.roles import ROLE_LABELS, parse_roles
+from web.accounts.roles import ROLE_LABELS, Role, parse_roles
 from web.db import SessionDep
 from web.pages import render
 
@@ -103,6 +103,17 @@ async def sign_in_form(
     return _sign_in_page(request, next_url=safe_next(next), signed_out=signed_out)
 
 
+MANAGER_HOME = "/monitoring"
+
+
+def landing(next_url: str, user: User | None) -> str:
+    """Where a sign-in lands: the page the user asked for, or for a manager who asked for none,
+    their home: My organisation."""
+    if next_url == "/" and user is not None and Role.manager.value in user.roles:
+        return MANAGER_HOME
+    return next_url
+
+
 @router.post("/sign-in", include_in_schema=False)
 async def sign_in(
     request: Request,
@@ -146,7 +157,7 @@ async def sign_in(
         return _sign_in_page(
             request, next_url=next_url, username=username, errors={"username": INVALID_MESSAGE}, status_code=422
         )
-    response = RedirectResponse(next_url, status_code=303)
+    response = RedirectResponse(landing(next_url, check.account), status_code=303)
     set_cookie(request, response, session_cookie, token, max_age=settings.session_ttl_minutes * 60)
     response.delete_cookie(
         signin_cookie, path="/", secure=settings.session_cookie_secure, httponly=True, samesite="lax"
