@@ -182,7 +182,65 @@ def _month() -> str:
     return f"{2030 + n // 12}-{n % 12 + 1:02d}-01"
 
 
+_survey: dict[str, str] = {}
+SURVEY_INGEST = "survey:ingest"
+
+
+def _survey_wave(client, keys, state, closed: bool = True) -> str:
+    """A wave of the seeded culture instrument over ORG: closed with 12 responses at TEAM (made once),
+    or a fresh open one."""
+    if closed and "closed" in _survey:
+        return _survey["closed"]
+    h = owner(keys)
+    instrument = _ok(client.get("/survey-instruments", headers=h))["items"][0]["id"]
+    body = {"instrument": instrument, "title": "Matrix wave", "opens": "2025-01-01", "closes": "2025-01-31"}
+    wave = _ok(client.post("/survey-waves", json=body, headers=h), 201)["id"]
+    if not closed:
+        return wave
+    rows = "unit,engagement.look_forward,engagement.recommend_work\n" + f"{TEAM},often,agree\n" * 12
+    tool = keys.headers(SURVEY_INGEST, org=ORG, subject="matrix-survey-tool")
+    _ok(client.post(f"/survey-waves/{wave}/responses", content=rows, headers={**tool, "Content-Type": "text/csv"}), 201)
+    _ok(client.post(f"/survey-waves/{wave}/close", headers=h))
+    _survey["closed"] = wave
+    return wave
+
+
+def _wave_call(suffix: str, closed: bool = True, **kwargs: Any) -> Callable[..., Call]:
+    return lambda c, k, s: Call(f"/survey-waves/{_survey_wave(c, k, s, closed)}{suffix}", **kwargs)
+
+
+def _instrument(c, k, s) -> Call:
+    return Call(f"/survey-instruments/{_ok(c.get('/survey-instruments', headers=owner(k)))['items'][0]['id']}")
+
+
 CALLS: dict[tuple[str, str], Callable[..., Call]] = {
+    ("GET", "/survey-instruments/{instrument_id}"): _instrument,
+    ("POST", "/survey-instruments/import"): lambda c, k, s: Call(
+        "/survey-instruments/import",
+        content="code,text,theme\nmatrix.q,Probe,vision\n",
+        headers={"Content-Type": "text/csv"},
+        params={"code": _code("MXS"), "title": "Probe"},
+    ),
+    ("POST", "/survey-waves"): lambda c, k, s: Call(
+        "/survey-waves",
+        json={
+            "instrument": _ok(c.get("/survey-instruments", headers=owner(k)))["items"][0]["id"],
+            "title": "Probe",
+            "opens": "2025-01-01",
+            "closes": "2025-01-31",
+        },
+    ),
+    ("GET", "/survey-waves/{wave_id}"): _wave_call(""),
+    ("POST", "/survey-waves/{wave_id}/close"): _wave_call("/close", closed=False),
+    ("POST", "/survey-waves/{wave_id}/responses"): _wave_call(
+        "/responses",
+        closed=False,
+        content=f"unit,engagement.look_forward\n{TEAM},often\n",
+        headers={"Content-Type": "text/csv"},
+    ),
+    ("GET", "/survey-waves/{wave_id}/results"): _wave_call("/results"),
+    ("GET", "/survey-waves/{wave_id}/results.csv"): _wave_call("/results.csv"),
+    ("POST", "/survey-waves/{wave_id}/indicators"): _wave_call("/indicators"),
     ("POST", "/units"): lambda c, k, s: Call(
         "/units", json={"code": _code("MX"), "name": "Probe", "kind": "directorate"}
     ),
@@ -288,6 +346,18 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/fhir/MeasureReport"): READ_OWN,
     ("GET", "/indicators.csv"): READ_ANY,
     ("GET", S + "/chart.csv"): READ_OWN,
+    # surveys (a survey tool's own token, survey:ingest, is in test_survey_api.py: no role here holds it)
+    ("GET", "/survey-instruments"): READ_ANY,
+    ("GET", "/survey-instruments/{instrument_id}"): READ_ANY,  # the seeded regional instrument
+    ("POST", "/survey-instruments/import"): ADMIN_CREATE,
+    ("GET", "/survey-waves"): READ_ANY,
+    ("POST", "/survey-waves"): ADMIN_CREATE,
+    ("GET", "/survey-waves/{wave_id}"): READ_OWN,
+    ("POST", "/survey-waves/{wave_id}/close"): ADMIN_OWN,
+    ("POST", "/survey-waves/{wave_id}/responses"): "403 403 403 403 403 403 403 403 401",
+    ("GET", "/survey-waves/{wave_id}/results"): READ_OWN,  # regional: organisation level only
+    ("GET", "/survey-waves/{wave_id}/results.csv"): READ_OWN,
+    ("POST", "/survey-waves/{wave_id}/indicators"): "403 403 201 201 403 404 404 403 401",
 }
 
 

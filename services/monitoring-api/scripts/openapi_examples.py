@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from monitoring_api.openapi import EXAMPLES_FILE
 from monitoring_api.scopes import Scope
 from monitoring_api.seed.demo import seed_demo
 from monitoring_api.seed.loader import stable_id, unit_id
+from monitoring_api.surveys.service import NAMESPACE as SURVEY_NAMESPACE
 from servicekit.demo import DEMO_RECRUITER, demo_subject
 from servicekit.keys import ensure_keys, issue_token
 
@@ -36,6 +38,10 @@ DEMO_DAY = date(2026, 12, 1)
 ORG = "BSO"
 SCOPES = (Scope.READ, Scope.WRITE, Scope.ADMIN)
 KEEP = 3
+
+
+def stable_survey_id(name: str) -> uuid.UUID:
+    return uuid.uuid5(SURVEY_NAMESPACE, name)
 
 
 def cut(value: Any) -> Any:
@@ -246,6 +252,60 @@ def main() -> int:
             call("GET", "/fhir/Measure/{indicator_id}", 200, path={"indicator_id": absence})
             call("GET", "/fhir/MeasureReport", 200, params={"indicator": absence, "unit": bso, "period": "2026-09-01"})
             call("GET", "/indicators.csv", 200)
+
+            # surveys: the seeded culture instrument, the demo's two closed waves, a new wave of its own
+            instrument = str(stable_survey_id("instrument:HSC-CULTURE:1"))
+            autumn_2026 = str(stable_survey_id(f"demo-wave:{ORG}:2"))
+            tool = token(ORG, Scope.SURVEY_INGEST, subject="example-survey-tool")
+            call("GET", "/survey-instruments", 200)
+            call("GET", "/survey-instruments/{instrument_id}", 200, path={"instrument_id": instrument})
+            call(
+                "POST",
+                "/survey-instruments/import",
+                201,
+                params={"code": "BSO-PULSE", "title": "BSO pulse survey"},
+                content="code,text,theme\npulse.valued,I feel valued for the work I do.,people_management\n",
+                headers={"Content-Type": "text/csv"},
+            )
+            call("GET", "/survey-waves", 200)
+            wave = call(
+                "POST",
+                "/survey-waves",
+                201,
+                json={
+                    "instrument": instrument,
+                    "title": "Pulse survey spring 2027",
+                    "opens": "2027-03-01",
+                    "closes": "2027-03-21",
+                },
+            ).json()["id"]
+            call("GET", "/survey-waves/{wave_id}", 200, path={"wave_id": autumn_2026})
+            call(
+                "POST",
+                "/survey-waves/{wave_id}/responses",
+                201,
+                path={"wave_id": wave},
+                who=tool,
+                content="unit,staff_group,band,engagement.look_forward,engagement.recommend_work\n"
+                "PROGRAMMES,admin_clerical,band_5_7,often,agree\nCOACHING,,band_8_9,4,strongly_agree\n",
+                headers={"Content-Type": "text/csv"},
+            )
+            call("POST", "/survey-waves/{wave_id}/close", 200, path={"wave_id": wave})
+            call(
+                "GET",
+                "/survey-waves/{wave_id}/results",
+                200,
+                path={"wave_id": autumn_2026},
+                params={"unit": directorate, "breakdown": "band"},
+            )
+            call(
+                "GET",
+                "/survey-waves/{wave_id}/results.csv",
+                200,
+                path={"wave_id": autumn_2026},
+                params={"unit": bso, "breakdown": "staff_group"},
+            )
+            call("POST", "/survey-waves/{wave_id}/indicators", 201, path={"wave_id": autumn_2026}, params={"level": 1})
         app.state.engine.dispose()
     EXAMPLES_FILE.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"{len(recorded)} operations recorded in {EXAMPLES_FILE}")

@@ -11,3 +11,4 @@ from servicekit.params import require
 Reader = Annotated[Principal, require(Scope.READ)]
 Writer = Annotated[Principal, require(Scope.WRITE)]
 Admin = Annotated[Principal, require(Scope.ADMIN)]
+SurveyTool = Annotated[Principal, require(Scope.SURVEY_INGEST)]

@@ -10,3 +10,4 @@ class Scope(StrEnum):
     WRITE = "monitoring:write"  # values, check-ins, chart choices
     ADMIN = "monitoring:admin"  # definitions, structure, plan items
     REGIONAL = "monitoring:regional"  # every organisation, side by side
+    SURVEY_INGEST = "survey:ingest"  # survey tools: responses into an open wave of their organisation

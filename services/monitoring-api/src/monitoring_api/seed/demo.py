@@ -22,6 +22,7 @@ from monitoring_api.indicators.series import add_months
 from monitoring_api.plan import models as pm
 from monitoring_api.scopes import Scope
 from monitoring_api.seed.loader import seed, stable_id, unit_id
+from monitoring_api.seed.survey_demo import seed_survey_demo
 from monitoring_api.structure.models import OrgUnit, UnitKind
 from servicekit import audit
 from servicekit.audit import utcnow
@@ -62,6 +63,7 @@ def seed_demo(session: Session, today: date | None = None) -> bool:
         ingest(session, _principal(org), rows)
     _chart_choices(session, data["indicators"], indicators, units, months)
     _plan(session, data, indicators, units, day)
+    seed_survey_demo(session)
     audit.record(
         session,
         _principal(DEMO_ORG),

@@ -1,6 +1,6 @@
-"""`monitoring-api seed`: the HSC organisations and the strategy's actions, with identifiers derived
-from their codes (uuid5), so every installation names them alike. Running it again adds only what is
-missing and changes nothing else."""
+"""`monitoring-api seed`: the HSC organisations, the strategy's actions and the HSC culture survey
+instrument, with identifiers derived from their codes (uuid5), so every installation names them alike.
+Running it again adds only what is missing and changes nothing else."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from monitoring_api.plan.models import Action
 from monitoring_api.scopes import Scope
 from monitoring_api.structure.models import OrgUnit, UnitKind
+from monitoring_api.surveys.service import seed_instruments
 from servicekit import audit
 from servicekit.auth import Principal
 
@@ -77,5 +78,6 @@ def seed(session: Session) -> tuple[int, int]:
         session.flush()
         audit.record(session, SEEDER, "action.seed", "action", action.uid, after={"code": action.code})
         added_actions += 1
+    seed_instruments(session, SEEDER)
     session.commit()
     return added_units, added_actions

@@ -1,0 +1,521 @@
+"""Survey results: additive figures from SQL, rolled up the wave's frozen tree, with disclosure control
+over every wave of the instrument in the organisation at once.
+
+What comes out of the database is additive only (scoring.py's design): respondents per unit and group,
+answers per option of each question, and per theme the number of respondents with a score, the sum
+and the sum of squares of their scores (a respondent's theme score is the mean of the theme's items
+they answered; engagement is the mean of a respondent's three sub-scores). They are recorded per
+unit of the wave (the unit's own responses) and summed up the frozen tree here.
+
+Disclosure control (disclosure.py) protects one publication: the respondent counts of every closed
+wave of the same instrument in the organisation, per unit rolled up, per group of every breakdown
+used, and their changes between consecutive waves. Every figure of a cell (percent positive, means,
+scores, changes) is shown only when the cell is. A question or theme that some respondents of a
+cell did not answer has counts of its own; where those differ from the respondents' anywhere, the
+measure's table is protected too, with the respondents' suppressions forced and the shown
+respondent counts as upper bounds known to an attacker, so a question's n below the minimum inside a
+shown cell is suppressed and cannot be worked out either.
+
+Closed waves never change (no ingest after closing), so what is computed is kept in a cache keyed
+by the waves of the publication and the settings.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, func, literal, select
+from sqlalchemy.engine import Connection
+
+from monitoring_api.surveys import models as m
+from monitoring_api.surveys import scoring
+from monitoring_api.surveys.disclosure import Cell, Change, Decision, Protection, UnitCounts, WaveCounts, protect
+from monitoring_api.surveys.instruments import SCALES
+
+ENGAGEMENT = "engagement"
+Key = tuple[int, str | None, str | None]  # (wave unit id, breakdown, category)
+ALPHA = 0.05
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    id: int
+    parent_id: int | None
+    path: str
+    code: str
+    name: str
+    kind: str
+    level: int
+    unit_uid: str
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    id: int
+    code: str
+    theme: str
+    question: scoring.Question
+
+
+@dataclass
+class WaveData:
+    """One closed wave's figures, rolled up the tree: per (unit, breakdown, category)."""
+
+    wave_id: int
+    uid: str
+    title: str
+    units: list[UnitRow]
+    questions: list[QuestionRow]
+    themes: list[str]
+    respondents: dict[Key, int] = field(default_factory=dict)
+    own_respondents: dict[Key, int] = field(default_factory=dict)
+    hist: dict[Key, dict[str, list[int]]] = field(default_factory=dict)  # question code -> counts per option
+    own_hist: dict[Key, dict[str, list[int]]] = field(default_factory=dict)
+    scores: dict[Key, dict[str, scoring.ScoreSummary]] = field(default_factory=dict)
+    own_scores: dict[Key, dict[str, scoring.ScoreSummary]] = field(default_factory=dict)
+    categories: dict[str, set[str]] = field(default_factory=dict)
+
+    def unit_by_id(self) -> dict[int, UnitRow]:
+        return {u.id: u for u in self.units}
+
+
+@dataclass
+class Publication:
+    """The protected publication of a chain of waves."""
+
+    waves: list[WaveData]
+    breakdowns: dict[str, list[str]]
+    respondents: Protection
+    measures: dict[str, Protection]  # question code or theme id -> its own protection, when it differs
+
+    def decision(self, measure: str | None, key: Cell | Change) -> Decision:
+        protection = self.measures.get(measure, self.respondents) if measure is not None else self.respondents
+        return protection[key]
+
+
+# --- SQL -------------------------------------------------------------------------------------
+
+
+def _load_wave(connection: Connection, wave: m.SurveyWave, breakdowns: Sequence[str]) -> WaveData:
+    wu = m.SurveyWaveUnit.__table__.c  # type: ignore[attr-defined]
+    units = [
+        UnitRow(r.id, r.parent_id, r.path, r.code, r.name, r.kind, r.level, str(r.unit_uid))
+        for r in connection.execute(select(wu).where(wu.wave_id == wave.id).order_by(wu.path))
+    ]
+    qc = m.SurveyQuestion.__table__.c  # type: ignore[attr-defined]
+    questions = []
+    for r in connection.execute(select(qc).where(qc.instrument_id == wave.instrument_id).order_by(qc.position)):
+        q = scoring.Question(r.code, r.text, SCALES[r.scale], frozenset(r.positive), r.reverse)
+        questions.append(QuestionRow(r.id, r.code, r.theme, q))
+    themes = list(dict.fromkeys(q.theme for q in questions))
+    data = WaveData(wave.id or 0, str(wave.uid), wave.title, units, questions, themes)
+    by_id = {q.id: q for q in questions}
+    rc = m.SurveyResponse.__table__.c  # type: ignore[attr-defined]
+    ac = m.SurveyAnswer.__table__.c  # type: ignore[attr-defined]
+    for b in (None, *breakdowns):
+        group = func.coalesce(rc[b], m.NOT_GIVEN) if b else literal(None)
+        for unit_id, category, n in connection.execute(
+            select(rc.unit_id, group, func.count()).where(rc.wave_id == wave.id).group_by(rc.unit_id, group)
+        ):
+            data.own_respondents[(unit_id, b, category)] = int(n)
+            if b:
+                data.categories.setdefault(b, set()).add(category)
+        # answers per option
+        if b:
+            joined = ac.response_id == rc.id
+            query: Select[Any] = (
+                select(ac.unit_id, group, ac.question_id, ac.option, func.count())
+                .select_from(m.SurveyAnswer.__table__.join(m.SurveyResponse.__table__, joined))  # type: ignore[attr-defined]
+                .where(ac.wave_id == wave.id)
+                .group_by(ac.unit_id, group, ac.question_id, ac.option)
+            )
+        else:
+            query = (
+                select(ac.unit_id, literal(None), ac.question_id, ac.option, func.count())
+                .where(ac.wave_id == wave.id)
+                .group_by(ac.unit_id, ac.question_id, ac.option)
+            )
+        for unit_id, category, question_id, option, n in connection.execute(query):
+            q = by_id[question_id]
+            counts = data.own_hist.setdefault((unit_id, b, category), {}).setdefault(
+                q.code, [0] * len(q.question.scale.options)
+            )
+            counts[option] += int(n)
+        # theme scores per respondent, then summed per unit (and group)
+        sub = (
+            select(
+                ac.response_id.label("response_id"),
+                ac.unit_id.label("unit_id"),
+                qc.theme.label("theme"),
+                func.avg(ac.points).label("s"),
+            )
+            .select_from(m.SurveyAnswer.__table__.join(m.SurveyQuestion.__table__, qc.id == ac.question_id))  # type: ignore[attr-defined]
+            .where(ac.wave_id == wave.id)
+            .group_by(ac.response_id, ac.unit_id, qc.theme)
+            .subquery()
+        )
+        eng = (
+            select(sub.c.response_id, sub.c.unit_id, literal(ENGAGEMENT).label("theme"), func.avg(sub.c.s).label("s"))
+            .where(sub.c.theme.in_([t.value for t in m.ENGAGEMENT_THEMES]))
+            .group_by(sub.c.response_id, sub.c.unit_id)
+            .subquery()
+        )
+        for source in (sub, eng):
+            if b:
+                bgroup = func.coalesce(rc[b], m.NOT_GIVEN)
+                q2: Select[Any] = (
+                    select(
+                        source.c.unit_id,
+                        bgroup,
+                        source.c.theme,
+                        func.count(),
+                        func.sum(source.c.s),
+                        func.sum(source.c.s * source.c.s),
+                    )
+                    .select_from(source.join(m.SurveyResponse.__table__, rc.id == source.c.response_id))  # type: ignore[attr-defined]
+                    .group_by(source.c.unit_id, bgroup, source.c.theme)
+                )
+            else:
+                q2 = select(
+                    source.c.unit_id,
+                    literal(None),
+                    source.c.theme,
+                    func.count(),
+                    func.sum(source.c.s),
+                    func.sum(source.c.s * source.c.s),
+                ).group_by(source.c.unit_id, source.c.theme)
+            for unit_id, category, theme, n, total, squares in connection.execute(q2):
+                data.own_scores.setdefault((unit_id, b, category), {})[theme] = scoring.ScoreSummary(
+                    int(n), float(total or 0.0), float(squares or 0.0)
+                )
+    return data
+
+
+def _roll_up(data: WaveData, breakdowns: Mapping[str, Sequence[str]]) -> None:
+    children: dict[int | None, list[int]] = {}
+    for u in data.units:
+        children.setdefault(u.parent_id, []).append(u.id)
+    columns: list[tuple[str | None, str | None]] = [(None, None)]
+    columns += [(b, c) for b, cs in breakdowns.items() for c in cs]
+    order: list[int] = []
+
+    def visit(uid: int) -> None:
+        for k in children.get(uid, []):
+            visit(k)
+        order.append(uid)
+
+    for root in children.get(None, []):
+        visit(root)
+    for uid in order:  # children before parents
+        for b, c in columns:
+            key = (uid, b, c)
+            n = data.own_respondents.get(key, 0)
+            hist = {q: list(v) for q, v in data.own_hist.get(key, {}).items()}
+            scores = dict(data.own_scores.get(key, {}))
+            for kid in children.get(uid, []):
+                kk = (kid, b, c)
+                n += data.respondents[kk]
+                for q, counts in data.hist[kk].items():
+                    mine = hist.setdefault(q, [0] * len(counts))
+                    for i, k in enumerate(counts):
+                        mine[i] += k
+                for t, summary in data.scores[kk].items():
+                    scores[t] = scores.get(t, scoring.ScoreSummary()) + summary
+            data.respondents[key] = n
+            data.hist[key] = hist
+            data.scores[key] = scores
+
+
+def breakdowns_in_use(connection: Connection, wave_ids: Sequence[int]) -> list[str]:
+    rc = m.SurveyResponse.__table__.c  # type: ignore[attr-defined]
+    counts = connection.execute(
+        select(*(func.count(rc[b]) for b in m.BREAKDOWNS)).where(rc.wave_id.in_(list(wave_ids)))
+    ).one()
+    return [b for b, n in zip(m.BREAKDOWNS, counts, strict=True) if n]
+
+
+# --- the publication ---------------------------------------------------------------------------
+
+
+def _wave_counts(data: WaveData, breakdowns: Mapping[str, Sequence[str]], own: Mapping[Key, int]) -> WaveCounts:
+    by_id = data.unit_by_id()
+    units = []
+    for u in data.units:
+        total = own.get((u.id, None, None), 0)
+        groups = {b: {c: own.get((u.id, b, c), 0) for c in cs} for b, cs in breakdowns.items()}
+        parent = by_id[u.parent_id].path if u.parent_id is not None else None
+        units.append(UnitCounts(u.path, parent, total, groups))
+    return WaveCounts(data.uid, units, {b: list(cs) for b, cs in breakdowns.items()})
+
+
+def _measure_own(data: WaveData, measure: str) -> dict[Key, int]:
+    if measure in {q.code for q in data.questions}:
+        return {k: sum(v.get(measure, ())) for k, v in data.own_hist.items()}
+    return {k: v[measure].n for k, v in data.own_scores.items() if measure in v}
+
+
+def publication(
+    connection: Connection,
+    waves: Sequence[m.SurveyWave],
+    *,
+    minimum: int,
+    protection: int | None = None,
+    complementary: bool = True,
+) -> Publication:
+    """Load and protect a chain of closed waves (oldest first)."""
+    ids = [w.id or 0 for w in waves]
+    used = breakdowns_in_use(connection, ids)
+    datas = [_load_wave(connection, w, used) for w in waves]
+    breakdowns = {b: sorted(set().union(*(d.categories.get(b, set()) for d in datas)) | {m.NOT_GIVEN}) for b in used}
+    for d in datas:
+        _roll_up(d, breakdowns)
+    respondents = protect(
+        [_wave_counts(d, breakdowns, d.own_respondents) for d in datas],
+        minimum=minimum,
+        protection=protection,
+        complementary=complementary,
+    )
+    measures: dict[str, Protection] = {}
+    names = list(dict.fromkeys([q.code for d in datas for q in d.questions] + [t for d in datas for t in d.themes]))
+    names.append(ENGAGEMENT)
+    forced = [k for k in respondents.suppressed if isinstance(k, Cell)]
+    bounds = {k: d.n for k, d in respondents.decisions.items() if isinstance(k, Cell) and d.shown and d.n is not None}
+    for name in names:
+        owns = [_measure_own(d, name) for d in datas]
+        same = all(
+            own.get(k, 0) == n for d, own in zip(datas, owns, strict=True) for k, n in d.own_respondents.items()
+        ) and all(own.get(k, 0) == d.own_respondents.get(k, 0) for d, own in zip(datas, owns, strict=True) for k in own)
+        if same:
+            continue
+        measures[name] = protect(
+            [_wave_counts(d, breakdowns, own) for d, own in zip(datas, owns, strict=True)],
+            minimum=minimum,
+            protection=protection,
+            complementary=complementary,
+            forced=forced,
+            upper_bounds=bounds,
+        )
+    return Publication(datas, breakdowns, respondents, measures)
+
+
+class PublicationCache:
+    """Protected publications of closed waves, least recently used dropped first."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[Any, ...], Publication] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> Publication | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], value: Publication) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+# --- shaping -----------------------------------------------------------------------------------
+
+
+def withheld(decision: Decision) -> m.Suppressed:
+    assert decision.reason is not None
+    return m.Suppressed(reason=decision.reason)
+
+
+def unit_public(u: UnitRow) -> m.WaveUnitPublic:
+    return m.WaveUnitPublic(id=u.unit_uid, code=u.code, name=u.name, kind=u.kind, level=u.level, path=u.path)  # type: ignore[arg-type]
+
+
+def _score(
+    pub: Publication,
+    measure: str,
+    title: str,
+    now: WaveData,
+    before: WaveData | None,
+    unit: UnitRow,
+    prev_unit: UnitRow | None,
+    b: str | None,
+    c: str | None,
+) -> m.ScorePublic:
+    cell = Cell(now.uid, unit.path, b, c)
+    d = pub.decision(measure, cell)
+    summary = now.scores.get((unit.id, b, c), {}).get(measure, scoring.ScoreSummary())
+    if not d.shown:
+        return m.ScorePublic(id=measure, title=title, n=withheld(d), score=withheld(d), change=withheld(d))
+    change: m.ChangePublic | m.Suppressed | None = None
+    if before is not None and prev_unit is not None:
+        cd = pub.decision(measure, Change(before.uid, now.uid, unit.path, b, c))
+        if not cd.shown:
+            change = withheld(cd)
+        else:
+            old = before.scores.get((prev_unit.id, b, c), {}).get(measure, scoring.ScoreSummary())
+            if old.n >= 2 and summary.n >= 2 and old.mean is not None:
+                t = scoring.mean_change(old, summary, ALPHA)
+                change = m.ChangePublic(
+                    previous=old.mean,
+                    change=t.change,
+                    test=t.test,
+                    statistic=_finite(t.statistic),
+                    p_value=t.p_value,
+                    significant=t.significant,
+                )
+    return m.ScorePublic(id=measure, title=title, n=summary.n, score=summary.mean, change=change)
+
+
+def _finite(value: float) -> float | None:
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def _question(
+    pub: Publication,
+    q: QuestionRow,
+    now: WaveData,
+    before: WaveData | None,
+    unit: UnitRow,
+    prev_unit: UnitRow | None,
+    b: str | None,
+    c: str | None,
+) -> m.QuestionFigures:
+    d = pub.decision(q.code, Cell(now.uid, unit.path, b, c))
+    if not d.shown:
+        w = withheld(d)
+        return m.QuestionFigures(code=q.code, theme=q.theme, n=w, percent_positive=w, mean=w, change=w)  # type: ignore[arg-type]
+    counts = now.hist.get((unit.id, b, c), {}).get(q.code, [0] * len(q.question.scale.options))
+    result = scoring.question_result(q.question, dict(zip(q.question.scale.options, counts, strict=True)))
+    change: m.ChangePublic | m.Suppressed | None = None
+    if before is not None and prev_unit is not None:
+        prev_q = next((p for p in before.questions if p.code == q.code), None)
+        cd = pub.decision(q.code, Change(before.uid, now.uid, unit.path, b, c))
+        if not cd.shown:
+            change = withheld(cd)
+        elif prev_q is not None:
+            old_counts = before.hist.get((prev_unit.id, b, c), {}).get(q.code)
+            if old_counts and sum(old_counts) and result.n:
+                old = scoring.question_result(
+                    prev_q.question, dict(zip(prev_q.question.scale.options, old_counts, strict=True))
+                )
+                t = scoring.proportion_change(old, result, ALPHA)
+                assert old.percent_positive is not None
+                change = m.ChangePublic(
+                    previous=old.percent_positive,
+                    change=t.change,
+                    test=t.test,
+                    statistic=t.statistic,
+                    p_value=t.p_value,
+                    significant=t.significant,
+                )
+    return m.QuestionFigures(
+        code=q.code,
+        theme=q.theme,
+        n=result.n,
+        percent_positive=result.percent_positive,
+        mean=result.mean,
+        change=change,
+    )  # type: ignore[arg-type]
+
+
+def cell_public(pub: Publication, index: int, unit: UnitRow, b: str | None, c: str | None) -> m.CellPublic:
+    now = pub.waves[index]
+    before = pub.waves[index - 1] if index > 0 else None
+    prev_unit = next((u for u in before.units if u.path == unit.path), None) if before is not None else None
+    cell = Cell(now.uid, unit.path, b, c)
+    d = pub.respondents[cell]
+    responses: int | m.Suppressed = d.n if d.shown and d.n is not None else withheld(d)
+    responses_change: int | m.Suppressed | None = None
+    if before is not None and prev_unit is not None:
+        cd = pub.respondents.decisions.get(Change(before.uid, now.uid, unit.path, b, c))
+        if cd is not None:
+            responses_change = cd.n if cd.shown and cd.n is not None else withheld(cd)
+    engagement = [
+        _score(pub, t, m.THEME_TITLES[t], now, before, unit, prev_unit, b, c)
+        for t in (ENGAGEMENT, *(t.value for t in m.ENGAGEMENT_THEMES))
+    ]
+    themes = [
+        _score(pub, t, m.THEME_TITLES[t], now, before, unit, prev_unit, b, c)
+        for t in now.themes
+        if t not in {e.value for e in m.ENGAGEMENT_THEMES}
+    ]
+    questions = [_question(pub, q, now, before, unit, prev_unit, b, c) for q in now.questions]
+    return m.CellPublic(
+        unit=unit_public(unit),
+        breakdown=b,
+        category=c,
+        responses=responses,
+        responses_change=responses_change,
+        engagement=engagement,
+        themes=themes,
+        questions=questions,
+    )
+
+
+def cells(pub: Publication, index: int, unit: UnitRow, breakdown: str | None, children: bool) -> list[m.CellPublic]:
+    """The unit's cell, then its children's (or, with a breakdown, its groups')."""
+    now = pub.waves[index]
+    out = [cell_public(pub, index, unit, None, None)]
+    if breakdown is not None:
+        for c in pub.breakdowns.get(breakdown, []):
+            out.append(cell_public(pub, index, unit, breakdown, c))
+    elif children:
+        out.extend(cell_public(pub, index, u, None, None) for u in now.units if u.parent_id == unit.id)
+    return out
+
+
+def rows_for_csv(results: m.ResultsPublic) -> Iterable[list[Any]]:
+    """The results as CSV rows: one per cell and figure; a suppressed figure says so in words."""
+    yield [
+        "unit_path",
+        "unit_name",
+        "breakdown",
+        "category",
+        "figure",
+        "kind",
+        "n",
+        "value",
+        "change",
+        "test",
+        "p_value",
+        "significant",
+    ]
+
+    def show(value: Any) -> Any:
+        if isinstance(value, m.Suppressed):
+            return f"suppressed: {value.reason}"
+        return "" if value is None else value
+
+    def change_cells(change: Any) -> list[Any]:
+        if change is None:
+            return ["", "", "", ""]
+        if isinstance(change, m.Suppressed):
+            text = show(change)
+            return [text, text, text, text]
+        return [change.change, change.test, change.p_value, "yes" if change.significant else "no"]
+
+    for cell in results.cells:
+        lead = [cell.unit.path, cell.unit.name, cell.breakdown or "", cell.category or ""]
+        yield [
+            *lead,
+            "responses",
+            "count",
+            show(cell.responses),
+            show(cell.responses),
+            show(cell.responses_change),
+            "",
+            "",
+            "",
+        ]
+        for s in [*cell.engagement, *cell.themes]:
+            yield [*lead, s.id, "score", show(s.n), show(s.score), *change_cells(s.change)]
+        for q in cell.questions:
+            yield [*lead, q.code, "percent_positive", show(q.n), show(q.percent_positive), *change_cells(q.change)]
+            yield [*lead, q.code, "mean", show(q.n), show(q.mean), "", "", "", ""]
