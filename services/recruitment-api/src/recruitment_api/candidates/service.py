@@ -7,6 +7,7 @@ import io
 import secrets
 import uuid
 from collections.abc import Iterable
+from typing import Any, Literal, overload
 
 from pydantic import ValidationError
 from sqlalchemy import bindparam, insert
@@ -16,6 +17,7 @@ from recruitment_api.candidates import models as m
 from recruitment_api.vacancies.models import Stage, StageKind, Vacancy, VacancyStatus
 from servicekit import audit
 from servicekit.auth import Principal
+from servicekit.db import key_of
 from servicekit.errors import ProblemError, conflict, not_found, unprocessable
 from servicekit.pagination import cursor_value, paginate
 
@@ -83,10 +85,10 @@ def parse_csv(text: str) -> tuple[list[dict], list[int]]:
         # The candidate file comes from an ATS, not from our own exports, so nothing is unescaped.
         records.extend(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
     except csv.Error as exc:
-        row = len(records) + 1
+        failed_row = len(records) + 1
         raise unprocessable(
-            f"The CSV cannot be read at row {row}: {exc}.",
-            [{"row": row, "field": None, "message": str(exc)}],
+            f"The CSV cannot be read at row {failed_row}: {exc}.",
+            [{"row": failed_row, "field": None, "message": str(exc)}],
             slug="csv-invalid",
         ) from exc
     numbered = [(number, record) for number, record in enumerate(records, start=1) if any(c.strip() for c in record)]
@@ -120,10 +122,11 @@ def parse_csv(text: str) -> tuple[list[dict], list[int]]:
             too_long[:1000],
             slug="import-invalid",
         )
-    rows, numbers = [], []
+    rows: list[dict[str, Any]] = []
+    numbers: list[int] = []
     for number, record in numbered[1:]:
         cells = dict(zip(header, record, strict=False))  # short rows leave the missing cells blank
-        row: dict = {k: (cells.get(k) or "").strip() or None for k in PERSONAL_COLUMNS if k in cells}
+        row: dict[str, Any] = {k: (cells.get(k) or "").strip() or None for k in PERSONAL_COLUMNS if k in cells}
         row["evidence"] = [
             {"title": k.removeprefix(EVIDENCE_PREFIX), "text": v}
             for k, v in cells.items()
@@ -186,7 +189,7 @@ def import_candidates(
     valid_rows = [data for _, data in valid]
     codes = new_codes(len(valid_rows), taken)
     candidates = [
-        m.Candidate(uid=uuid.uuid4(), vacancy_id=vacancy.id, code=code, external_ref=data.external_ref)
+        m.Candidate(uid=uuid.uuid4(), vacancy_id=key_of(vacancy), code=code, external_ref=data.external_ref)
         for code, data in zip(codes, valid_rows, strict=True)
     ]
     # Bulk statements: ten thousand candidates in one request stays quick and small.
@@ -226,21 +229,32 @@ def list_candidates(
         query = query.where(m.Candidate.external_ref == external_ref)
     if after:
         query = query.where(m.Candidate.id > cursor_value(after, "after", int))
-    rows = list(session.exec(query.order_by(m.Candidate.id).limit(limit + 1)))
+    rows = list(session.exec(query.order_by(col(m.Candidate.id)).limit(limit + 1)))
     return paginate(rows, limit, lambda c: {"after": c.id})
 
 
-def views(session: Session, candidates: list[m.Candidate], admin: bool) -> list[m.CandidateBlind]:
+@overload
+def views(session: Session, candidates: list[m.Candidate], admin: Literal[True]) -> list[m.CandidateAdmin]: ...
+
+
+@overload
+def views(session: Session, candidates: list[m.Candidate], admin: bool) -> list[m.CandidateBlind]: ...
+
+
+def views(
+    session: Session, candidates: list[m.Candidate], admin: bool
+) -> list[m.CandidateBlind] | list[m.CandidateAdmin]:
     """Blind views for assessors; admin views (with identity) only when `admin` is true."""
-    ids = [c.id for c in candidates]
+    ids = [key_of(c) for c in candidates]
     evidence: dict[int, list[m.EvidencePublic]] = {i: [] for i in ids}
     for row in session.exec(
-        select(m.Evidence).where(col(m.Evidence.candidate_id).in_(ids)).order_by(m.Evidence.sequence)
+        select(m.Evidence).where(col(m.Evidence.candidate_id).in_(ids)).order_by(col(m.Evidence.sequence))
     ):
         evidence[row.candidate_id].append(m.EvidencePublic(title=row.title, text=row.text))
     if not admin:
         return [
-            m.CandidateBlind(id=c.uid, code=c.code, withdrawn=c.withdrawn, evidence=evidence[c.id]) for c in candidates
+            m.CandidateBlind(id=c.uid, code=c.code, withdrawn=c.withdrawn, evidence=evidence[key_of(c)])
+            for c in candidates
         ]
     personal = {
         p.candidate_id: p
@@ -251,7 +265,7 @@ def views(session: Session, candidates: list[m.Candidate], admin: bool) -> list[
             id=c.uid,
             code=c.code,
             withdrawn=c.withdrawn,
-            evidence=evidence[c.id],
+            evidence=evidence[key_of(c)],
             external_ref=c.external_ref,
             personal=m.PersonalDetails(name=personal[c.id].name, email=personal[c.id].email, phone=personal[c.id].phone)
             if c.id in personal
@@ -275,9 +289,8 @@ def withdraw(session: Session, principal: Principal, vacancy: Vacancy, candidate
 def import_sjt_scores(session: Session, principal: Principal, vacancy: Vacancy, stage: Stage, data: m.SjtImport) -> int:
     if stage.kind != StageKind.sjt:
         raise conflict("not-an-sjt-stage", f"Stage {stage.name} is scored by the panel, not imported.")
-    known = dict(
-        session.exec(select(m.Candidate.uid, m.Candidate.id).where(m.Candidate.vacancy_id == vacancy.id)).all()
-    )
+    rows = session.exec(select(m.Candidate.uid, m.Candidate.id).where(m.Candidate.vacancy_id == vacancy.id))
+    known = {uid: key for uid, key in rows if key is not None}  # stored rows' keys: never None
     errors = [
         {"row": i + 1, "field": f"body.scores.{i}.candidate_id", "message": "no such candidate in this vacancy"}
         for i, s in enumerate(data.scores)
@@ -290,7 +303,9 @@ def import_sjt_scores(session: Session, principal: Principal, vacancy: Vacancy, 
     existing = {s.candidate_id: s for s in session.exec(select(m.SjtScore).where(m.SjtScore.stage_id == stage.id))}
     for given in data.scores:
         candidate_id = known[given.candidate_id]
-        row = existing.get(candidate_id) or m.SjtScore(stage_id=stage.id, candidate_id=candidate_id, score=given.score)
+        row = existing.get(candidate_id) or m.SjtScore(
+            stage_id=key_of(stage), candidate_id=candidate_id, score=given.score
+        )
         row.score = given.score
         session.add(row)
     audit.record(session, principal, "sjt.import", "stage", stage.uid, after={"scores": len(data.scores)})

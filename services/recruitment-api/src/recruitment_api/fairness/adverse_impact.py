@@ -79,11 +79,12 @@ def adverse_impact(
     """
     _validate(outcomes, threshold, min_cell)
     shown = [o for o in outcomes if not _suppressed(o, min_cell) and o.considered > 0]
-    reference = None
+    reference: GroupOutcome | None = None
+    reference_rate: Fraction | None = None
     for o in shown:
-        if reference is None or _rate(o) > _rate(reference):
-            reference = o
-    reference_rate = _rate(reference) if reference is not None else None
+        shown_rate = Fraction(o.selected, o.considered)  # every shown group has considered someone
+        if reference_rate is None or shown_rate > reference_rate:
+            reference, reference_rate = o, shown_rate
     # The threshold as the decimal it was written as, so a ratio of exactly 4/5 is not below "0.8".
     bar = Fraction(repr(float(threshold)))
 
@@ -102,9 +103,10 @@ def adverse_impact(
                 [reference.selected, reference.considered - reference.selected],
             ]
             # scipy.stats is imported here, not at start-up: it costs about 70 MB of every worker's memory.
+            import numpy as np
             from scipy.stats import fisher_exact
 
-            p = float(fisher_exact(table, alternative="two-sided").pvalue)
+            p = float(fisher_exact(np.asarray(table), alternative="two-sided").pvalue)
         groups.append(
             GroupImpact(
                 group=o.group,

@@ -14,6 +14,7 @@ from recruitment_api.results.service import latest_decisions
 from recruitment_api.vacancies.models import Stage, Vacancy
 from servicekit import audit
 from servicekit.auth import Principal
+from servicekit.db import key_of
 from servicekit.errors import conflict, unprocessable
 
 SELECTED = {Outcome.progress, Outcome.appoint}
@@ -28,7 +29,7 @@ def put_equality(session: Session, principal: Principal, candidate: Candidate, d
         )
     record = session.exec(select(m.EqualityRecord).where(m.EqualityRecord.candidate_id == candidate.id)).first()
     if record is None:
-        record = m.EqualityRecord(candidate_id=candidate.id)
+        record = m.EqualityRecord(candidate_id=key_of(candidate))
     for name, value in data.model_dump().items():
         setattr(record, name, value)
     session.add(record)

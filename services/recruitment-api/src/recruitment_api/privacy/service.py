@@ -36,17 +36,14 @@ def subject_access(
     Blind scoring binds an admin who sits on a stage's panel: until they have submitted their own
     sheet for the candidate, that stage's other sheets and decisions are left out, and `withheld`
     names the stage (another admin can produce the full export)."""
-    stage_rows = list(session.exec(select(Stage).where(Stage.vacancy_id == vacancy.id).order_by(Stage.sequence)))
+    stage_rows = list(session.exec(select(Stage).where(Stage.vacancy_id == vacancy.id).order_by(col(Stage.sequence))))
     stages = {s.id: s.name for s in stage_rows}
     blind = {s.id for s in stage_rows if must_submit_first(session, principal, s, candidate)}
     criteria = {c.id: c.code for c in session.exec(select(Criterion).where(Criterion.vacancy_id == vacancy.id))}
     sheets = list(session.exec(select(ScoreSheet).where(ScoreSheet.candidate_id == candidate.id)))
     decisions = list(session.exec(select(Decision).where(Decision.candidate_id == candidate.id)))
-    withheld = {
-        s.stage_id
-        for s in [*sheets, *decisions]
-        if s.stage_id in blind and getattr(s, "assessor", None) != principal.subject
-    }
+    held: list[ScoreSheet | Decision] = [*sheets, *decisions]
+    withheld = {s.stage_id for s in held if s.stage_id in blind and getattr(s, "assessor", None) != principal.subject}
     sheets = [s for s in sheets if s.stage_id not in withheld or s.assessor == principal.subject]
     decisions = [d for d in decisions if d.stage_id not in withheld]
     sheet_ids = [s.id for s in sheets]
@@ -136,9 +133,9 @@ def erase(session: Session, principal: Principal, candidate: Candidate, reason: 
     """Remove identity, evidence, equality data and free-text notes; keep the pseudonymised scores."""
     if candidate.erased_at is not None:
         raise conflict("already-erased", f"Candidate {candidate.code}'s personal data was already erased.")
-    session.exec(delete(CandidatePersonal).where(CandidatePersonal.candidate_id == candidate.id))
-    session.exec(delete(EqualityRecord).where(EqualityRecord.candidate_id == candidate.id))
-    session.exec(delete(Evidence).where(Evidence.candidate_id == candidate.id))
+    session.exec(delete(CandidatePersonal).where(col(CandidatePersonal.candidate_id) == candidate.id))
+    session.exec(delete(EqualityRecord).where(col(EqualityRecord.candidate_id) == candidate.id))
+    session.exec(delete(Evidence).where(col(Evidence.candidate_id) == candidate.id))
     sheet_ids = list(session.exec(select(ScoreSheet.id).where(ScoreSheet.candidate_id == candidate.id)))
     if sheet_ids:
         # Notes can quote the candidate; the numbers stay for reliability and fairness reporting.
@@ -156,7 +153,9 @@ def purge_expired(session: Session, principal: Principal, now: datetime | None =
     for vacancy in session.exec(
         select(Vacancy).where(Vacancy.status == VacancyStatus.closed, col(Vacancy.closed_at).is_not(None))
     ):
-        closed_at = vacancy.closed_at if vacancy.closed_at.tzinfo else vacancy.closed_at.replace(tzinfo=now.tzinfo)
+        closed_at = vacancy.closed_at
+        assert closed_at is not None  # only vacancies with a closing time are selected
+        closed_at = closed_at if closed_at.tzinfo else closed_at.replace(tzinfo=now.tzinfo)
         if closed_at + timedelta(days=vacancy.retention_days) > now:
             continue
         for candidate in session.exec(

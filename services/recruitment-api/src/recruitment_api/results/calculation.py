@@ -26,6 +26,8 @@ from recruitment_api.scoring.tallies import Tally, TallyTable, sample_sd, tally
 
 # Scores are small integers and weights simple numbers: anything closer than this to a threshold is on it.
 _TOLERANCE = 1e-9
+# np.where's "None here" as the object array numpy makes of None (the stubs take no bare None).
+_NONE = np.array(None, dtype=object)
 _RANK_DECIMALS = 6
 
 
@@ -92,6 +94,11 @@ def _meets(value: float, threshold: float) -> bool:
     return value >= threshold - _TOLERANCE
 
 
+def _met(mean: float | None, threshold: float) -> bool:
+    """An essential criterion's mean meets the bar (one nobody could score does not)."""
+    return mean is not None and _meets(mean, threshold)
+
+
 def _validate(criteria: Sequence[Criterion], scored: Mapping[str, Mapping[str, object]]) -> None:
     codes = [c.code for c in criteria]
     if len(set(codes)) != len(codes):
@@ -126,7 +133,7 @@ def _numbers(values: np.ndarray, present: np.ndarray) -> list[list[float | int |
     """Rows of plain Python numbers, None where not `present`; whole numbers (panel scores) as int."""
     if present.any() and np.array_equal(values[present], np.round(values[present])):
         values = np.where(present, values, 0).astype(np.int64)
-    return np.where(present, values, None).tolist()
+    return np.where(present, values, _NONE).tolist()
 
 
 def _candidate(
@@ -164,7 +171,7 @@ def _candidate(
     else:
         value_means = {}
         for v, members in zip(stage.values, stage.members, strict=True):
-            own = [means[j] for j in members if means[j] is not None]
+            own = [mean for mean in (means[j] for j in members) if mean is not None]
             value_means[v] = math.fsum(own) / len(own) if own else None
     floor = thresholds.min_per_value
     if floor is not None:
@@ -177,8 +184,7 @@ def _candidate(
     if stage.essential:
         bar = thresholds.essential_pass
         essentials = tuple(
-            EssentialResult(criteria[j].code, means[j], bar, means[j] is not None and _meets(means[j], bar))
-            for j in stage.essential
+            EssentialResult(criteria[j].code, means[j], bar, _met(means[j], bar)) for j in stage.essential
         )
         if thresholds.essentials_required:
             for e in essentials:
@@ -233,10 +239,10 @@ def results_from_table(
     scored = n > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = table.total / n
-    means = np.where(scored, mean, None).tolist()
+    means = np.where(scored, mean, _NONE).tolist()
     lows, highs = _numbers(table.low, scored), _numbers(table.high, scored)
     spreads = _numbers(table.high - table.low, scored)
-    sds = np.where(n > 1, sample_sd(n, table.total, table.total_sq), None).tolist()
+    sds = np.where(n > 1, sample_sd(n, table.total, table.total_sq), _NONE).tolist()
     counts, not_evidenced = n.tolist(), table.n_not_evidenced.tolist()
     weight = np.array(stage.weights, dtype=np.float64)
     with np.errstate(invalid="ignore"):

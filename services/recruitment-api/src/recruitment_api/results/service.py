@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from recruitment_api.candidates.models import Candidate, SjtScore
 from recruitment_api.results import models as m
@@ -29,6 +29,7 @@ from recruitment_api.vacancies.models import Criterion as CriterionRow
 from recruitment_api.vacancies.models import CriterionKind, Stage, StageKind, Vacancy, VacancyStatus
 from servicekit import audit, csvio
 from servicekit.auth import Principal
+from servicekit.db import key_of
 from servicekit.errors import ProblemError, conflict
 
 
@@ -43,16 +44,20 @@ class CandidateRef(NamedTuple):
 
 def _candidates(session: Session, vacancy: Vacancy) -> dict[int, CandidateRef]:
     rows = session.connection().execute(
-        sa_select(Candidate.id, Candidate.uid, Candidate.code, Candidate.withdrawn).where(
-            Candidate.vacancy_id == vacancy.id
+        sa_select(col(Candidate.id), col(Candidate.uid), col(Candidate.code), col(Candidate.withdrawn)).where(
+            col(Candidate.vacancy_id) == vacancy.id
         )
     )
-    return {row[0]: CandidateRef(*row) for row in rows}
+    return {
+        key: CandidateRef(key, uid, code, withdrawn)
+        for key, uid, code, withdrawn in rows
+        if key is not None  # stored rows' keys: never None
+    }
 
 
 def latest_decisions(session: Session, stage: Stage) -> dict[int, m.Decision]:
     found: dict[int, m.Decision] = {}
-    for row in session.exec(select(m.Decision).where(m.Decision.stage_id == stage.id).order_by(m.Decision.id)):
+    for row in session.exec(select(m.Decision).where(m.Decision.stage_id == stage.id).order_by(col(m.Decision.id))):
         found[row.candidate_id] = row
     return found
 
@@ -63,7 +68,7 @@ def decision_public(decision: m.Decision, stage: Stage, candidate: Candidate | C
         stage_id=stage.uid,
         candidate_id=candidate.uid,
         candidate_code=candidate.code,
-        outcome=decision.outcome,
+        outcome=m.Outcome(decision.outcome),
         reason=decision.reason,
         decided_by=decision.decided_by,
         decided_at=decision.decided_at,
@@ -117,10 +122,10 @@ def calculation_criteria(session: Session, stage: Stage) -> list[Criterion]:
     ]
 
 
-def covered(candidates: Mapping[int, CandidateRef], scored: Iterable[int], exclude: Collection[int]) -> set[int]:
+def covered(candidates: Mapping[int, CandidateRef], scored: Iterable[Hashable], exclude: Collection[int]) -> set[int]:
     """The one candidate set of a stage's figures, results and reliability alike: scored at the
     stage, not withdrawn, and not held back from the caller (`exclude`)."""
-    return {i for i in scored if i in candidates and not candidates[i].withdrawn and i not in exclude}
+    return {i for i, ref in candidates.items() if not ref.withdrawn and i not in exclude}.intersection(scored)
 
 
 def compute(
@@ -130,7 +135,7 @@ def compute(
     candidates = _candidates(session, vacancy)
     if stage.kind == StageKind.sjt:
         rows = session.connection().execute(
-            sa_select(SjtScore.candidate_id, SjtScore.score).where(SjtScore.stage_id == stage.id)
+            sa_select(col(SjtScore.candidate_id), col(SjtScore.score)).where(col(SjtScore.stage_id) == stage.id)
         )
         table = TallyTable.from_tallies(["SJT"], {candidate: {"SJT": tally([score])} for candidate, score in rows})
         criteria = [Criterion(code="SJT", weight=1.0)]
@@ -271,8 +276,8 @@ def record_decision(
             "not-deciding", f"The vacancy is {vacancy.status}; decisions are recorded while scoring or decided."
         )
     decision = m.Decision(
-        stage_id=stage.id,
-        candidate_id=candidate.id,
+        stage_id=key_of(stage),
+        candidate_id=key_of(candidate),
         outcome=data.outcome,
         reason=data.reason,
         decided_by=principal.subject,

@@ -69,6 +69,7 @@ def tally_flags(summary: Tally, *, max_range: int = 2, pass_mark: float | None =
     n, _, _, low, high, not_evidenced = summary
     if not n:
         return []
+    assert low is not None and high is not None  # someone scored, so the tally has both
     applies = _rules(n, low, high, not_evidenced, max_range, pass_mark)
     return [
         (kind, _detail(kind, n, low, high, not_evidenced, pass_mark))

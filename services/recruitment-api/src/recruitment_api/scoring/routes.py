@@ -71,7 +71,7 @@ def my_panels(session: SessionDep, principal: Scorer) -> list[MyPanel]:
             vacancy_status=vacancy.status,
             stage_id=stage.uid,
             stage_name=stage.name,
-            stage_kind=stage.kind,
+            stage_kind=StageKind(stage.kind),
             is_lead=member.is_lead,
             submitted=submitted,
             drafts=drafts,

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable
 
 import numpy as np
-from sqlalchemy import Row, and_, bindparam, case, func
+from sqlalchemy import ColumnElement, Row, and_, bindparam, case, func
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
@@ -34,6 +34,7 @@ from recruitment_api.vacancies.models import (
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
+from servicekit.db import key_of
 from servicekit.errors import ProblemError, conflict, not_found, unprocessable
 
 
@@ -46,7 +47,7 @@ def _forbidden(slug: str, detail: str) -> ProblemError:
 
 def panel_of(session: Session, stage: Stage) -> list[m.PanelMember]:
     return list(
-        session.exec(select(m.PanelMember).where(m.PanelMember.stage_id == stage.id).order_by(m.PanelMember.id))
+        session.exec(select(m.PanelMember).where(m.PanelMember.stage_id == stage.id).order_by(col(m.PanelMember.id)))
     )
 
 
@@ -66,8 +67,8 @@ def set_panel(session: Session, principal: Principal, vacancy: Vacancy, stage: S
     for member in current:
         session.delete(member)
     session.flush()
-    for member in data.members:
-        session.add(m.PanelMember(stage_id=stage.id, **member.model_dump()))
+    for given in data.members:
+        session.add(m.PanelMember(stage_id=key_of(stage), **given.model_dump()))
     audit.record(
         session,
         principal,
@@ -96,33 +97,33 @@ _SUBMITTED_FOR = (
         m.ScoreSheet.status == m.SheetStatus.submitted,
         col(m.ScoreSheet.candidate_id).in_(bindparam("candidates", expanding=True)),
     )
-    .order_by(m.ScoreSheet.id)
+    .order_by(col(m.ScoreSheet.id))
 )
 _STAGE_CRITERIA = (
-    sa_select(Criterion.code, Criterion.id)
-    .join(StageCriterion, StageCriterion.criterion_id == Criterion.id)
-    .where(StageCriterion.stage_id == bindparam("stage"))
-    .order_by(Criterion.sequence)
+    sa_select(col(Criterion.code), col(Criterion.id))
+    .join(StageCriterion, col(StageCriterion.criterion_id) == Criterion.id)
+    .where(col(StageCriterion.stage_id) == bindparam("stage"))
+    .order_by(col(Criterion.sequence))
 )
 _SCORE_ROWS = (
     sa_select(
-        m.Score.sheet_id,
-        m.Score.criterion_id,
-        Criterion.code,
-        Criterion.uid,
-        m.Score.score,
-        m.Score.not_evidenced,
-        m.Score.notes,
+        col(m.Score.sheet_id),
+        col(m.Score.criterion_id),
+        col(Criterion.code),
+        col(Criterion.uid),
+        col(m.Score.score),
+        col(m.Score.not_evidenced),
+        col(m.Score.notes),
     )
-    .join(Criterion, Criterion.id == m.Score.criterion_id)
+    .join(Criterion, col(Criterion.id) == m.Score.criterion_id)
     .where(col(m.Score.sheet_id).in_(bindparam("sheets", expanding=True)))
-    .order_by(Criterion.sequence)
+    .order_by(col(Criterion.sequence))
 )
-_SCORE_IDS = sa_select(m.Score.criterion_id, m.Score.id).where(m.Score.sheet_id == bindparam("sheet"))
+_SCORE_IDS = sa_select(col(m.Score.criterion_id), col(m.Score.id)).where(col(m.Score.sheet_id) == bindparam("sheet"))
 _AMENDMENTS = (
     select(m.ScoreAmendment)
     .where(col(m.ScoreAmendment.sheet_id).in_(bindparam("sheets", expanding=True)))
-    .order_by(m.ScoreAmendment.id)
+    .order_by(col(m.ScoreAmendment.id))
 )
 
 
@@ -142,14 +143,14 @@ def my_panels(session: Session, principal: Principal) -> list[tuple[Vacancy, Sta
     rows = list(
         session.exec(
             select(Vacancy, Stage, m.PanelMember)
-            .join(Stage, Stage.vacancy_id == Vacancy.id)
-            .join(m.PanelMember, m.PanelMember.stage_id == Stage.id)
+            .join(Stage, col(Stage.vacancy_id) == Vacancy.id)
+            .join(m.PanelMember, col(m.PanelMember.stage_id) == Stage.id)
             .where(Vacancy.org == principal.org, m.PanelMember.assessor == principal.subject)
-            .order_by(col(Vacancy.id).desc(), Stage.sequence)
+            .order_by(col(Vacancy.id).desc(), col(Stage.sequence))
         )
     )
     counts: dict[tuple[int, str], int] = defaultdict(int)
-    stage_ids = [s.id for _, s, _ in rows]
+    stage_ids = [key_of(s) for _, s, _ in rows]
     if stage_ids:
         for sheet in session.exec(
             select(m.ScoreSheet).where(
@@ -157,16 +158,19 @@ def my_panels(session: Session, principal: Principal) -> list[tuple[Vacancy, Sta
             )
         ):
             counts[(sheet.stage_id, sheet.status)] += 1
-    return [(v, s, p, counts[(s.id, m.SheetStatus.submitted)], counts[(s.id, m.SheetStatus.draft)]) for v, s, p in rows]
+    return [
+        (v, s, p, counts[(key_of(s), m.SheetStatus.submitted)], counts[(key_of(s), m.SheetStatus.draft)])
+        for v, s, p in rows
+    ]
 
 
 def my_sheet_statuses(
     session: Session, principal: Principal, vacancy: Vacancy, stage: Stage
-) -> list[tuple[Candidate, str | None]]:
+) -> list[tuple[Candidate, m.SheetStatus | None]]:
     """Every candidate still in the running, with the caller's sheet status (None: not opened)."""
     require_member(session, principal, stage)
     statuses = {
-        s.candidate_id: s.status
+        s.candidate_id: m.SheetStatus(s.status)
         for s in session.exec(
             select(m.ScoreSheet).where(m.ScoreSheet.stage_id == stage.id, m.ScoreSheet.assessor == principal.subject)
         )
@@ -176,7 +180,7 @@ def my_sheet_statuses(
         .where(Candidate.vacancy_id == vacancy.id, col(Candidate.withdrawn).is_(False))
         .order_by(Candidate.code)
     )
-    return [(c, statuses.get(c.id)) for c in candidates]
+    return [(c, statuses.get(key_of(c))) for c in candidates]
 
 
 # --- score sheets ---------------------------------------------------------------------------
@@ -203,7 +207,7 @@ def own_sheet(session: Session, principal: Principal, stage: Stage, candidate: C
     require_member(session, principal, stage)
     sheet = _sheet(session, stage, candidate, principal.subject)
     if sheet is None:
-        sheet = m.ScoreSheet(stage_id=stage.id, candidate_id=candidate.id, assessor=principal.subject)
+        sheet = m.ScoreSheet(stage_id=key_of(stage), candidate_id=key_of(candidate), assessor=principal.subject)
         session.add(sheet)
         session.flush()
     return sheet
@@ -274,7 +278,7 @@ def submit(
     sheet = own_sheet(session, principal, stage, candidate)
     if sheet.status == m.SheetStatus.submitted:
         raise conflict("sheet-submitted", "This score sheet is already submitted.")
-    rows = _score_rows(session, [sheet.id]).get(sheet.id, [])
+    rows = _score_rows(session, [key_of(sheet)]).get(key_of(sheet), [])
     missing = _missing(stage_criterion_ids(session, stage), rows)
     if missing:
         raise unprocessable(
@@ -306,7 +310,8 @@ def submit(
 
 def stage_criterion_ids(session: Session, stage: Stage) -> dict[str, int]:
     """The stage's criteria, code -> id, in the stage's order (plain columns: asked on every save)."""
-    return dict(session.connection().execute(_STAGE_CRITERIA, {"stage": stage.id}).all())
+    rows = session.connection().execute(_STAGE_CRITERIA, {"stage": stage.id})
+    return {code: key for code, key in rows if key is not None}  # stored rows' keys: never None
 
 
 def _score_rows(session: Session, sheet_ids: list[int]) -> dict[int, list[Row]]:
@@ -325,7 +330,7 @@ def _missing(criteria: dict[str, int], rows: Iterable[Row]) -> list[str]:
 
 
 def missing_criteria(session: Session, stage: Stage, sheet: m.ScoreSheet) -> list[str]:
-    return _missing(stage_criterion_ids(session, stage), _score_rows(session, [sheet.id]).get(sheet.id, []))
+    return _missing(stage_criterion_ids(session, stage), _score_rows(session, [key_of(sheet)]).get(key_of(sheet), []))
 
 
 def latest_amendments(session: Session, sheet_ids: list[int]) -> dict[tuple[int, int], m.ScoreAmendment]:
@@ -346,15 +351,15 @@ def sheets_public(
 ) -> list[m.SheetPublic]:
     """Sheets for one candidate as the API shows them, the latest amendment over each raw score:
     three queries whatever the number of sheets."""
-    ids = [sheet.id for sheet in sheets]
+    ids = [key_of(sheet) for sheet in sheets]
     rows = _score_rows(session, ids)
     amendments = latest_amendments(session, ids)
     criteria = stage_criterion_ids(session, stage)
     shown = []
     for sheet in sheets:
         scores = []
-        for row in rows.get(sheet.id, []):
-            amendment = amendments.get((sheet.id, row.criterion_id))
+        for row in rows.get(key_of(sheet), []):
+            amendment = amendments.get((key_of(sheet), row.criterion_id))
             scores.append(
                 m.ScorePublic(
                     criterion=row.code,
@@ -374,11 +379,11 @@ def sheets_public(
                 candidate_id=candidate.uid,
                 candidate_code=candidate.code,
                 assessor=sheet.assessor,
-                status=sheet.status,
+                status=m.SheetStatus(sheet.status),
                 updated_at=sheet.updated_at,
                 submitted_at=sheet.submitted_at,
                 scores=scores,
-                missing=_missing(criteria, rows.get(sheet.id, [])),
+                missing=_missing(criteria, rows.get(key_of(sheet), [])),
             )
         )
     return shown
@@ -390,11 +395,11 @@ def submitted_sheets(session: Session, stage: Stage, candidate_ids: list[int] | 
     query = select(m.ScoreSheet).where(
         m.ScoreSheet.stage_id == stage.id, m.ScoreSheet.status == m.SheetStatus.submitted
     )
-    return list(session.exec(query.order_by(m.ScoreSheet.id)))
+    return list(session.exec(query.order_by(col(m.ScoreSheet.id))))
 
 
-def _submitted_filter(stage: Stage, candidate_ids: Iterable[int] | None) -> list:
-    submitted = [m.ScoreSheet.stage_id == stage.id, m.ScoreSheet.status == m.SheetStatus.submitted]
+def _submitted_filter(stage: Stage, candidate_ids: Iterable[int] | None) -> list[ColumnElement[bool]]:
+    submitted = [col(m.ScoreSheet.stage_id) == stage.id, col(m.ScoreSheet.status) == m.SheetStatus.submitted]
     if candidate_ids is not None:
         submitted.append(col(m.ScoreSheet.candidate_id).in_(list(candidate_ids)))
     return submitted
@@ -414,33 +419,39 @@ def effective_scores(
     amended: dict[tuple[int, int], int | None] = {}
     for sheet_id, criterion_id, score, not_evidenced in session.connection().execute(
         sa_select(
-            m.ScoreAmendment.sheet_id,
-            m.ScoreAmendment.criterion_id,
-            m.ScoreAmendment.score,
-            m.ScoreAmendment.not_evidenced,
+            col(m.ScoreAmendment.sheet_id),
+            col(m.ScoreAmendment.criterion_id),
+            col(m.ScoreAmendment.score),
+            col(m.ScoreAmendment.not_evidenced),
         )
-        .join(m.ScoreSheet, m.ScoreSheet.id == m.ScoreAmendment.sheet_id)
+        .join(m.ScoreSheet, col(m.ScoreSheet.id) == m.ScoreAmendment.sheet_id)
         .where(*submitted)
-        .order_by(m.ScoreAmendment.id)
+        .order_by(col(m.ScoreAmendment.id))
     ):
         amended[(sheet_id, criterion_id)] = None if not_evidenced else score  # the latest amendment wins
     scores: dict[int, dict[int, dict[str, int | None]]] = defaultdict(lambda: defaultdict(dict))
     for sheet_id, candidate_id, assessor, criterion_id, score in session.connection().execute(
-        sa_select(m.ScoreSheet.id, m.ScoreSheet.candidate_id, m.ScoreSheet.assessor, m.Score.criterion_id, _RAW_SCORE)
-        .join(m.Score, m.Score.sheet_id == m.ScoreSheet.id)
+        sa_select(
+            col(m.ScoreSheet.id),
+            col(m.ScoreSheet.candidate_id),
+            col(m.ScoreSheet.assessor),
+            col(m.Score.criterion_id),
+            _RAW_SCORE,
+        )
+        .join(m.Score, col(m.Score.sheet_id) == m.ScoreSheet.id)
         .where(*submitted)
     ):
         scores[candidate_id][criterion_id][assessor] = amended.get((sheet_id, criterion_id), score)
     return scores
 
 
-def _moderated(session: Session, submitted: list) -> list[int]:
+def _moderated(session: Session, submitted: list[ColumnElement[bool]]) -> list[int]:
     """Candidates with a moderation amendment on a submitted sheet: their aggregates are redone in Python."""
     return list(
         session.connection()
         .execute(
-            sa_select(m.ScoreSheet.candidate_id)
-            .join(m.ScoreAmendment, m.ScoreAmendment.sheet_id == m.ScoreSheet.id)
+            sa_select(col(m.ScoreSheet.candidate_id))
+            .join(m.ScoreAmendment, col(m.ScoreAmendment.sheet_id) == m.ScoreSheet.id)
             .where(*submitted)
             .distinct()
         )
@@ -459,13 +470,13 @@ def criterion_tallies(session: Session, stage: Stage, candidate_ids: Iterable[in
     criteria = [c for _, c in vacancies.stage_criteria(session, stage)]
     # A raw score marked not evidenced is NULL (a sheet cannot hold both), so the plain column
     # aggregates as the bare GROUP BY does: no CASE, no filter on the criteria, both cost time here.
-    score = m.Score.score
+    score = col(m.Score.score)
     rows = (
         session.connection()
         .execute(
             sa_select(
-                m.ScoreSheet.candidate_id,
-                m.Score.criterion_id,
+                col(m.ScoreSheet.candidate_id),
+                col(m.Score.criterion_id),
                 func.count(score),
                 func.sum(score),
                 func.sum(score * score),
@@ -473,9 +484,9 @@ def criterion_tallies(session: Session, stage: Stage, candidate_ids: Iterable[in
                 func.max(score),
                 func.count(),
             )
-            .join(m.Score, m.Score.sheet_id == m.ScoreSheet.id)
+            .join(m.Score, col(m.Score.sheet_id) == m.ScoreSheet.id)
             .where(*submitted)
-            .group_by(m.ScoreSheet.candidate_id, m.Score.criterion_id)
+            .group_by(col(m.ScoreSheet.candidate_id), col(m.Score.criterion_id))
         )
         .all()
     )
@@ -509,24 +520,24 @@ def assessor_means(session: Session, stage: Stage) -> list[tuple[int, str, float
     least one score, weighted by the stage's criterion weights: what reliability compares. Aggregated
     from the raw scores by the database; the moderated candidates' sheets are averaged again here."""
     submitted = _submitted_filter(stage, None)
-    weight = StageCriterion.weight
+    weight = col(StageCriterion.weight)
     rows = session.connection().execute(
         sa_select(
-            m.ScoreSheet.candidate_id,
-            m.ScoreSheet.assessor,
+            col(m.ScoreSheet.candidate_id),
+            col(m.ScoreSheet.assessor),
             func.sum(weight * _RAW_SCORE),
             func.sum(case((_RAW_SCORE.is_(None), 0.0), else_=weight)),
         )
-        .join(m.Score, m.Score.sheet_id == m.ScoreSheet.id)
+        .join(m.Score, col(m.Score.sheet_id) == m.ScoreSheet.id)
         .join(
             StageCriterion,
             and_(
-                StageCriterion.stage_id == m.ScoreSheet.stage_id,
-                StageCriterion.criterion_id == m.Score.criterion_id,
+                col(StageCriterion.stage_id) == m.ScoreSheet.stage_id,
+                col(StageCriterion.criterion_id) == m.Score.criterion_id,
             ),
         )
         .where(*submitted)
-        .group_by(m.ScoreSheet.candidate_id, m.ScoreSheet.assessor)
+        .group_by(col(m.ScoreSheet.candidate_id), col(m.ScoreSheet.assessor))
     )
     sums = {(candidate_id, assessor): (total, weights) for candidate_id, assessor, total, weights in rows}
     moderated = _moderated(session, submitted)
@@ -534,7 +545,9 @@ def assessor_means(session: Session, stage: Stage) -> list[tuple[int, str, float
         weights_of = dict(
             session.connection()
             .execute(
-                sa_select(StageCriterion.criterion_id, StageCriterion.weight).where(StageCriterion.stage_id == stage.id)
+                sa_select(col(StageCriterion.criterion_id), col(StageCriterion.weight)).where(
+                    col(StageCriterion.stage_id) == stage.id
+                )
             )
             .all()
         )
@@ -588,7 +601,7 @@ def panel_scores(
             "submit-your-own-first",
             "Submit your own score sheet for this candidate before seeing the panel's scores.",
         )
-    sheets = sheets_public(session, stage, candidate, submitted_sheets(session, stage, [candidate.id]))
+    sheets = sheets_public(session, stage, candidate, submitted_sheets(session, stage, [key_of(candidate)]))
     # The flags come from the scores that count on these very sheets (amendments applied), as
     # criterion_tallies would give them for this one candidate, without asking the database again.
     codes = list(stage_criterion_ids(session, stage))
@@ -597,8 +610,8 @@ def panel_scores(
         for score in sheet.scores:
             given[score.criterion][sheet.assessor] = None if score.not_evidenced else score.score
     tallies = {code: tally(by_assessor) for code, by_assessor in given.items() if code in codes}
-    table = TallyTable.from_tallies(codes, {candidate.id: tallies} if tallies else {})
-    return sheets, flags_for(stage, table).get(candidate.id, [])
+    table = TallyTable.from_tallies(codes, {key_of(candidate): tallies} if tallies else {})
+    return sheets, flags_for(stage, table).get(key_of(candidate), [])
 
 
 def moderation_queue(
@@ -611,7 +624,8 @@ def moderation_queue(
     # Even the lead sees a candidate's divergence only after submitting their own sheet for them.
     hidden = hidden_from(session, principal, stage)
     flags = flags_for(stage, criterion_tallies(session, stage).rows_where(lambda c: c not in hidden))
-    candidates = {c.id: c for c in session.exec(select(Candidate).where(col(Candidate.id).in_(list(flags))))}
+    found = session.exec(select(Candidate).where(col(Candidate.id).in_(list(flags))))
+    candidates: dict[Hashable, Candidate] = {key_of(c): c for c in found}
     return [(candidates[i], flags[i]) for i in sorted(flags, key=lambda i: candidates[i].code)]
 
 
@@ -632,7 +646,7 @@ def amend(
         raise conflict(
             "sheet-not-submitted", "Only submitted sheets are moderated; the assessor can still edit a draft."
         )
-    if must_submit_first(session, principal, stage, session.get(Candidate, sheet.candidate_id)):
+    if must_submit_first(session, principal, stage, session.get_one(Candidate, sheet.candidate_id)):
         raise _forbidden(
             "submit-your-own-first", "Submit your own score sheet for this candidate before moderating the panel's."
         )
@@ -645,10 +659,10 @@ def amend(
         )
     _check_score(stage, data.criterion, data.score, "body.score")
     raw = session.exec(select(m.Score).where(m.Score.sheet_id == sheet.id, m.Score.criterion_id == criterion.id)).one()
-    previous = latest_amendments(session, [sheet.id]).get((sheet.id, criterion.id))
+    previous = latest_amendments(session, [key_of(sheet)]).get((key_of(sheet), key_of(criterion)))
     amendment = m.ScoreAmendment(
-        sheet_id=sheet.id,
-        criterion_id=criterion.id,
+        sheet_id=key_of(sheet),
+        criterion_id=key_of(criterion),
         previous_score=previous.score if previous else raw.score,
         previous_not_evidenced=previous.not_evidenced if previous else raw.not_evidenced,
         score=data.score,
@@ -680,8 +694,8 @@ def amend(
 
 
 def amendment_public(session: Session, amendment: m.ScoreAmendment) -> m.AmendmentPublic:
-    sheet = session.get(m.ScoreSheet, amendment.sheet_id)
-    criterion = session.get(Criterion, amendment.criterion_id)
+    sheet = session.get_one(m.ScoreSheet, amendment.sheet_id)
+    criterion = session.get_one(Criterion, amendment.criterion_id)
     return m.AmendmentPublic(
         id=amendment.uid,
         sheet_id=sheet.uid,

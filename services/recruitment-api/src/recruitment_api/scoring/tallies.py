@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
@@ -43,6 +43,7 @@ def sample_sd(n, total, total_sq):
 
 
 EMPTY = Tally(0, 0, 0, None, None, 0)
+K = TypeVar("K", bound=Hashable)  # a candidate's key
 
 
 def _check(score: float) -> float:
@@ -123,7 +124,7 @@ class TallyTable:
         return cls.from_arrays(codes, candidates, columns, values)
 
     @classmethod
-    def from_tallies(cls, codes: Sequence[str], tallies: Mapping[Hashable, Mapping[str, Tally]]) -> TallyTable:
+    def from_tallies(cls, codes: Sequence[str], tallies: Mapping[K, Mapping[str, Tally]]) -> TallyTable:
         return cls.from_cells(
             codes,
             ((candidate, code, *t) for candidate, by_code in tallies.items() for code, t in by_code.items()),
@@ -143,7 +144,7 @@ class TallyTable:
             *(a[index] for a in (self.n_scores, self.total, self.total_sq, self.low, self.high, self.n_not_evidenced)),
         )
 
-    def replace_rows(self, tallies: Mapping[Hashable, Mapping[str, Tally]]) -> TallyTable:
+    def replace_rows(self, tallies: Mapping[K, Mapping[str, Tally]]) -> TallyTable:
         """These candidates' rows replaced (or added) by the given tallies, for example recomputed from sheets."""
         if not tallies:
             return self

@@ -35,7 +35,7 @@ def seed_demo(session: Session, org: str, assessors: list[str]) -> tuple[Vacancy
     if assessors:
         for stage in vacancies.stages_of(session, vacancy):
             members = [{"assessor": a, "name": None, "is_lead": i == 0} for i, a in enumerate(assessors)]
-            set_panel(session, seeder, vacancy, stage, PanelWrite(members=members))
+            set_panel(session, seeder, vacancy, stage, PanelWrite.model_validate({"members": members}))
     for status in (VacancyStatus.open, VacancyStatus.scoring):
         vacancies.change_status(session, seeder, vacancy, status)
     if len(assessors) >= 2:

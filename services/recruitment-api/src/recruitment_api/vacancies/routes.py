@@ -12,6 +12,7 @@ from recruitment_api.db import SessionDep
 from recruitment_api.deps import Admin, Reader
 from recruitment_api.vacancies import models as m
 from recruitment_api.vacancies import service
+from servicekit.db import key_of
 from servicekit.etags import check_if_match, not_modified, strong_etag
 from servicekit.idempotency import Idempotency
 from servicekit.pagination import DEFAULT_LIMIT, Page, next_link, read_cursor
@@ -43,7 +44,8 @@ def list_vacancies(
     counts = service.candidate_counts(session, rows)
     return Page[m.VacancyPublic](
         items=[
-            service.vacancy_public(session, v, with_criteria=False, candidate_count=counts.get(v.id, 0)) for v in rows
+            service.vacancy_public(session, v, with_criteria=False, candidate_count=counts.get(key_of(v), 0))
+            for v in rows
         ],
         next=next_link(request, position),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func
 from sqlmodel import Session, col, select
@@ -16,11 +17,12 @@ from recruitment_api.vacancies.framework_client import FrameworkClient
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
+from servicekit.db import key_of
 from servicekit.errors import conflict, not_found, unprocessable
 from servicekit.etags import strong_etag
 from servicekit.pagination import cursor_value, paginate
 
-SHORTLISTING_ANCHORS = [
+SHORTLISTING_ANCHORS: list[dict[str, Any]] = [
     {"score": 0, "title": "Not met", "description": "The application shows no evidence of the criterion."},
     {"score": 1, "title": "Partly met", "description": "Some evidence, but incomplete or general."},
     {"score": 2, "title": "Fully met", "description": "Clear, specific evidence that the criterion is met."},
@@ -44,7 +46,7 @@ def list_vacancies(
     if principal.has(Scope.SCORE) and not principal.has(Scope.ADMIN):
         panels = (
             select(m.Stage.vacancy_id)
-            .join(PanelMember, PanelMember.stage_id == m.Stage.id)
+            .join(PanelMember, col(PanelMember.stage_id) == m.Stage.id)
             .where(PanelMember.assessor == principal.subject)
         )
         query = query.where(col(m.Vacancy.id).in_(panels))
@@ -58,19 +60,21 @@ def list_vacancies(
 
 def criteria_of(session: Session, vacancy: m.Vacancy) -> list[m.Criterion]:
     return list(
-        session.exec(select(m.Criterion).where(m.Criterion.vacancy_id == vacancy.id).order_by(m.Criterion.sequence))
+        session.exec(
+            select(m.Criterion).where(m.Criterion.vacancy_id == vacancy.id).order_by(col(m.Criterion.sequence))
+        )
     )
 
 
 def candidate_counts(session: Session, vacancies: list[m.Vacancy]) -> dict[int, int]:
     """vacancy id -> its number of candidates, in one query for a whole page of vacancies."""
-    ids = [v.id for v in vacancies]
+    ids = [key_of(v) for v in vacancies]
     if not ids:
         return {}
     rows = session.exec(
         select(Candidate.vacancy_id, func.count())
         .where(col(Candidate.vacancy_id).in_(ids))
-        .group_by(Candidate.vacancy_id)
+        .group_by(col(Candidate.vacancy_id))
     )
     return dict(rows.all())
 
@@ -78,7 +82,9 @@ def candidate_counts(session: Session, vacancies: list[m.Vacancy]) -> dict[int, 
 def vacancy_public(
     session: Session, vacancy: m.Vacancy, with_criteria: bool = True, candidate_count: int | None = None
 ) -> m.VacancyPublic:
-    count = candidate_count if candidate_count is not None else candidate_counts(session, [vacancy]).get(vacancy.id, 0)
+    count = (
+        candidate_count if candidate_count is not None else candidate_counts(session, [vacancy]).get(key_of(vacancy), 0)
+    )
     return m.VacancyPublic(
         id=vacancy.uid,
         org=vacancy.org,
@@ -86,7 +92,7 @@ def vacancy_public(
         band=vacancy.band,
         staff_group=vacancy.staff_group,
         closing_date=vacancy.closing_date,
-        status=vacancy.status,
+        status=m.VacancyStatus(vacancy.status),
         next_statuses=[status for status in m.VacancyStatus if status in m.TRANSITIONS[vacancy.status]],
         criteria_source=vacancy.criteria_source,
         framework_version_id=vacancy.framework_version_id,
@@ -105,7 +111,7 @@ def criterion_public(criterion: m.Criterion) -> m.CriterionPublic:
     return m.CriterionPublic(
         id=criterion.uid,
         code=criterion.code,
-        kind=criterion.kind,
+        kind=m.CriterionKind(criterion.kind),
         statement=criterion.statement,
         description=criterion.description,
         value_code=criterion.value_code,
@@ -132,12 +138,13 @@ def create_vacancy(
         retention_days=data.retention_days or default_retention_days,
         created_by=principal.subject,
     )
-    criteria: list[m.Criterion] = []
+    # Each criterion's fields: the rows are made once the vacancy has its key.
+    criteria_fields: list[dict[str, Any]] = []
     if data.criteria is not None:
         vacancy.criteria_source = "inline"
         for sequence, given in enumerate(data.criteria):
-            criteria.append(
-                m.Criterion(
+            criteria_fields.append(
+                dict(
                     code=given.code,
                     kind=given.kind,
                     statement=given.statement,
@@ -161,8 +168,8 @@ def create_vacancy(
                 {"score": d.position, "title": d.level_title, "description": d.description}
                 for d in snapshot.descriptors.get(value_code or "", [])
             ]
-            criteria.append(
-                m.Criterion(
+            criteria_fields.append(
+                dict(
                     code=item.code,
                     kind=item.type,
                     statement=item.statement,
@@ -176,8 +183,8 @@ def create_vacancy(
             )
     session.add(vacancy)
     session.flush()
+    criteria = [m.Criterion(vacancy_id=key_of(vacancy), **fields) for fields in criteria_fields]
     for criterion in criteria:
-        criterion.vacancy_id = vacancy.id
         session.add(criterion)
     session.flush()
     audit.record(
@@ -258,7 +265,7 @@ def change_status(session: Session, principal: Principal, vacancy: m.Vacancy, ta
 
 
 def stages_of(session: Session, vacancy: m.Vacancy) -> list[m.Stage]:
-    return list(session.exec(select(m.Stage).where(m.Stage.vacancy_id == vacancy.id).order_by(m.Stage.sequence)))
+    return list(session.exec(select(m.Stage).where(m.Stage.vacancy_id == vacancy.id).order_by(col(m.Stage.sequence))))
 
 
 def get_stage(session: Session, vacancy: m.Vacancy, uid: uuid.UUID) -> m.Stage:
@@ -272,7 +279,7 @@ def get_stage(session: Session, vacancy: m.Vacancy, uid: uuid.UUID) -> m.Stage:
 # than running it.
 _LOCATE_STAGE = (
     select(m.Vacancy, m.Stage)
-    .join(m.Stage, m.Stage.vacancy_id == m.Vacancy.id)
+    .join(m.Stage, col(m.Stage.vacancy_id) == m.Vacancy.id)
     .where(m.Vacancy.uid == bindparam("vacancy"), m.Vacancy.org == bindparam("org"), m.Stage.uid == bindparam("stage"))
 )
 
@@ -295,7 +302,7 @@ def stage_criteria(session: Session, stage: m.Stage) -> list[tuple[m.StageCriter
         select(m.StageCriterion, m.Criterion)
         .join(m.Criterion)
         .where(m.StageCriterion.stage_id == stage.id)
-        .order_by(m.Criterion.sequence)
+        .order_by(col(m.Criterion.sequence))
     )
     return [(sc, c) for sc, c in rows]
 
@@ -308,7 +315,7 @@ def design_public(session: Session, vacancy: m.Vacancy) -> m.DesignPublic:
             m.StagePublic(
                 id=stage.uid,
                 name=stage.name,
-                kind=stage.kind,
+                kind=m.StageKind(stage.kind),
                 sequence=stage.sequence,
                 scale_min=low,
                 scale_max=high,
@@ -344,7 +351,7 @@ def _delete_stage(session: Session, stage: m.Stage) -> None:
     if sheets:
         session.exec(delete(Score).where(col(Score.sheet_id).in_(sheets)))
     for table in (ScoreSheet, PanelMember, SjtScore, Decision, m.StageCriterion):
-        session.exec(delete(table).where(table.stage_id == stage.id))
+        session.exec(delete(table).where(col(table.stage_id) == stage.id))
     session.delete(stage)
     session.flush()
 
@@ -389,19 +396,19 @@ def put_design(session: Session, principal: Principal, vacancy: m.Vacancy, data:
         if name not in wanted:
             _delete_stage(session, stage)
     for sequence, given in enumerate(data.stages):
-        stage = old.get(given.name) or m.Stage(vacancy_id=vacancy.id, name=given.name, kind=given.kind)
+        stage = old.get(given.name) or m.Stage(vacancy_id=key_of(vacancy), name=given.name, kind=given.kind)
         stage.kind, stage.sequence = given.kind, sequence
         stage.min_weighted_mean, stage.min_per_value = given.min_weighted_mean, given.min_per_value
         stage.essentials_required, stage.pass_mark = given.essentials_required, given.pass_mark
         session.add(stage)
         session.flush()
-        session.exec(delete(m.StageCriterion).where(m.StageCriterion.stage_id == stage.id))
-        keep = [codes[link.criterion].id for link in given.criteria]
+        session.exec(delete(m.StageCriterion).where(col(m.StageCriterion.stage_id) == stage.id))
+        keep = [key_of(codes[link.criterion]) for link in given.criteria]
         for link in given.criteria:
             session.add(
                 m.StageCriterion(
-                    stage_id=stage.id,
-                    criterion_id=codes[link.criterion].id,
+                    stage_id=key_of(stage),
+                    criterion_id=key_of(codes[link.criterion]),
                     weight=link.weight,
                     essential=link.essential,
                 )
