@@ -134,6 +134,7 @@ class SurveyWave(SQLModel, table=True):
     uid: uuid.UUID = Field(default_factory=uuid.uuid4, unique=True)
     instrument_id: int = Field(foreign_key="survey_instrument.id", index=True)
     org: str = Field(max_length=50, index=True)
+    root_path: str = Field(sa_type=PATH_TYPE)  # the unit surveyed, with everything under it, when it opened
     title: str = Field(max_length=300)
     opens: date
     closes: date

@@ -8,13 +8,13 @@ they answered; engagement is the mean of a respondent's three sub-scores). They 
 unit of the wave (the unit's own responses) and summed up the frozen tree here.
 
 Disclosure control (disclosure.py) protects one publication: the respondent counts of every closed
-wave of the same instrument in the organisation, per unit rolled up, per group of every breakdown
-used, and their changes between consecutive waves. Every figure of a cell (percent positive, means,
-scores, changes) is shown only when the cell is. A question or theme that some respondents of a
-cell did not answer has counts of its own; where those differ from the respondents' anywhere, the
-measure's table is protected too, with the respondents' suppressions forced and the shown
-respondent counts as upper bounds known to an attacker, so a question's n below the minimum inside a
-shown cell is suppressed and cannot be worked out either.
+wave of the same instrument over the same unit (the organisation, or a subtree), per unit rolled up,
+per group of every breakdown used, and their changes between consecutive waves. Every figure of a
+cell (percent positive, means, scores, changes) is shown only when the cell is. A question or theme
+that some respondents of a cell did not answer has counts of its own; where those differ from the
+respondents' anywhere, the measure's table is protected too, with the respondents' suppressions
+forced and the shown respondent counts as upper bounds known to an attacker, so a question's n below
+the minimum inside a shown cell is suppressed and cannot be worked out either.
 
 Closed waves never change (no ingest after closing), so what is computed is kept in a cache keyed
 by the waves of the publication and the settings.

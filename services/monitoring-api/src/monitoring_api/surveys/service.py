@@ -277,6 +277,7 @@ def create_wave(
         uid=uid or uuid.uuid4(),
         instrument_id=instrument.id or 0,
         org=principal.org,
+        root_path=top.path,
         title=data.title,
         opens=data.opens,
         closes=data.closes,
@@ -341,7 +342,7 @@ def wave_for_ingest(session: Session, principal: Principal, uid: uuid.UUID) -> m
 
 
 def chain(session: Session, wave: m.SurveyWave) -> list[m.SurveyWave]:
-    """Every closed wave of the same instrument (any version) in the organisation, oldest first: one
+    """Every closed wave of the same instrument (any version) over the same unit, oldest first: one
     publication, protected together."""
     instrument = session.get(m.SurveyInstrument, wave.instrument_id)
     assert instrument is not None
@@ -351,6 +352,7 @@ def chain(session: Session, wave: m.SurveyWave) -> list[m.SurveyWave]:
             select(m.SurveyWave)
             .where(
                 m.SurveyWave.org == wave.org,
+                m.SurveyWave.root_path == wave.root_path,
                 m.SurveyWave.status == m.WaveStatus.closed.value,
                 col(m.SurveyWave.instrument_id).in_(same_code),
             )

@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("uid", sa.Uuid(), nullable=False),
         sa.Column("instrument_id", sa.Integer(), sa.ForeignKey("survey_instrument.id"), nullable=False),
         sa.Column("org", sa.String(length=50), nullable=False),
+        sa.Column("root_path", PATH, nullable=False),
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("opens", sa.Date(), nullable=False),
         sa.Column("closes", sa.Date(), nullable=False),
