@@ -15,6 +15,7 @@ content security policy refuses inline styles, and the SVG download must look th
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -217,7 +218,7 @@ def point_label(point: Point, unit: str = "") -> str:
     words = f"{day(point.on)}: {number(point.value, unit)}, {point_type_words(point)}"
     if point.provisional and not point.ghosted:
         words += " (provisional limits)"
-    return words
+    return " ".join(words.split())  # one line: it is an attribute's value too
 
 
 # --- drawing --------------------------------------------------------------------------------------
@@ -285,6 +286,15 @@ def _ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
+# Characters XML 1.0 does not allow (control characters, lone surrogates): dropped from any text.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _text(value: str) -> str:
+    """Text for the SVG: escaped, and without characters XML cannot hold."""
+    return escape(_NOT_XML.sub("", value))
+
+
 def _f(value: float) -> str:
     return f"{value:.1f}"
 
@@ -324,10 +334,11 @@ def _level_lines(points: Sequence[Point], pick: str, frame: _Frame) -> list[list
     segment of one point still shows its lines."""
     out = []
     half = frame.step / 2 if frame.count > 1 else 20.0
+    left, right = frame.left, frame.width - frame.right
     for run in _runs(points, pick, frame):
         if len(run) == 1:
             (x, y) = run[0]
-            out.append([(x - half, y), (x + half, y)])
+            out.append([(max(x - half, left), y), (min(x + half, right), y)])
         else:
             out.append(run)
     return out
@@ -386,8 +397,8 @@ def draw(data: ChartData, *, width: int = WIDTH, height: int = HEIGHT, chart_id:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
         f'class="spc-chart" role="group" aria-labelledby="{title_id}" aria-describedby="{desc_id}" '
         f'font-family="Arial, sans-serif" font-size="12">',
-        f'<title id="{title_id}">{escape(data.title)}</title>',
-        f'<desc id="{desc_id}">{escape(described)} Each point can be reached with the Tab key.</desc>',
+        f'<title id="{title_id}">{_text(data.title)}</title>',
+        f'<desc id="{desc_id}">{_text(described)} Each point can be reached with the Tab key.</desc>',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#FFFFFF"/>',
     ]
     # Axes and grid.
@@ -396,9 +407,7 @@ def draw(data: ChartData, *, width: int = WIDTH, height: int = HEIGHT, chart_id:
     for tick in _ticks(low, high):
         y = frame.y(tick)
         out.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{_f(y)}" y2="{_f(y)}" stroke="#E8EDEE"/>')
-        out.append(
-            f'<text x="{LEFT - 6}" y="{_f(y + 4)}" text-anchor="end" fill="{TEXT}">{escape(number(tick))}</text>'
-        )
+        out.append(f'<text x="{LEFT - 6}" y="{_f(y + 4)}" text-anchor="end" fill="{TEXT}">{_text(number(tick))}</text>')
     out.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{bottom_y}" y2="{bottom_y}" stroke="{TEXT}"/>')
     every = max(1, math.ceil(len(points) / 8))
     for index, point in enumerate(points):
@@ -409,7 +418,7 @@ def draw(data: ChartData, *, width: int = WIDTH, height: int = HEIGHT, chart_id:
                 f'<text x="{_f(x)}" y="{bottom_y + 18}" text-anchor="middle" fill="{TEXT}">{month(point.on)}</text>'
             )
     if unit:
-        out.append(f'<text x="{LEFT - 6}" y="{TOP - 14}" text-anchor="end" fill="{TEXT}">{escape(unit)}</text>')
+        out.append(f'<text x="{LEFT - 6}" y="{TOP - 14}" text-anchor="end" fill="{TEXT}">{_text(unit)}</text>')
     out.append("</g>")
     # Rebase breaks.
     out.append('<g class="spc-rebases" aria-hidden="true">')
@@ -420,7 +429,7 @@ def draw(data: ChartData, *, width: int = WIDTH, height: int = HEIGHT, chart_id:
         x = (frame.x(index - 1) + frame.x(index)) / 2
         out.append(
             f'<line x1="{_f(x)}" x2="{_f(x)}" y1="{TOP}" y2="{bottom_y}" stroke="{TEXT}" stroke-dasharray="2 3">'
-            f"<title>Rebased from {escape(month(rebase.on))}: {escape(rebase.reason)}</title></line>"
+            f"<title>Rebased from {_text(month(rebase.on))}: {_text(rebase.reason)}</title></line>"
         )
         out.append(f'<text x="{_f(x + 3)}" y="{TOP - 2}" fill="{TEXT}" font-size="11">rebased</text>')
     out.append("</g>")
@@ -469,8 +478,8 @@ def draw(data: ChartData, *, width: int = WIDTH, height: int = HEIGHT, chart_id:
                 continue
             x = frame.x(index)
             out.append(
-                f'<g class="spc-annotation"><title>Note {number_}, {escape(day(annotation.on))}: '
-                f"{escape(annotation.text)}</title>"
+                f'<g class="spc-annotation"><title>Note {number_}, {_text(day(annotation.on))}: '
+                f"{_text(annotation.text)}</title>"
                 f'<line x1="{_f(x)}" x2="{_f(x)}" y1="{TOP}" y2="{bottom_y}" stroke="#005EB8" stroke-width="1" '
                 'stroke-dasharray="1 3"/>'
                 f'<circle cx="{_f(x)}" cy="{TOP + 8}" r="8" fill="#005EB8"/>'
@@ -484,7 +493,7 @@ def draw(data: ChartData, *, width: int = WIDTH, height: int = HEIGHT, chart_id:
         if point.value is None or not math.isfinite(point.value):
             continue
         x, y = frame.x(index), frame.y(point.value)
-        label = escape(point_label(point, unit))
+        label = _text(point_label(point, unit))
         if point.ghosted:
             mark = f'<circle cx="{_f(x)}" cy="{_f(y)}" r="4.5" fill="#FFFFFF" stroke="{GHOST}" stroke-width="2"/>'
         else:
@@ -507,7 +516,7 @@ def sparkline(points: Sequence[Point], *, label: str, width: int = SPARK_WIDTH, 
     frame = _Frame(width, height, 4, 8, 4, 4, low, high, len(points))
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'class="spc-sparkline" role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
+        f'class="spc-sparkline" role="img" aria-label="{_text(label)}"><title>{_text(label)}</title>'
     ]
     for pick in ("upl", "lpl"):
         for run in _level_lines(points, pick, frame):
