@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 import structlog
@@ -141,7 +142,7 @@ async def _unhandled(request: Request, exc: Exception) -> Response:
     )
 
 
-async def nul_refused(request: Request, errors: list[dict]) -> Response:
+async def nul_refused(request: Request, errors: list[dict[str, Any]]) -> Response:
     """A form or address holding the NUL character (servicekit.nul refuses it before any page runs)."""
     await _identify(request)
     return render(

@@ -8,17 +8,17 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import anyio
 import structlog
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import Table, event, inspect
+from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 from servicekit.errors import DatabaseBusy
 
@@ -197,6 +197,20 @@ def key_of(row: Keyed) -> int:
     if row.id is None:
         raise ValueError(f"this {type(row).__name__} has no key yet: it has not been flushed")
     return row.id
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed: its result is a CursorResult, which sqlmodel's
+    Session.execute types as the general Result."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, for statements on the table itself (SQLModel's metaclass
+    sets `__table__` but does not declare it to type checkers)."""
+    table = inspect(model).local_table
+    assert isinstance(table, Table)
+    return table
 
 
 def database_of(app: Any) -> Database:

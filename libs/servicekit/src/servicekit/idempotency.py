@@ -9,16 +9,17 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import JSON, Column, CursorResult, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 from starlette.responses import JSONResponse
 
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
+from servicekit.db import rowcount
 from servicekit.errors import ProblemError
 
 MAX_KEY_LENGTH = 200
@@ -137,9 +138,6 @@ def purge_idempotency(
     if older_than <= timedelta(0):
         raise ValueError("older_than must be positive: a record must be kept long enough to replay")
     cutoff = (now or utcnow()) - older_than
-    # A DELETE's result is a CursorResult (sqlmodel types Session.execute as the general Result).
-    result = cast(
-        CursorResult[Any], session.execute(delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < cutoff))
-    )
+    removed = rowcount(session.execute(delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < cutoff)))
     session.commit()
-    return result.rowcount
+    return removed

@@ -13,6 +13,7 @@ session cookie, /livez included, does not touch the database at all."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -66,7 +67,8 @@ def cookie_names(request: Request) -> tuple[str, str]:
 
 
 def now(request: Request) -> datetime:
-    return request.app.state.clock()
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
 
 
 def _identity_of(db: Session, token: str, at: datetime) -> Identity | None:
@@ -81,7 +83,8 @@ async def identify(request: Request) -> Identity | None:
     """The signed-in user of this request, read once (in a short database session of its own, and
     only when the browser sends a session cookie), then kept on request.state."""
     if hasattr(request.state, "identity"):
-        return request.state.identity
+        known: Identity | None = request.state.identity
+        return known
     session_cookie, signin_cookie = cookie_names(request)
     token = request.cookies.get(session_cookie)
     identity = await in_session(request.app, _identity_of, token, now(request)) if token else None

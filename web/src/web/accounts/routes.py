@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -326,7 +326,7 @@ def _conclude_password_change(
 # --- administration of users ----------------------------------------------------------------
 
 
-def _user_or_404(db, admin: Identity, uid: uuid.UUID) -> User:
+def _user_or_404(db: Session, admin: Identity, uid: uuid.UUID) -> User:
     user = service.get_user(db, admin.user.org, uid)
     if user is None:
         raise HTTPException(404)
@@ -350,7 +350,7 @@ def list_users(request: Request, admin: Admin, db: SessionDep) -> Response:
 
 
 def _new_user_page(
-    request: Request, admin: Identity, *, form: dict, errors: dict[str, str], status_code: int = 200
+    request: Request, admin: Identity, *, form: dict[str, Any], errors: dict[str, str], status_code: int = 200
 ) -> Response:
     return render(
         request,
@@ -403,7 +403,7 @@ async def create_user(
 
 def _manage_page(
     request: Request,
-    db,
+    db: Session,
     admin: Identity,
     user: User,
     *,

@@ -17,12 +17,14 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, delete, select, update
 
 from servicekit import audit
 from servicekit.auth import Principal
+from servicekit.db import rowcount
 from servicekit.errors import DatabaseBusy
 from web.accounts.models import SignInEvent, SignInThrottle, User, UserSession
 from web.accounts.organisations import is_organisation
@@ -238,7 +240,7 @@ def _count_attempt(
         if good:
             done = db.execute(delete(SignInThrottle).where(*unchanged), execution_options=_UNSYNCHRONISED)
             db.expunge(throttle)
-            return SignInStatus.ok if done.rowcount == 1 else None
+            return SignInStatus.ok if rowcount(done) == 1 else None
         count += 1
         status = SignInStatus.invalid
         if count >= threshold:
@@ -247,10 +249,10 @@ def _count_attempt(
         values = {"failed_count": count, "last_failed_at": now, "locked_until": locked_until}
     done = db.execute(update(SignInThrottle).where(*unchanged).values(**values), execution_options=_UNSYNCHRONISED)
     db.expunge(throttle)
-    return status if done.rowcount == 1 else None
+    return status if rowcount(done) == 1 else None
 
 
-def _same(column, value):
+def _same(column: Mapped[datetime | None], value: datetime | None) -> ColumnElement[bool]:
     return column.is_(None) if value is None else column == value
 
 
@@ -347,9 +349,9 @@ def change_password(db: Session, user: User, password_hash: str, *, keep: UserSe
     )
     ended = db.execute(delete(UserSession).where(col(UserSession.user_id) == user.id, col(UserSession.id) != keep.id))
     actor = Principal(subject=str(user.uid), org=user.org, scopes=frozenset(), name=user.display_name)
-    audit.record(db, actor, "user.password.change", "user", user.uid, after={"other_sessions_ended": ended.rowcount})
+    audit.record(db, actor, "user.password.change", "user", user.uid, after={"other_sessions_ended": rowcount(ended)})
     db.commit()
-    return ended.rowcount
+    return rowcount(ended)
 
 
 # --- retention ------------------------------------------------------------------------------
@@ -366,15 +368,17 @@ def purge(db: Session, *, now: datetime, event_days: int, lockout_minutes: int) 
     """Remove expired sessions, sign-in records older than `event_days`, and failed-sign-in counts
     that have lapsed (no lock in force, no failure within the lockout window). The append-only
     audit_record of administrators' changes is never removed."""
-    sessions = db.execute(delete(UserSession).where(col(UserSession.expires_at) <= now)).rowcount
-    events = db.execute(delete(SignInEvent).where(col(SignInEvent.at) < now - timedelta(days=event_days))).rowcount
+    sessions = rowcount(db.execute(delete(UserSession).where(col(UserSession.expires_at) <= now)))
+    events = rowcount(db.execute(delete(SignInEvent).where(col(SignInEvent.at) < now - timedelta(days=event_days))))
     lapsed = now - timedelta(minutes=lockout_minutes)
-    throttles = db.execute(
-        delete(SignInThrottle).where(
-            or_(col(SignInThrottle.locked_until).is_(None), col(SignInThrottle.locked_until) <= now),
-            or_(col(SignInThrottle.last_failed_at).is_(None), col(SignInThrottle.last_failed_at) <= lapsed),
+    throttles = rowcount(
+        db.execute(
+            delete(SignInThrottle).where(
+                or_(col(SignInThrottle.locked_until).is_(None), col(SignInThrottle.locked_until) <= now),
+                or_(col(SignInThrottle.last_failed_at).is_(None), col(SignInThrottle.last_failed_at) <= lapsed),
+            )
         )
-    ).rowcount
+    )
     db.commit()
     return Purged(sessions, events, throttles)
 

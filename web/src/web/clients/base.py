@@ -11,16 +11,24 @@ import httpx
 import structlog
 from asgi_correlation_id import correlation_id
 from opentelemetry.propagate import inject
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from collective_clients.runtime import Call
 from servicekit.auth import Principal
 from servicekit.keys import issue_token
-from servicekit.observability import REQUEST_ID_HEADER
+from servicekit.problems import REQUEST_ID_HEADER
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 log = structlog.get_logger("web.clients")
+
+
+def unvalidated(model: type[M], **fields: Any) -> M:
+    """A request body as the user gave it, for the service to judge: its 422 problem lands beside
+    the form's fields. `model_construct`, typed for what it does: nothing is checked here, so a
+    field may hold what the form had (a plain string for a constrained one, None for a missing one)."""
+    return model.model_construct(**fields)
 
 
 class ServiceUnavailable(Exception):

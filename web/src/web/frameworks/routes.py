@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated
+from collections.abc import Awaitable
+from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Depends, Query, Request
@@ -77,7 +78,7 @@ def _audience(value: str | None) -> str | None:
 async def _version_page(
     request: Request, client: ServiceClient, version_id: uuid.UUID, *, audience: str | None, q: str | None
 ) -> Response:
-    calls = [client.send(api.read_version(version_id)), client.send(api.read_tree(version_id))]
+    calls: list[Awaitable[Any]] = [client.send(api.read_version(version_id)), client.send(api.read_tree(version_id))]
     if q:
         calls.append(client.send(api.search_items(version_id, q=q, limit=SEARCH_LIMIT)))
     results, notice = await gather(*calls)
@@ -182,7 +183,7 @@ async def compare_versions(
     client: Client,
     from_: Annotated[str | None, Query(alias="from", max_length=100)] = None,
 ) -> Response:
-    context: dict = {
+    context: dict[str, Any] = {
         "page_title": "Compare versions",
         "version_id": version_id,
         "errors": {},

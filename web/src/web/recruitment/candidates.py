@@ -19,7 +19,7 @@ from collective_clients.recruitment import operations as recruitment
 from collective_clients.recruitment.models import ImportResult, SjtImport
 from web.accounts.auth import Identity
 from web.clients.answers import scored
-from web.clients.base import ServiceClient, cursor_of
+from web.clients.base import ServiceClient, cursor_of, unvalidated
 from web.notices import Notice, attempt, gather
 from web.pages import is_htmx, render, see_other
 from web.recruitment.deps import (
@@ -373,7 +373,7 @@ async def import_sjt(
     if len(scores) > MAX_SJT_ROWS:
         errors = {"csv": f"Import at most {MAX_SJT_ROWS:,} scores at a time"}
         return await _sjt_page(request, client, at, errors=errors, status_code=422, pasted=csv)
-    call = recruitment.import_sjt(at.vacancy_id, at.stage_id, SjtImport.model_construct(scores=scores))
+    call = recruitment.import_sjt(at.vacancy_id, at.stage_id, unvalidated(SjtImport, scores=scores))
     outcome = await attempt(client.send(call.with_timeout(IMPORT_TIMEOUT_SECONDS)))
     if outcome.value is not None:
         return await _sjt_page(request, client, at, imported=outcome.value["imported"])

@@ -26,6 +26,7 @@ from collective_clients.recruitment.models import (
     StageWrite,
 )
 from web.clients import answers
+from web.clients.base import unvalidated
 from web.clients.limits import Bounds, bounds, max_items
 
 # recruitment-api's limits, from its models.
@@ -183,12 +184,10 @@ def design_body(stages: list[StageForm]) -> tuple[DesignWrite, dict[str, str], l
                 continue
             weight = _parse_number(choice.weight, WEIGHT)
             if isinstance(weight, str) or weight is None:
-                limits = f"more than {WEIGHT.low:g} and at most {WEIGHT.high:g}"
-                errors[f"{prefix}weight-{code}"] = f"The weight of {code} in stage {i + 1} must be {limits}"
+                allowed = f"more than {WEIGHT.low:g} and at most {WEIGHT.high:g}"
+                errors[f"{prefix}weight-{code}"] = f"The weight of {code} in stage {i + 1} must be {allowed}"
                 weight = 1.0
-            criteria.append(
-                StageCriterionWrite.model_construct(criterion=code, weight=weight, essential=choice.essential)
-            )
+            criteria.append(unvalidated(StageCriterionWrite, criterion=code, weight=weight, essential=choice.essential))
         if stage.kind == StageKind.sjt and criteria:
             errors[prefix + "criteria"] = (
                 f"Stage {i + 1} is a situational judgement test: its score is imported, so choose no criteria"
@@ -196,7 +195,8 @@ def design_body(stages: list[StageForm]) -> tuple[DesignWrite, dict[str, str], l
         elif stage.kind != StageKind.sjt and not criteria:
             errors[prefix + "criteria"] = f"Choose at least one criterion for stage {i + 1}"
         body_stages.append(
-            StageWrite.model_construct(
+            unvalidated(
+                StageWrite,
                 name=stage.name,
                 kind=stage.kind,
                 min_weighted_mean=numbers.get("min_weighted_mean"),
@@ -209,7 +209,7 @@ def design_body(stages: list[StageForm]) -> tuple[DesignWrite, dict[str, str], l
         slots.append(i)
     if not body_stages and not errors:
         errors["stage-0-name"] = "Add at least one stage"
-    return DesignWrite.model_construct(stages=body_stages), errors, slots
+    return unvalidated(DesignWrite, stages=body_stages), errors, slots
 
 
 _STAGE_FIELDS = ("name", "kind", "min_weighted_mean", "min_per_value", "pass_mark")
@@ -278,15 +278,13 @@ def panel_body(members: list[MemberForm], names: Mapping[str, str]) -> tuple[Pan
             continue
         seen.add(member.assessor)
         chosen.append(
-            PanelMemberWrite.model_construct(
-                assessor=member.assessor, name=names[member.assessor], is_lead=member.is_lead
-            )
+            unvalidated(PanelMemberWrite, assessor=member.assessor, name=names[member.assessor], is_lead=member.is_lead)
         )
     if not chosen and not errors:
         errors["member-0"] = "Choose at least one assessor"
     if len(chosen) > MAX_MEMBERS:
         errors["member-0"] = f"A panel has at most {MAX_MEMBERS} assessors"
-    return PanelWrite.model_construct(members=chosen), errors
+    return unvalidated(PanelWrite, members=chosen), errors
 
 
 def criteria_codes(criteria: Iterable[CriterionPublic]) -> list[str]:
@@ -347,11 +345,12 @@ def sjt_scores(text: str, codes: Mapping[str, uuid.UUID]) -> tuple[list[SjtScore
         if found:
             problems.extend(found)
             continue
+        assert candidate_id is not None and score is not None  # either missing is one of the problems found
         if candidate_id in first_row:
             problems.append(RowProblem(number, code, f"Candidate {code} has a score on row {first_row[candidate_id]}"))
             continue
         first_row[candidate_id] = number
-        scores.append(SjtScoreWrite.model_construct(candidate_id=candidate_id, score=score))
+        scores.append(unvalidated(SjtScoreWrite, candidate_id=candidate_id, score=score))
     return scores, problems
 
 

@@ -17,7 +17,7 @@ from collective_clients.recruitment.models import VacancyPublic as Vacancy
 from servicekit.db import in_session
 from web.accounts.directory import people, person_name
 from web.clients.answers import blind, member
-from web.clients.base import ServiceClient, cursor_of
+from web.clients.base import ServiceClient, cursor_of, unvalidated
 from web.notices import Notice, attempt, gather
 from web.pages import render, see_other
 from web.recruitment.deps import (
@@ -244,7 +244,7 @@ async def record_decision(
         errors["reason"] = "Enter the reason for the decision"
     if errors:
         return await _decision_page(request, client, at, candidate_id, form=form, errors=errors, status_code=422)
-    body = DecisionWrite.model_construct(candidate_id=candidate_id, outcome=chosen, reason=reason.strip())
+    body = unvalidated(DecisionWrite, candidate_id=candidate_id, outcome=chosen, reason=reason.strip())
     sent = await attempt(client.send(recruitment.decide(at.vacancy_id, at.stage_id, body)))
     if sent.value is not None:
         return see_other(f"{at.stage_url}/results?decided={sent.value.candidate_code}")
@@ -289,11 +289,12 @@ async def feedback(
     """The candidate's mean score per value at a stage, beside the cohort's (withheld when the
     cohort is too small for its figures to identify no one). Without a stage: choose one."""
     stage_id = _uuid_or_none(stage)
-    report_call = (
-        or_blind(client.send(recruitment.feedback(at.vacancy_id, at.candidate_id, stage=stage_id)))
-        if stage_id is not None
-        else _nothing()
-    )
+    report_call: Awaitable[Any]
+    if stage_id is not None:
+        sent = client.send(recruitment.feedback(at.vacancy_id, at.candidate_id, stage=stage_id))
+        report_call = or_blind(sent)
+    else:
+        report_call = _nothing()
     (vacancy, read, candidate, report), notice = await gather(
         client.send(recruitment.read_vacancy(at.vacancy_id)),
         client.send(recruitment.read_design(at.vacancy_id)),

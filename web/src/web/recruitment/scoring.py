@@ -31,7 +31,7 @@ from servicekit.db import in_session
 from web.accounts.auth import Identity
 from web.accounts.directory import people, person_name
 from web.clients.answers import answered, blind, criterion_of, score_in, scored, seat_on, stage_in, submitted
-from web.clients.base import ServiceClient
+from web.clients.base import ServiceClient, unvalidated
 from web.notices import Notice, attempt, gather
 from web.pages import LOCAL_TIME, render, see_other, templates
 from web.recruitment.deps import (
@@ -360,7 +360,7 @@ async def _save_value(client: ServiceClient, at: AtStageCandidate, index: int, a
     if parsed is None:
         return Saved(errors={"answer": "Choose a score from the scale, or not evidenced"}, total=total)
     code = stage.criteria[index - 1].criterion
-    body = SheetWrite.model_construct(scores=[score_body(code, parsed, notes)])
+    body = unvalidated(SheetWrite, scores=[score_body(code, parsed, notes)])
     outcome = await attempt(client.send(recruitment.save_sheet(at.vacancy_id, at.stage_id, at.candidate_id, body)))
     if outcome.notice:
         return Saved(notice=outcome.notice, total=total)
@@ -664,8 +664,13 @@ async def amend(
         errors["reason"] = "Enter the reason for the change"
     if errors:
         return await _amend_page(request, identity, client, at, form=form, errors=errors, status_code=422)
-    body = AmendmentWrite.model_construct(
-        sheet_id=sheet, criterion=criterion, score=score, not_evidenced=not_evidenced, reason=reason.strip()
+    body = unvalidated(
+        AmendmentWrite,
+        sheet_id=sheet,
+        criterion=criterion,
+        score=score,
+        not_evidenced=not_evidenced,
+        reason=reason.strip(),
     )
     outcome = await attempt(client.send(recruitment.amend(at.vacancy_id, at.stage_id, body)))
     if outcome.ok:

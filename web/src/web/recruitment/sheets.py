@@ -19,6 +19,7 @@ from collective_clients.recruitment.models import (
     VacancyPublic,
 )
 from web.clients.answers import answered, criterion_of, scale, score_in
+from web.clients.base import unvalidated
 
 NOT_EVIDENCED = "not_evidenced"
 
@@ -138,8 +139,8 @@ def parse_answer(raw: str, stage: StagePublic) -> tuple[int | None, bool] | None
 
 def score_body(code: str, answer: tuple[int | None, bool], notes: str) -> ScoreWrite:
     score, not_evidenced = answer
-    return ScoreWrite.model_construct(
-        criterion=code, score=score, not_evidenced=not_evidenced, notes=notes.strip() or None
+    return unvalidated(
+        ScoreWrite, criterion=code, score=score, not_evidenced=not_evidenced, notes=notes.strip() or None
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
@@ -18,7 +18,7 @@ from servicekit.db import in_session
 from web.accounts.auth import Identity
 from web.accounts.directory import people_with_scope
 from web.clients.answers import member
-from web.clients.base import ServiceClient, cursor_of
+from web.clients.base import ServiceClient, cursor_of, unvalidated
 from web.notices import attempt, gather
 from web.pages import render, see_other
 from web.recruitment.deps import (
@@ -141,7 +141,7 @@ async def _new_vacancy_page(
     frameworks: ServiceClient,
     *,
     version: str | None,
-    form: dict | None = None,
+    form: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -211,7 +211,7 @@ async def create_vacancy(
     idempotency_key: Annotated[str, Form(max_length=100)] = "",
     action: Annotated[str, Form(max_length=20)] = "create",
 ) -> Response:
-    form = {
+    form: dict[str, Any] = {
         "title": title.strip(),
         "band": band.strip(),
         "staff_group": staff_group.strip(),
@@ -236,7 +236,8 @@ async def create_vacancy(
         except ValueError:
             errors["closing_date"] = "Enter the closing date as a real date, for example 2026-12-18"
     if not errors:
-        body = VacancyCreate.model_construct(
+        body = unvalidated(
+            VacancyCreate,
             title=form["title"],
             band=form["band"] or None,
             staff_group=form["staff_group"] or None,
@@ -339,7 +340,7 @@ async def change_status(
     if target is None:
         errors = {"status": "Choose the next status"}
         return await _vacancy_page(request, identity, client, at, errors=errors, status_code=422)
-    body = StatusChange.model_construct(status=target)
+    body = unvalidated(StatusChange, status=target)
     outcome = await attempt(client.send(recruitment.change_status(at.vacancy_id, body)))
     if outcome.ok:
         return see_other(f"{at.vacancy_url}?changed={status}")
