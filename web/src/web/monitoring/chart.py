@@ -414,8 +414,9 @@ def draw(data: ChartData, *, width: int = WIDTH, height: int = HEIGHT, chart_id:
         if index % every == 0:
             x = frame.x(index)
             out.append(f'<line x1="{_f(x)}" x2="{_f(x)}" y1="{bottom_y}" y2="{bottom_y + 4}" stroke="{TEXT}"/>')
+            anchor = "end" if x > width - RIGHT - 30 else "middle"  # the last label stays inside
             out.append(
-                f'<text x="{_f(x)}" y="{bottom_y + 18}" text-anchor="middle" fill="{TEXT}">{month(point.on)}</text>'
+                f'<text x="{_f(x)}" y="{bottom_y + 18}" text-anchor="{anchor}" fill="{TEXT}">{month(point.on)}</text>'
             )
     if unit:
         out.append(f'<text x="{LEFT - 6}" y="{TOP - 14}" text-anchor="end" fill="{TEXT}">{_text(unit)}</text>')
