@@ -14,7 +14,7 @@ import io
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
@@ -41,7 +41,7 @@ from collective_clients.runtime import Call, Tagged, tagged_as
 from web import labels
 from web.accounts.auth import Identity
 from web.clients.answers import member
-from web.clients.base import ServiceClient, ServiceError
+from web.clients.base import ServiceClient, ServiceError, unvalidated
 from web.monitoring.deps import Admin, Client, Reader, Writer
 from web.monitoring.plan import COMPONENTS, every_page
 from web.notices import Notice, attempt, form_status, gather, problem_messages, sentence
@@ -81,7 +81,8 @@ def read_indicator(indicator_id: uuid.UUID) -> Call[Tagged[IndicatorPublic]]:
     """The indicator with its ETag, for the If-Match of a change. monitoring-api sends the ETag but
     its OpenAPI document does not declare it, so the generated call reads the body only: this is
     the same call, reading the header too."""
-    return replace(monitoring.read_indicator(indicator_id), read=tagged_as(IndicatorPublic))
+    call = monitoring.read_indicator(indicator_id)
+    return Call(call.method, call.path, tagged_as(IndicatorPublic), params=call.params, accept=call.accept)
 
 
 def may_define(identity: Identity, indicator: IndicatorPublic) -> bool:
@@ -224,10 +225,14 @@ def create_body(form: DefinitionForm) -> tuple[IndicatorCreate, dict[str, str]]:
         errors["direction"] = "Choose which way is improvement"
     if member(Frequency, form.frequency) is None:
         errors["frequency"] = "Choose how often a value is recorded"
-    spc = SpcSettings.model_construct(
-        screen_outliers=form.screen_outliers, baseline_points=_baseline(form, errors), two_sigma=form.two_sigma
+    spc = unvalidated(
+        SpcSettings,
+        screen_outliers=form.screen_outliers,
+        baseline_points=_baseline(form, errors),
+        two_sigma=form.two_sigma,
     )
-    body = IndicatorCreate.model_construct(
+    body = unvalidated(
+        IndicatorCreate,
         code=form.code,
         title=form.title,
         description=form.description or None,
@@ -259,14 +264,16 @@ def update_body(form: DefinitionForm, current: IndicatorPublic) -> tuple[Indicat
     if member(Direction, form.direction) is None:
         errors["direction"] = "Choose which way is improvement"
     kept = current.spc or SpcSettings()
-    spc = SpcSettings.model_construct(
+    spc = unvalidated(
+        SpcSettings,
         screen_outliers=form.screen_outliers,
         baseline_points=_baseline(form, errors),
         two_sigma=form.two_sigma,
         trend_points=kept.trend_points,
         shift_points=kept.shift_points,
     )
-    body = IndicatorUpdate.model_construct(
+    body = unvalidated(
+        IndicatorUpdate,
         title=form.title,
         description=form.description or None,
         unit_of_measure=form.unit_of_measure,
@@ -503,10 +510,10 @@ async def add_target(
     if errors:
         return await _targets_page(request, identity, client, indicator_id, form=form, errors=errors, status_code=422)
     kept = [
-        TargetWrite.model_construct(value=t.value, from_date=t.from_date, note=_text(t.note) or None) for t in existing
+        unvalidated(TargetWrite, value=t.value, from_date=t.from_date, note=_text(t.note) or None) for t in existing
     ]
-    new = TargetWrite.model_construct(value=number, from_date=starts, note=form.note or None)
-    body = TargetsWrite.model_construct(targets=[*kept, new])
+    new = unvalidated(TargetWrite, value=number, from_date=starts, note=form.note or None)
+    body = unvalidated(TargetsWrite, targets=[*kept, new])
     outcome = await attempt(client.send(monitoring.put_targets(indicator_id, body, if_match=etag or read.etag)))
     if outcome.ok:
         return see_other(f"{INDICATORS}/{indicator_id}/targets?changed=1")
@@ -622,7 +629,7 @@ async def add_rebase(
         return await _notes_page(
             request, identity, client, indicator_id, unit, rebase=form, errors=errors, status_code=422
         )
-    body = RebaseWrite.model_construct(on=day, reason=form.text)
+    body = unvalidated(RebaseWrite, on=day, reason=form.text)
     outcome = await attempt(client.send(monitoring.add_rebase(indicator_id, unit, body)))
     if outcome.ok:
         return see_other(f"{INDICATORS}/{indicator_id}/notes?unit={unit}&changed=rebase")
@@ -651,7 +658,7 @@ async def add_annotation(
         return await _notes_page(
             request, identity, client, indicator_id, unit, annotation=form, errors=errors, status_code=422
         )
-    body = AnnotationWrite.model_construct(on=day, text=form.text)
+    body = unvalidated(AnnotationWrite, on=day, text=form.text)
     outcome = await attempt(client.send(monitoring.add_annotation(indicator_id, unit, body)))
     if outcome.ok:
         return see_other(f"{INDICATORS}/{indicator_id}/notes?unit={unit}&changed=annotation")

@@ -34,7 +34,7 @@ from servicekit.db import in_session
 from web.accounts.auth import CurrentIdentity, Identity
 from web.accounts.directory import people_with_scope
 from web.clients.answers import member
-from web.clients.base import ServiceClient, ServiceError, ServiceUnavailable, cursor_of
+from web.clients.base import ServiceClient, ServiceError, ServiceUnavailable, cursor_of, unvalidated
 from web.clients.dependency import service_client
 from web.clients.limits import bounds, max_items
 from web.monitoring.deps import Admin, Client, Http, Reader, Writer
@@ -270,7 +270,7 @@ def item_body(form: ItemForm, reviewers: dict[str, str]) -> tuple[PlanItemCreate
         fields["title"] = form.title
     else:
         fields["action"] = form.action
-    return PlanItemCreate.model_construct(**fields), errors
+    return unvalidated(PlanItemCreate, **fields), errors
 
 
 @router.post("")
@@ -477,7 +477,8 @@ def check_in_body(form: CheckInForm, allowed: list[PlanStatus]) -> tuple[CheckIn
     links, problem = evidence_links(form.evidence)
     if problem:
         errors["evidence"] = problem
-    body = CheckInCreate.model_construct(
+    body = unvalidated(
+        CheckInCreate,
         status=status,
         confidence=confidence,
         what_happened=form.what_happened,
@@ -545,7 +546,7 @@ async def acknowledge(
     frameworks: Frameworks,
     comment: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    body = AcknowledgeBody.model_construct(comment=comment.strip() or None)
+    body = unvalidated(AcknowledgeBody, comment=comment.strip() or None)
     outcome = await attempt(client.send(monitoring.acknowledge(item_id, check_in_id, body=body)))
     if outcome.ok:
         return see_other(f"{PLAN}/{item_id}?changed=acknowledged#check-in-{check_in_id}")
