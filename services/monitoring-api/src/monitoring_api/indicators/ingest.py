@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -37,7 +38,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
-from sqlmodel import Session
+from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
 from monitoring_api.indicators import models as m
@@ -46,10 +47,14 @@ from monitoring_api.structure.models import OrgUnit
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
+from servicekit.db import table_of
 from servicekit.errors import unprocessable
 
 COLUMNS = ("indicator", "unit", "period", "numerator", "denominator")
 MAX_LISTED_ERRORS = 1000
+# The tables the set-based statements below write to and read from.
+VALUES = table_of(m.IndicatorValue)
+UNITS = table_of(OrgUnit)
 
 _staging_metadata = MetaData()
 staging = Table(
@@ -81,14 +86,21 @@ class Lookups:
 def lookups(session: Session, org: str) -> Lookups:
     units: dict[str, int] = {}
     for uid, code, path in session.exec(sm_select(OrgUnit.id, OrgUnit.code, OrgUnit.path).where(OrgUnit.org == org)):
-        units[code] = uid
-        units[path] = uid
+        if uid is not None:  # stored rows' keys: never None
+            units[code] = uid
+            units[path] = uid
     indicators = {
         code: (iid, factor, frequency)
-        for iid, code, factor, frequency, owner in session.exec(
-            sm_select(m.Indicator.id, m.Indicator.code, m.Indicator.factor, m.Indicator.frequency, m.Indicator.org)
+        for iid, code, factor, frequency, owner in session.execute(  # five columns: more than sqlmodel's select types
+            select(
+                col(m.Indicator.id),
+                col(m.Indicator.code),
+                col(m.Indicator.factor),
+                col(m.Indicator.frequency),
+                col(m.Indicator.org),
+            )
         )
-        if owner is None or owner == org
+        if iid is not None and (owner is None or owner == org)  # stored rows' keys: never None
     }
     return Lookups(units, indicators)
 
@@ -166,7 +178,17 @@ class Checker:
         return None
 
 
-def csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+@dataclass(frozen=True)
+class WiderThanHeader:
+    """A CSV row with more cells than the header: reported as a problem, never read."""
+
+    message: str
+
+
+Cells = list[str] | WiderThanHeader
+
+
+def csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, Cells]]:
     """(row number, cells) of a values CSV after its header (checked here); blank lines are skipped.
 
     Row numbers are spreadsheet rows: the header is row 1. Raises the 422 itself for a bad header."""
@@ -195,7 +217,7 @@ def csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue
             if len(record) > width:
-                yield number, [None, f"{len(record)} cells but the header has {width}"]  # type: ignore[list-item]
+                yield number, WiderThanHeader(f"{len(record)} cells but the header has {width}")
                 continue
             yield number, [record[p].strip() if p is not None and p < len(record) else "" for p in positions]
     except csv.Error as exc:
@@ -241,10 +263,11 @@ class _Writer:
         self.batch_rows = batch_rows
         self.batch: list[tuple] = []
         self.postgres = connection.dialect.name == "postgresql"
-        self._copy_context = None
-        self._copy = None
+        self._copy_context: Any = None  # psycopg's COPY context, on PostgreSQL
+        self._copy: Any = None
         if self.postgres:
             raw = connection.connection.driver_connection
+            assert raw is not None  # a live psycopg connection
             self._cursor = raw.cursor()
             self._copy_context = self._cursor.copy(f"COPY ingest_staging ({', '.join(STAGED)}) FROM STDIN")
             self._copy = self._copy_context.__enter__()
@@ -278,7 +301,7 @@ class _Writer:
 def ingest(
     session: Session,
     principal: Principal,
-    rows: Iterable[tuple[int, list[str]]],
+    rows: Iterable[tuple[int, Cells]],
     *,
     batch_rows: int = 5000,
 ) -> m.IngestResult:
@@ -292,9 +315,9 @@ def ingest(
     ok = False
     try:
         for number, cells in rows:
-            if cells[0] is None:  # a row wider than the header
+            if isinstance(cells, WiderThanHeader):
                 checker.rows += 1
-                checker.problem(number, None, cells[1])
+                checker.problem(number, None, cells.message)
                 continue
             staged = checker.check(number, *cells)
             if staged is not None and not checker.error_count:
@@ -315,15 +338,11 @@ def ingest(
     received, corrected, unchanged = _classify(connection)
     now = utcnow()
     s = staging.c
-    v = m.IndicatorValue.__table__.c
+    v = VALUES.c
     keys = and_(v.indicator_id == s.indicator_id, v.unit_id == s.unit_id, v.period == s.period)
+    connection.execute(update(VALUES).where(keys, v.is_current.is_(True), s.same.is_(False)).values(is_current=False))
     connection.execute(
-        update(m.IndicatorValue.__table__)
-        .where(keys, v.is_current.is_(True), s.same.is_(False))
-        .values(is_current=False)
-    )
-    connection.execute(
-        insert(m.IndicatorValue.__table__).from_select(
+        insert(VALUES).from_select(
             [
                 "indicator_id",
                 "unit_id",
@@ -343,7 +362,7 @@ def ingest(
                 s.denominator,
                 func.coalesce(s.prev_rev, 0) + 1,
                 literal(True),
-                literal(now, m.IndicatorValue.__table__.c.recorded_at.type),
+                literal(now, VALUES.c.recorded_at.type),
                 literal(principal.subject),
             ).where(s.same.is_not(True)),
         )
@@ -399,18 +418,18 @@ def _refuse_two_levels(connection: Connection) -> None:
     """An indicator is recorded at one level of any subtree: values at a unit and at one of its
     ancestors would be counted twice when the tree is summed. The first row of each offending unit is named."""
     s = staging.c
-    u = OrgUnit.__table__.c
-    v = m.IndicatorValue.__table__.c
+    u = UNITS.c
+    v = VALUES.c
     staged = connection.execute(
         select(s.indicator_id, u.path, func.min(s.row_no))
-        .join_from(staging, OrgUnit.__table__, u.id == s.unit_id)
+        .join_from(staging, UNITS, u.id == s.unit_id)
         .group_by(s.indicator_id, u.path)
     ).all()
     indicator_ids = sorted({indicator_id for indicator_id, _, _ in staged})
     existing = connection.execute(
         select(v.indicator_id, u.path)
         .distinct()
-        .join_from(m.IndicatorValue.__table__, OrgUnit.__table__, u.id == v.unit_id)
+        .join_from(VALUES, UNITS, u.id == v.unit_id)
         .where(v.is_current.is_(True), v.indicator_id.in_(indicator_ids))
     ).all()
     recorded: dict[int, set[str]] = {}
@@ -448,7 +467,7 @@ def _refuse_two_levels(connection: Connection) -> None:
 def _classify(connection: Connection) -> tuple[int, int, int]:
     """Note on each staged row whether a current value exists and equals it; returns (rows, corrected, unchanged)."""
     s = staging.c
-    v = m.IndicatorValue.__table__.c
+    v = VALUES.c
     connection.execute(
         update(staging)
         .where(

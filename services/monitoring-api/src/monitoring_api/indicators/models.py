@@ -226,7 +226,7 @@ def _unique(values: list[Any] | None, what: str) -> list[Any] | None:
     return values
 
 
-_INDICATOR_EXAMPLE = {
+_INDICATOR_EXAMPLE: dict[str, Any] = {
     "code": "STAFF-RECOMMEND-WORK",
     "title": "Staff who would recommend the organisation as a place to work",
     "description": "Staff survey: agree or strongly agree that they would recommend it as a place to work.",

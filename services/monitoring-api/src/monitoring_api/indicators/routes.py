@@ -7,6 +7,7 @@ import hashlib
 import io
 import tempfile
 import uuid
+from collections.abc import Iterable
 from datetime import date
 from typing import Annotated
 
@@ -217,6 +218,7 @@ async def import_values(
             )
             if replayed := idem.replay():
                 return {"replayed": replayed}
+            rows: Iterable[tuple[int, ingest.Cells]]
             if media_type == "text/csv":
                 text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
                 rows = ingest.csv_rows(text)

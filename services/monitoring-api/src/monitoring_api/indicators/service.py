@@ -19,6 +19,7 @@ from monitoring_api.structure.models import OrgUnit
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
+from servicekit.db import key_of
 from servicekit.errors import ProblemError, conflict, not_found, unprocessable
 from servicekit.etags import strong_etag
 from servicekit.pagination import cursor_value, paginate
@@ -78,7 +79,7 @@ def targets_of(session: Session, indicator_ids: Sequence[int]) -> dict[int, list
     out: dict[int, list[m.Target]] = {i: [] for i in indicator_ids}
     if not indicator_ids:
         return out
-    query = select(m.Target).where(col(m.Target.indicator_id).in_(indicator_ids)).order_by(m.Target.from_date)
+    query = select(m.Target).where(col(m.Target.indicator_id).in_(indicator_ids)).order_by(col(m.Target.from_date))
     for target in session.exec(query):
         out[target.indicator_id].append(target)
     return out
@@ -108,9 +109,9 @@ def indicator_public(indicator: m.Indicator, targets: list[m.Target]) -> m.Indic
         unit_of_measure=indicator.unit_of_measure,
         numerator=indicator.numerator,
         denominator=indicator.denominator,
-        factor=indicator.factor,
-        direction=indicator.direction,
-        frequency=indicator.frequency,
+        factor=m.Factor(indicator.factor),
+        direction=m.Direction(indicator.direction),
+        frequency=m.Frequency(indicator.frequency),
         source=indicator.source,
         owner=indicator.owner,
         components=indicator.components,
@@ -135,8 +136,8 @@ def spc_settings(indicator: m.Indicator) -> m.SpcSettings:
 
 
 def indicators_public(session: Session, indicators: list[m.Indicator]) -> list[m.IndicatorPublic]:
-    targets = targets_of(session, [i.id for i in indicators])
-    return [indicator_public(i, targets[i.id]) for i in indicators]
+    targets = targets_of(session, [key_of(i) for i in indicators])
+    return [indicator_public(i, targets[key_of(i)]) for i in indicators]
 
 
 def indicator_etag(session: Session, indicator: m.Indicator) -> str:
@@ -262,12 +263,16 @@ def update_indicator(
 
 def put_targets(session: Session, principal: Principal, indicator: m.Indicator, data: m.TargetsWrite) -> None:
     check_can_define(principal, indicator)
-    before = [t.model_dump(mode="json") for t in targets_public(targets_of(session, [indicator.id])[indicator.id])]
+    before = [
+        t.model_dump(mode="json") for t in targets_public(targets_of(session, [key_of(indicator)])[key_of(indicator)])
+    ]
     for old in session.exec(select(m.Target).where(m.Target.indicator_id == indicator.id)):
         session.delete(old)
     session.flush()
     for given in data.targets:
-        session.add(m.Target(indicator_id=indicator.id, value=given.value, from_date=given.from_date, note=given.note))
+        session.add(
+            m.Target(indicator_id=key_of(indicator), value=given.value, from_date=given.from_date, note=given.note)
+        )
     indicator.updated_at = utcnow()
     session.add(indicator)
     session.flush()
@@ -289,19 +294,19 @@ def subtree_sums(session: Session, indicator: m.Indicator, unit: OrgUnit) -> lis
     """Sums of the current values of every unit at or under `unit`, per period: one indexed query."""
     query = (
         select(
-            m.IndicatorValue.period,
+            col(m.IndicatorValue.period),
             func.sum(m.IndicatorValue.numerator),
             func.sum(m.IndicatorValue.denominator),
             func.count(),
         )
-        .join(OrgUnit, OrgUnit.id == m.IndicatorValue.unit_id)
+        .join(OrgUnit, col(OrgUnit.id) == m.IndicatorValue.unit_id)
         .where(
             m.IndicatorValue.indicator_id == indicator.id,
             col(m.IndicatorValue.is_current).is_(True),
             structure.in_subtree(OrgUnit.path, unit.path),
         )
-        .group_by(m.IndicatorValue.period)
-        .order_by(m.IndicatorValue.period)
+        .group_by(col(m.IndicatorValue.period))
+        .order_by(col(m.IndicatorValue.period))
     )
     return [Sums(p, float(n), None if d is None else float(d), int(c)) for p, n, d, c in session.exec(query)]
 
@@ -314,7 +319,7 @@ def series_public(indicator: m.Indicator, unit: OrgUnit, points: list[SeriesPoin
     return m.Series(
         indicator=indicator.code,
         unit=structure.unit_ref(unit),
-        frequency=indicator.frequency,
+        frequency=m.Frequency(indicator.frequency),
         values=[
             m.SeriesValue(
                 period=p.period,
@@ -374,17 +379,17 @@ def _own_series(principal: Principal, indicator: m.Indicator, unit: OrgUnit) -> 
 
 def rebases_of(session: Session, indicator: m.Indicator, unit: OrgUnit) -> list[m.Rebase]:
     query = select(m.Rebase).where(m.Rebase.indicator_id == indicator.id, m.Rebase.unit_id == unit.id)
-    return list(session.exec(query.order_by(m.Rebase.on_date)))
+    return list(session.exec(query.order_by(col(m.Rebase.on_date))))
 
 
 def ghosts_of(session: Session, indicator: m.Indicator, unit: OrgUnit) -> list[m.Ghost]:
     query = select(m.Ghost).where(m.Ghost.indicator_id == indicator.id, m.Ghost.unit_id == unit.id)
-    return list(session.exec(query.order_by(m.Ghost.period)))
+    return list(session.exec(query.order_by(col(m.Ghost.period))))
 
 
 def annotations_of(session: Session, indicator: m.Indicator, unit: OrgUnit) -> list[m.Annotation]:
     query = select(m.Annotation).where(m.Annotation.indicator_id == indicator.id, m.Annotation.unit_id == unit.id)
-    return list(session.exec(query.order_by(m.Annotation.on_date, m.Annotation.id)))
+    return list(session.exec(query.order_by(col(m.Annotation.on_date), col(m.Annotation.id))))
 
 
 def add_rebase(
@@ -399,7 +404,11 @@ def add_rebase(
             f"Rebase on a period of the indicator: {problem}.", [{"field": "body.on", "message": problem}]
         )
     rebase = m.Rebase(
-        indicator_id=indicator.id, unit_id=unit.id, on_date=data.on, reason=data.reason, recorded_by=principal.subject
+        indicator_id=key_of(indicator),
+        unit_id=key_of(unit),
+        on_date=data.on,
+        reason=data.reason,
+        recorded_by=principal.subject,
     )
     session.add(rebase)
     session.flush()
@@ -419,8 +428,8 @@ def add_ghost(
             f"Ghost a period of the indicator: {problem}.", [{"field": "body.period", "message": problem}]
         )
     ghost = m.Ghost(
-        indicator_id=indicator.id,
-        unit_id=unit.id,
+        indicator_id=key_of(indicator),
+        unit_id=key_of(unit),
         period=data.period,
         reason=data.reason,
         recorded_by=principal.subject,
@@ -436,7 +445,11 @@ def add_annotation(
 ) -> m.Annotation:
     _own_series(principal, indicator, unit)
     note = m.Annotation(
-        indicator_id=indicator.id, unit_id=unit.id, on_date=data.on, text=data.text, recorded_by=principal.subject
+        indicator_id=key_of(indicator),
+        unit_id=key_of(unit),
+        on_date=data.on,
+        text=data.text,
+        recorded_by=principal.subject,
     )
     session.add(note)
     session.flush()
@@ -567,7 +580,7 @@ def options_out(
     direction: str, baseline_points: int | None, screen: bool, trend: int, shift: int, two_sigma: bool
 ) -> m.SpcOptionsOut:
     return m.SpcOptionsOut(
-        improvement_direction=direction,
+        improvement_direction=m.Direction(direction),
         baseline_points=baseline_points,
         screen_outliers=screen,
         trend_points=trend,
@@ -652,7 +665,7 @@ def stateless_spc(data: m.SpcRequest) -> m.SpcResponse:
 
 def chart(session: Session, indicator: m.Indicator, unit: OrgUnit, two_sigma: bool | None = None) -> m.Chart:
     points = unit_series(session, indicator, unit)
-    targets = targets_of(session, [indicator.id])[indicator.id]
+    targets = targets_of(session, [key_of(indicator)])[key_of(indicator)]
     rebases = rebases_of(session, indicator, unit)
     ghosts = ghosts_of(session, indicator, unit)
     result = chart_spc(indicator, points, targets, [r.on_date for r in rebases], [g.period for g in ghosts], two_sigma)
@@ -670,8 +683,8 @@ def chart(session: Session, indicator: m.Indicator, unit: OrgUnit, two_sigma: bo
     return m.Chart(
         indicator=m.IndicatorRef(id=indicator.uid, code=indicator.code, title=indicator.title),
         unit=structure.unit_ref(unit),
-        frequency=indicator.frequency,
-        direction=indicator.direction,
+        frequency=m.Frequency(indicator.frequency),
+        direction=m.Direction(indicator.direction),
         unit_of_measure=indicator.unit_of_measure,
         points=chart_points,
         variation=variation_out(result),

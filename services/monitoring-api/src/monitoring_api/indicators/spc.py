@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby, pairwise
-from typing import Literal
+from typing import Literal, cast
 
 __all__ = [
     "CONSISTENT_FAIL",
@@ -600,7 +600,9 @@ def _targets(
         if math.isnan(value):
             raise ValueError("target must be a finite number")
         return value
-    periods = tuple(t if isinstance(t, TargetPeriod) else TargetPeriod(t[0], t[1]) for t in target)
+    # A bool is no target: iterating it raises TypeError, as it always has.
+    given = cast(Sequence[TargetPeriod | tuple[date, float]], target)
+    periods = tuple(t if isinstance(t, TargetPeriod) else TargetPeriod(t[0], t[1]) for t in given)
     for t in periods:
         if math.isnan(_finite(t.value, "a target")):
             raise ValueError("a target must be a finite number")

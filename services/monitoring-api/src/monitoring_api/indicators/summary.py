@@ -17,8 +17,10 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from monitoring_api.indicators import models as m
@@ -27,6 +29,7 @@ from monitoring_api.indicators.series import Sums, ancestors, series
 from monitoring_api.structure import service as structure
 from monitoring_api.structure.models import OrgUnit, upper_bound
 from servicekit.auth import Principal
+from servicekit.db import key_of
 from servicekit.errors import unprocessable
 from servicekit.pagination import cursor_value
 
@@ -112,17 +115,18 @@ def _indicators(session: Session, principal: Principal, indicator_ids: list[uuid
     if indicator_ids:
         return [service.get_indicator(session, principal, uid) for uid in dict.fromkeys(indicator_ids)]
     query = select(m.Indicator).where(service.visible_indicators(principal))
-    return list(session.exec(query.order_by(m.Indicator.code)))
+    return list(session.exec(query.order_by(col(m.Indicator.code))))
 
 
 def _subtrees(chunk: list[tuple[m.Indicator, OrgUnit]]):
     """The indicator ids, and a condition on a unit's path covering every unit of the chunk's subtrees."""
-    indicator_ids = sorted({i.id for i, _ in chunk})
+    indicator_ids = sorted({key_of(i) for i, _ in chunk})
     unit_paths = sorted({u.path for _, u in chunk})
     # Ranges of the requested subtrees; many units are covered by their organisations' ranges.
     roots = unit_paths if len(unit_paths) <= 50 else sorted({"/" + p.split("/")[1] + "/" for p in unit_paths})
     roots = [p for n, p in enumerate(roots) if not any(p.startswith(q) for q in roots[:n])]
-    return indicator_ids, or_(*[(OrgUnit.path >= p) & (OrgUnit.path < upper_bound(p)) for p in roots])
+    path = col(OrgUnit.path)
+    return indicator_ids, or_(*[(path >= p) & (path < upper_bound(p)) for p in roots])
 
 
 def _lineage(cache: dict[str, tuple[str, ...]], path: str) -> tuple[str, ...]:
@@ -138,15 +142,16 @@ def _stamps(session: Session, chunk: list[tuple[m.Indicator, OrgUnit]]) -> dict[
     indicator_ids, within = _subtrees(chunk)
     v = m.IndicatorValue
     rows = session.exec(
-        select(v.indicator_id, OrgUnit.path, func.max(v.id), func.count())
-        .join(OrgUnit, OrgUnit.id == v.unit_id)
+        select(col(v.indicator_id), col(OrgUnit.path), func.max(v.id), func.count())
+        .join(OrgUnit, col(OrgUnit.id) == v.unit_id)
         .where(col(v.is_current).is_(True), col(v.indicator_id).in_(indicator_ids), within)
-        .group_by(v.indicator_id, OrgUnit.path)
+        .group_by(col(v.indicator_id), col(OrgUnit.path))
     )
-    wanted = {(i.id, u.path) for i, u in chunk}
+    wanted = {(key_of(i), u.path) for i, u in chunk}
     stamps: dict[tuple[int, str], list[int]] = {key: [0, 0] for key in wanted}
     lineage: dict[str, tuple[str, ...]] = {}
     for indicator_id, path, newest, count in rows:
+        assert newest is not None  # a group holds at least one value
         for prefix in _lineage(lineage, path):
             stamp = stamps.get((indicator_id, prefix))
             if stamp is not None:
@@ -159,12 +164,12 @@ def _read(session: Session, chunk: list[tuple[m.Indicator, OrgUnit]]) -> dict[tu
     """One query for the current values of every series of the chunk, summed per series and period."""
     indicator_ids, within = _subtrees(chunk)
     v = m.IndicatorValue
-    rows = session.exec(
-        select(v.indicator_id, OrgUnit.path, v.period, v.numerator, v.denominator)
-        .join(OrgUnit, OrgUnit.id == v.unit_id)
+    rows = session.execute(  # five columns: more than sqlmodel's select types
+        sa_select(col(v.indicator_id), col(OrgUnit.path), col(v.period), col(v.numerator), col(v.denominator))
+        .join(OrgUnit, col(OrgUnit.id) == v.unit_id)
         .where(col(v.is_current).is_(True), col(v.indicator_id).in_(indicator_ids), within)
     )
-    wanted = {(i.id, un.path) for i, un in chunk}
+    wanted = {(key_of(i), un.path) for i, un in chunk}
     totals: dict[tuple[int, str], dict[date, list]] = defaultdict(dict)
     lineage: dict[str, tuple[str, ...]] = {}
     for indicator_id, path, period, numerator, denominator in rows:
@@ -184,8 +189,8 @@ def _read(session: Session, chunk: list[tuple[m.Indicator, OrgUnit]]) -> dict[tu
 
 
 def _choices(session: Session, chunk: list[tuple[m.Indicator, OrgUnit]]):
-    indicator_ids = sorted({i.id for i, _ in chunk})
-    unit_ids = sorted({u.id for _, u in chunk})
+    indicator_ids = sorted({key_of(i) for i, _ in chunk})
+    unit_ids = sorted({key_of(u) for _, u in chunk})
     rebases: dict[tuple[int, int], list[date]] = defaultdict(list)
     ghosts: dict[tuple[int, int], list[date]] = defaultdict(list)
     for r in session.exec(
@@ -246,7 +251,7 @@ def summary(
     if after:
         start = (cursor_value(after, "indicator", str), cursor_value(after, "unit", str))
         pairs = [p for p in pairs if (p[0].code, p[1].path) > start]
-    targets = service.targets_of(session, [i.id for i in indicators])
+    targets = service.targets_of(session, [key_of(i) for i in indicators])
     page: list[m.SummaryRow] = []
     more = False
     chunk_size = max(limit + 1, 100)
@@ -254,30 +259,32 @@ def summary(
         chunk = pairs[offset : offset + chunk_size]
         stamps = _stamps(session, chunk)
         rebases, ghosts = _choices(session, chunk)
-        keys = {}
+        keys: dict[tuple[int, str], tuple[Any, ...]] = {}
         for indicator, unit in chunk:
-            rebase = tuple(sorted(rebases.get((indicator.id, unit.id), [])))
-            ghost = tuple(sorted(ghosts.get((indicator.id, unit.id), [])))
-            stamp = stamps[(indicator.id, unit.path)]
-            keys[(indicator.id, unit.path)] = (
-                indicator.id,
+            indicator_key = key_of(indicator)
+            rebase = tuple(sorted(rebases.get((indicator_key, key_of(unit)), [])))
+            ghost = tuple(sorted(ghosts.get((indicator_key, key_of(unit)), [])))
+            stamp = stamps[(indicator_key, unit.path)]
+            keys[(indicator_key, unit.path)] = (
+                indicator_key,
                 unit.path,
                 indicator.updated_at.isoformat(),
                 stamp,
                 rebase,
                 ghost,
             )
-        missing = [(i, u) for i, u in chunk if not cache.has(keys[(i.id, u.path)])]
+        missing = [(i, u) for i, u in chunk if not cache.has(keys[(key_of(i), u.path)])]
         # Only the series the cache does not hold (changed, or never computed) are read and computed.
         values = _read(session, missing) if missing else {}
         for indicator, unit in chunk:
-            key = keys[(indicator.id, unit.path)]
-            computed = cache.get_or_compute(
-                key,
-                lambda i=indicator, k=key, v=values: _compute(
-                    i, v[(i.id, k[1])], targets[i.id], list(k[4]), list(k[5])
-                ),
-            )
+            key = keys[(key_of(indicator), unit.path)]
+
+            def compute(
+                i: m.Indicator = indicator, k: tuple[Any, ...] = key, v: dict[tuple[int, str], list[Sums]] = values
+            ) -> _Computed:
+                return _compute(i, v[(key_of(i), k[1])], targets[key_of(i)], list(k[4]), list(k[5]))
+
+            computed = cache.get_or_compute(key, compute)
             if not _passes(computed, wanted):
                 continue
             if len(page) == limit:
@@ -299,7 +306,7 @@ def _row(indicator: m.Indicator, unit: OrgUnit, c: _Computed) -> m.SummaryRow:
             id=indicator.uid,
             code=indicator.code,
             title=indicator.title,
-            direction=indicator.direction,
+            direction=m.Direction(indicator.direction),
             unit_of_measure=indicator.unit_of_measure,
         ),
         unit=structure.unit_ref(unit),

@@ -55,9 +55,9 @@ def parse_units(text: str, organisation: str) -> list[UnitRow]:
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in COLUMNS]
     if missing or unknown:
-        errors = [{"row": header_row, "field": c, "message": "missing column"} for c in missing]
-        errors += [{"row": header_row, "field": c, "message": "unknown column"} for c in unknown]
-        raise CsvProblems(errors, fatal=True)
+        header_errors = [{"row": header_row, "field": c, "message": "missing column"} for c in missing]
+        header_errors += [{"row": header_row, "field": c, "message": "unknown column"} for c in unknown]
+        raise CsvProblems(header_errors, fatal=True)
     if not numbered[1:]:
         raise CsvProblems([{"row": header_row + 1, "field": None, "message": "the CSV has no units"}], fatal=True)
     errors: list[dict] = []

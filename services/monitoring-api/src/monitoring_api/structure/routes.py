@@ -75,7 +75,7 @@ def export_units(session: SessionDep, principal: Reader) -> Response:
     for unit in rows:
         if unit.level == 1:
             continue
-        parent = parents.get(unit.parent_id)
+        parent = parents.get(unit.parent_id) if unit.parent_id is not None else None
         writer.writerow([unit.code, unit.name, unit.kind, parent.code if parent and parent.level > 1 else ""])
     return Response(
         out.getvalue(),

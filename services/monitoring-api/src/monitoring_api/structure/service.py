@@ -19,6 +19,7 @@ from monitoring_api.structure.csv_format import UnitRow
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
+from servicekit.db import key_of
 from servicekit.errors import conflict, not_found, unprocessable
 from servicekit.etags import strong_etag
 from servicekit.pagination import cursor_value, paginate
@@ -62,11 +63,11 @@ def organisations(session: Session, principal: Principal) -> list[m.OrgUnit]:
     return list(session.exec(query.order_by(m.OrgUnit.code)))
 
 
-def units_by_id(session: Session, ids: Iterable[int]) -> dict[int, m.OrgUnit]:
+def units_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, m.OrgUnit]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return {u.id: u for u in session.exec(select(m.OrgUnit).where(col(m.OrgUnit.id).in_(wanted)))}
+    return {key_of(u): u for u in session.exec(select(m.OrgUnit).where(col(m.OrgUnit.id).in_(wanted)))}
 
 
 def list_units(
@@ -98,7 +99,7 @@ def unit_public(unit: m.OrgUnit, parent: m.OrgUnit | None) -> m.UnitPublic:
         org=unit.org,
         code=unit.code,
         name=unit.name,
-        kind=unit.kind,
+        kind=m.UnitKind(unit.kind),
         level=unit.level,
         path=unit.path,
         parent=unit_ref(parent) if parent is not None else None,
@@ -114,7 +115,7 @@ def unit_ref(unit: m.OrgUnit) -> m.UnitRef:
 
 def units_public(session: Session, units: list[m.OrgUnit]) -> list[m.UnitPublic]:
     parents = units_by_id(session, (u.parent_id for u in units))
-    return [unit_public(u, parents.get(u.parent_id)) for u in units]
+    return [unit_public(u, parents.get(u.parent_id) if u.parent_id is not None else None) for u in units]
 
 
 def unit_etag(unit: m.OrgUnit) -> str:
