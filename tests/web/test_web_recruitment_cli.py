@@ -1,5 +1,5 @@
-"""`web create-demo-users`: the demo recruiter, assessor and manager of BSO, with the ids recruitment-api's
-demo seed puts on its panel; idempotent, the password printed once."""
+"""`web create-demo-users`: the demo recruiter, assessor, manager and regional lead of BSO, with the
+ids recruitment-api's demo seed puts on its panel; idempotent, the password printed once."""
 
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ def test_create_demo_users_is_idempotent_with_the_demo_ids(database):
     assert first.exit_code == 0, first.output
     password = re.search(r"shown once; keep it safe\): (\S+)", first.output).group(1)
     users = _users(database)
-    assert set(users) == {"recruiter", "assessor", "manager"}
+    assert set(users) == {"recruiter", "assessor", "manager", "regional"}
+    assert users["regional"].roles == ["regional_lead"]
     recruiter, assessor = users["recruiter"], users["assessor"]
     assert str(recruiter.uid) == demo_subject("recruiter") and str(assessor.uid) == demo_subject("assessor")
     assert recruiter.org == assessor.org == DEMO_ORG == "BSO"
@@ -52,7 +53,7 @@ def test_create_demo_users_is_idempotent_with_the_demo_ids(database):
 
     second = runner.invoke(app, ["create-demo-users"])
     assert second.exit_code == 0, second.output
-    assert password not in second.output and second.output.count("already exists; nothing changed") == 3
+    assert password not in second.output and second.output.count("already exists; nothing changed") == 4
     again = _users(database)
     assert {name: (u.uid, u.password_hash, u.roles) for name, u in again.items()} == {
         name: (u.uid, u.password_hash, u.roles) for name, u in users.items()

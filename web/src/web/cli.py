@@ -28,6 +28,7 @@ add_serve(
 PASSWORD_ENV = "COLLECTIVE_ADMIN_PASSWORD"  # noqa: S105  (the name of a variable, not a password)
 DEMO_PASSWORD_ENV = "COLLECTIVE_DEMO_PASSWORD"  # noqa: S105  (the name of a variable, not a password)
 DEMO_MANAGER = "manager"
+DEMO_REGIONAL = "regional"
 
 # The demo accounts: recruitment-api's demo seed puts the first two on the demo vacancy's panel (by
 # these ids).
@@ -43,6 +44,10 @@ DEMO_ACCOUNTS = (
     # home is My organisation (recruitment admin too, so it shows the recruitment headline).
     service.DemoAccount(
         DEMO_MANAGER, "Demo Manager", ("manager", "recruitment_admin"), uuid.UUID(demo_subject(DEMO_MANAGER))
+    ),
+    # A regional lead (as at the Department of Health or SPPG): every organisation's plan side by side.
+    service.DemoAccount(
+        DEMO_REGIONAL, "Demo Regional Lead", ("regional_lead",), uuid.UUID(demo_subject(DEMO_REGIONAL))
     ),
 )
 
