@@ -89,7 +89,7 @@ def create_admin(
 
 @app.command("create-demo-users")
 def create_demo_users() -> None:
-    """Create the demo accounts `recruiter`, `assessor` and `manager` of the demo organisation, if
+    """Create the demo accounts `recruiter`, `assessor`, `manager` and `regional` of the demo organisation, if
     missing.
 
     The first two sit on the panel of recruitment-api's demo vacancy (`recruitment-api seed-demo`). The
