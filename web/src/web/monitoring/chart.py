@@ -278,7 +278,7 @@ def _ticks(low: float, high: float, count: int = 5) -> list[float]:
     magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     first = math.ceil(low / step) * step
-    ticks = []
+    ticks: list[float] = []
     value = first
     while value <= high + step * 1e-9 and len(ticks) < 20:
         ticks.append(round(value, 10))
@@ -424,10 +424,10 @@ def draw(data: ChartData, *, width: int = WIDTH, height: int = HEIGHT, chart_id:
     # Rebase breaks.
     out.append('<g class="spc-rebases" aria-hidden="true">')
     for rebase in data.rebases:
-        index = _index_on_or_after(points, rebase.on)
-        if index is None or index == 0:
+        at = _index_on_or_after(points, rebase.on)
+        if at is None or at == 0:
             continue
-        x = (frame.x(index - 1) + frame.x(index)) / 2
+        x = (frame.x(at - 1) + frame.x(at)) / 2
         out.append(
             f'<line x1="{_f(x)}" x2="{_f(x)}" y1="{TOP}" y2="{bottom_y}" stroke="{TEXT}" stroke-dasharray="2 3">'
             f"<title>Rebased from {_text(month(rebase.on))}: {_text(rebase.reason)}</title></line>"
@@ -474,10 +474,10 @@ def draw(data: ChartData, *, width: int = WIDTH, height: int = HEIGHT, chart_id:
     if data.annotations:
         out.append('<g class="spc-annotations">')
         for number_, annotation in enumerate(data.annotations, start=1):
-            index = _index_on_or_after(points, annotation.on)
-            if index is None:
+            at = _index_on_or_after(points, annotation.on)
+            if at is None:
                 continue
-            x = frame.x(index)
+            x = frame.x(at)
             out.append(
                 f'<g class="spc-annotation"><title>Note {number_}, {_text(day(annotation.on))}: '
                 f"{_text(annotation.text)}</title>"
