@@ -60,8 +60,13 @@ def test_the_hub_offers_what_the_roles_allow_and_every_page_refuses_the_others(b
     assert f'href="{VALUES}"' in hub.text and f'href="{STRUCTURE}"' not in hub.text
     # monitoring:admin pages refuse a manager (write only); every page refuses someone without monitoring.
     indicator = monitoring_service.indicator("BHSCT", "HUB-CHECK")
+    listing = manager.get(INDICATORS)  # a writer goes from the list to rebases and annotations only
+    assert listing.status_code == 200
+    assert f"{INDICATORS}/{indicator['id']}/notes" in listing.text
+    assert f"{INDICATORS}/{indicator['id']}/edit" not in listing.text
+    assert f"{INDICATORS}/{indicator['id']}/targets" not in listing.text
+    assert f'href="{INDICATORS}/new"' not in listing.text
     for path in (
-        INDICATORS,
         f"{INDICATORS}/new",
         f"{INDICATORS}/{indicator['id']}/edit",
         f"{INDICATORS}/{indicator['id']}/targets",
@@ -70,7 +75,13 @@ def test_the_hub_offers_what_the_roles_allow_and_every_page_refuses_the_others(b
     ):
         assert manager.get(path).status_code == 403, path
     outsider = browser(org="BHSCT", roles=("assessor",))
-    for path in ("/monitoring/admin", VALUES, f"{VALUES}/template.csv", f"{INDICATORS}/{indicator['id']}/notes"):
+    for path in (
+        "/monitoring/admin",
+        INDICATORS,
+        VALUES,
+        f"{VALUES}/template.csv",
+        f"{INDICATORS}/{indicator['id']}/notes",
+    ):
         assert outsider.get(path).status_code == 403, path
     refused = outsider.form_post(VALUES, {"csv": "indicator,unit,period,numerator\n"}, page="/")
     assert refused.status_code == 403

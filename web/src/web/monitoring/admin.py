@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from collective_clients.monitoring import operations as monitoring
@@ -42,6 +42,7 @@ from web import labels
 from web.accounts.auth import Identity
 from web.clients.answers import member
 from web.clients.base import ServiceClient, ServiceError, unvalidated
+from web.exceptions import NotPermitted
 from web.monitoring.deps import Admin, Client, Reader, Writer
 from web.monitoring.plan import COMPONENTS, every_page
 from web.notices import Notice, attempt, form_status, gather, problem_messages, sentence
@@ -64,6 +65,17 @@ def definition_labels() -> dict[str, Any]:
         "FREQUENCIES": labels.FREQUENCIES,
         "COMPONENTS": COMPONENTS,
     }
+
+
+async def writer_or_admin(identity: Reader) -> Identity:
+    """The definitions list serves both: admins change definitions, writers (managers) go from it
+    to an indicator's rebases and annotations."""
+    if not (identity.has("monitoring:write") or identity.has("monitoring:admin")):
+        raise NotPermitted(("monitoring:write",))
+    return identity
+
+
+WriterOrAdmin = Annotated[Identity, Depends(writer_or_admin)]
 
 
 # --- the hub --------------------------------------------------------------------------------
@@ -94,7 +106,7 @@ def may_define(identity: Identity, indicator: IndicatorPublic) -> bool:
 
 
 @router.get("/indicators")
-async def list_indicators(request: Request, identity: Admin, client: Client) -> Response:
+async def list_indicators(request: Request, identity: WriterOrAdmin, client: Client) -> Response:
     (indicators,), notice = await gather(
         every_page(
             client,
@@ -108,7 +120,9 @@ async def list_indicators(request: Request, identity: Admin, client: Client) -> 
         {
             "page_title": "Indicator definitions",
             "indicators": indicators,
-            "changeable": {i.id for i in indicators or [] if may_define(identity, i)},
+            "changeable": {
+                i.id for i in indicators or [] if identity.has("monitoring:admin") and may_define(identity, i)
+            },
             "changed": request.query_params.get("changed"),
             "notice": notice,
             **definition_labels(),
