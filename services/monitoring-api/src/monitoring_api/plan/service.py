@@ -20,6 +20,7 @@ from monitoring_api.structure.models import OrgUnit
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
+from servicekit.db import key_of
 from servicekit.errors import ProblemError, conflict, not_found, unprocessable
 from servicekit.etags import strong_etag
 from servicekit.pagination import cursor_value, paginate
@@ -33,7 +34,7 @@ def today() -> date:
 
 
 def list_actions(session: Session) -> list[m.Action]:
-    return list(session.exec(select(m.Action).order_by(m.Action.sequence, m.Action.code)))
+    return list(session.exec(select(m.Action).order_by(col(m.Action.sequence), col(m.Action.code))))
 
 
 def action_public(action: m.Action) -> m.ActionPublic:
@@ -88,13 +89,13 @@ def list_items(
     if status:
         query = query.where(m.PlanItem.status == status)
     if action:
-        query = query.join(m.Action, m.Action.id == m.PlanItem.action_id).where(m.Action.code == action)
+        query = query.join(m.Action, col(m.Action.id) == m.PlanItem.action_id).where(m.Action.code == action)
     if overdue is not None:
         condition = overdue_condition(today())
         query = query.where(condition if overdue else ~condition)
     if after:
         query = query.where(m.PlanItem.id > cursor_value(after, "after", int))
-    rows = list(session.exec(query.order_by(m.PlanItem.id).limit(limit + 1)))
+    rows = list(session.exec(query.order_by(col(m.PlanItem.id)).limit(limit + 1)))
     return paginate(rows, limit, lambda i: {"after": i.id})
 
 
@@ -141,7 +142,7 @@ def _replace_milestones(session: Session, item: m.PlanItem, milestones: list[m.M
     for sequence, given in enumerate(milestones):
         session.add(
             m.Milestone(
-                plan_item_id=item.id, title=given.title, due=given.due, done_on=given.done_on, sequence=sequence
+                plan_item_id=key_of(item), title=given.title, due=given.due, done_on=given.done_on, sequence=sequence
             )
         )
 
@@ -175,7 +176,7 @@ def create_item(
     start = on or today()
     item = m.PlanItem(
         org=principal.org,
-        unit_id=unit.id,
+        unit_id=key_of(unit),
         action_id=action.id if action else None,
         title=action.title if action else (data.title or ""),
         description=data.description,
@@ -257,7 +258,7 @@ def check_in(session: Session, principal: Principal, item: m.PlanItem, data: m.C
         )
     when = at or utcnow()
     entry = m.CheckIn(
-        plan_item_id=item.id,
+        plan_item_id=key_of(item),
         status=data.status.value,
         confidence=data.confidence,
         what_happened=data.what_happened,
@@ -344,7 +345,7 @@ def check_in_public(entry: m.CheckIn, item_uid: uuid.UUID) -> m.CheckInPublic:
     return m.CheckInPublic(
         id=entry.uid,
         plan_item_id=item_uid,
-        status=entry.status,
+        status=m.PlanStatus(entry.status),
         rag=m.RAG[entry.status],
         confidence=entry.confidence,
         what_happened=entry.what_happened,
@@ -368,7 +369,7 @@ def plan_item_public(session: Session, items: list[m.PlanItem]) -> list[m.PlanIt
     """Public forms of a page of items, with a fixed number of queries whatever the page size."""
     if not items:
         return []
-    ids = [i.id for i in items]
+    ids = [key_of(i) for i in items]
     units = structure.units_by_id(session, (i.unit_id for i in items))
     action_ids = {i.action_id for i in items if i.action_id}
     actions = (
@@ -376,7 +377,7 @@ def plan_item_public(session: Session, items: list[m.PlanItem]) -> list[m.PlanIt
     )
     milestones: dict[int, list[m.Milestone]] = defaultdict(list)
     for ms in session.exec(
-        select(m.Milestone).where(col(m.Milestone.plan_item_id).in_(ids)).order_by(m.Milestone.sequence)
+        select(m.Milestone).where(col(m.Milestone.plan_item_id).in_(ids)).order_by(col(m.Milestone.sequence))
     ):
         milestones[ms.plan_item_id].append(ms)
     wanted = {uuid.UUID(u) for i in items for u in i.indicators}
@@ -384,7 +385,7 @@ def plan_item_public(session: Session, items: list[m.PlanItem]) -> list[m.PlanIt
         {str(x.uid): x for x in session.exec(select(Indicator).where(col(Indicator.uid).in_(wanted)))} if wanted else {}
     )
     latest_ids = session.exec(
-        select(func.max(m.CheckIn.id)).where(col(m.CheckIn.plan_item_id).in_(ids)).group_by(m.CheckIn.plan_item_id)
+        select(func.max(m.CheckIn.id)).where(col(m.CheckIn.plan_item_id).in_(ids)).group_by(col(m.CheckIn.plan_item_id))
     ).all()
     latest = (
         {c.plan_item_id: c for c in session.exec(select(m.CheckIn).where(col(m.CheckIn.id).in_(latest_ids)))}
@@ -395,7 +396,7 @@ def plan_item_public(session: Session, items: list[m.PlanItem]) -> list[m.PlanIt
     out = []
     for item in items:
         action = actions.get(item.action_id)
-        entry = latest.get(item.id)
+        entry = latest.get(key_of(item))
         out.append(
             m.PlanItemPublic(
                 id=item.uid,
@@ -409,7 +410,7 @@ def plan_item_public(session: Session, items: list[m.PlanItem]) -> list[m.PlanIt
                 reviewer=item.reviewer,
                 reviewer_name=item.reviewer_name,
                 due=item.due,
-                status=item.status,
+                status=m.PlanStatus(item.status),
                 rag=m.RAG[item.status],
                 confidence=item.confidence,
                 check_in_cadence_days=item.check_in_cadence_days,
@@ -424,7 +425,7 @@ def plan_item_public(session: Session, items: list[m.PlanItem]) -> list[m.PlanIt
                         done_on=ms.done_on,
                         overdue=ms.done_on is None and ms.due < day,
                     )
-                    for ms in milestones[item.id]
+                    for ms in milestones[key_of(item)]
                 ],
                 indicators=[
                     m.IndicatorLink(id=indicators[u].uid, code=indicators[u].code, title=indicators[u].title)
@@ -448,17 +449,18 @@ def rollup(session: Session, principal: Principal) -> m.Rollup:
     """For each strategy action: how many of the visible organisations are in each status, and which are off track."""
     orgs = [u.code for u in structure.organisations(session, principal)]
     rows = session.exec(
-        select(m.PlanItem.action_id, m.PlanItem.org, m.PlanItem.status, m.PlanItem.next_check_in_due).where(
-            col(m.PlanItem.action_id).is_not(None), structure.visible(principal, m.PlanItem.org)
-        )
+        select(
+            col(m.PlanItem.action_id), col(m.PlanItem.org), col(m.PlanItem.status), col(m.PlanItem.next_check_in_due)
+        ).where(col(m.PlanItem.action_id).is_not(None), structure.visible(principal, m.PlanItem.org))
     ).all()
     by_action: dict[int, list[tuple[str, str, date]]] = defaultdict(list)
     for action_id, org, status, due in rows:
-        by_action[action_id].append((org, status, due))
+        if action_id is not None:  # the query asks for items of an action only
+            by_action[action_id].append((org, status, due))
     day = today()
     result = []
     for action in list_actions(session):
-        entries = by_action.get(action.id, [])
+        entries = by_action.get(key_of(action), [])
         statuses = {s.value: 0 for s in m.PlanStatus}
         for _, status, _ in entries:
             statuses[status] += 1

@@ -27,6 +27,7 @@ from monitoring_api.structure.models import OrgUnit, UnitKind
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
+from servicekit.db import key_of
 from servicekit.demo import DEMO_ORG, DEMO_RECRUITER, demo_subject
 
 DEMO_FILE = Path(__file__).parent / "demo.yaml"
@@ -135,7 +136,7 @@ def _indicators(session: Session, given: list[dict[str, Any]]) -> dict[str, im.I
         for target in spec.get("targets", []):
             session.add(
                 im.Target(
-                    indicator_id=indicator.id,
+                    indicator_id=key_of(indicator),
                     value=float(target["value"]),
                     from_date=_date(target["from_date"]),
                     note=target.get("note"),
@@ -211,8 +212,8 @@ def _chart_choices(
                 session.add(
                     im.Rebase(
                         uid=stable_id("rebase", *key, on.isoformat()),
-                        indicator_id=indicator.id,
-                        unit_id=root.id,
+                        indicator_id=key_of(indicator),
+                        unit_id=key_of(root),
                         on_date=on,
                         reason=signal["note"],
                         recorded_by="demo-seed",
@@ -223,8 +224,8 @@ def _chart_choices(
                 session.add(
                     im.Ghost(
                         uid=stable_id("ghost", *key, period.isoformat()),
-                        indicator_id=indicator.id,
-                        unit_id=root.id,
+                        indicator_id=key_of(indicator),
+                        unit_id=key_of(root),
                         period=period,
                         reason=signal["note"],
                         recorded_by="demo-seed",
@@ -237,8 +238,8 @@ def _chart_choices(
             session.add(
                 im.Annotation(
                     uid=stable_id("annotation", *key, on.isoformat()),
-                    indicator_id=indicator.id,
-                    unit_id=root.id,
+                    indicator_id=key_of(indicator),
+                    unit_id=key_of(root),
                     on_date=on,
                     text=signal["note"],
                     recorded_by="demo-seed",
@@ -279,7 +280,7 @@ def _plan(
             item = pm.PlanItem(
                 uid=stable_id("plan", *key),
                 org=org,
-                unit_id=root.id,
+                unit_id=key_of(root),
                 action_id=actions[code].id if code else None,
                 title=title,
                 owner=owner,
@@ -300,7 +301,7 @@ def _plan(
             session.add(
                 pm.Milestone(
                     uid=stable_id("milestone", *key, "1"),
-                    plan_item_id=item.id,
+                    plan_item_id=key_of(item),
                     title="Local plan agreed by the board",
                     due=created + timedelta(days=60),
                     done_on=created + timedelta(days=55),
@@ -310,7 +311,7 @@ def _plan(
             session.add(
                 pm.Milestone(
                     uid=stable_id("milestone", *key, "2"),
-                    plan_item_id=item.id,
+                    plan_item_id=key_of(item),
                     title="Progress reviewed with staff side and service users",
                     due=day + timedelta(days=(a % 3) * 30 - 20),
                     sequence=1,
@@ -329,7 +330,7 @@ def _plan(
                 session.add(
                     pm.CheckIn(
                         uid=stable_id("check-in", *key, str(c)),
-                        plan_item_id=item.id,
+                        plan_item_id=key_of(item),
                         status=status,
                         confidence=_confidence(status),
                         what_happened=_happened(status, title),
