@@ -96,6 +96,20 @@ class Bundle(BaseModel):
     type: str
 
 
+class ChangePublic(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    change: Annotated[
+        float, Field(description="This wave minus the previous (percentage points for percent positive).")
+    ]
+    p_value: float
+    previous: Annotated[float, Field(description="The figure in the previous wave.")]
+    significant: Annotated[bool, Field(description="p < 0.05.")]
+    statistic: float | None
+    test: str
+
+
 class ChartPoint(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
@@ -174,6 +188,17 @@ class Factor(StrEnum):
     ratio = "ratio"
     percent = "percent"
     per_1000 = "per_1000"
+
+
+class FeedResult(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    indicator: str
+    period: date_aliased
+    units: list[str]
+    withheld: Annotated[int, Field(description="Units whose engagement is suppressed: nothing written for them.")]
+    written: int
 
 
 class FieldError(BaseModel):
@@ -296,6 +321,19 @@ class IngestResult(BaseModel):
     unchanged: Annotated[int, Field(description="Rows equal to the current value: nothing written.")]
 
 
+class InstrumentSummary(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    code: str
+    created_at: AwareDatetime
+    id: UUID
+    org: str | None
+    questions: int
+    title: str
+    version: int
+
+
 class Measure(BaseModel):
     model_config = ConfigDict(
         extra="allow",
@@ -335,6 +373,14 @@ class PageActionPublic(BaseModel):
         populate_by_name=True,
     )
     items: list[ActionPublic]
+    next: Annotated[str | None, Field(description="URL of the next page; absent on the last page.")] = None
+
+
+class PageInstrumentSummary(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    items: list[InstrumentSummary]
     next: Annotated[str | None, Field(description="URL of the next page; absent on the last page.")] = None
 
 
@@ -478,6 +524,41 @@ class RebaseWrite(BaseModel):
     reason: Annotated[str, Field(max_length=2000, min_length=1)]
 
 
+class ResponseWrite(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+    )
+    answers: Annotated[
+        dict[str, str | int | None],
+        Field(description="Question code -> option name or its position 1-5 (null or missing: not answered)."),
+    ]
+    groups: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Optional demographic groups, by breakdown: staff_group, band, sex, age_group, religion, political_opinion, racial_group, marital_status, sexual_orientation, disability, dependants."
+        ),
+    ] = None
+    unit: Annotated[str, Field(description="Code or path of a unit of the wave's frozen structure.", max_length=500)]
+
+
+class ResponsesIngestResult(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    answers: Annotated[int, Field(description="Answers recorded.")]
+    received: Annotated[int, Field(description="Responses recorded.")]
+    wave_responses: Annotated[int, Field(description="Responses in the wave now.")]
+
+
+class ResponsesWrite(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+    )
+    responses: list[ResponseWrite]
+
+
 class Revision(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
@@ -502,6 +583,11 @@ class RollupRow(BaseModel):
     off_track: Annotated[list[str], Field(description="Codes of the organisations off track.")]
     overdue_check_ins: int
     statuses: Annotated[dict[str, int], Field(description="Organisations in each status.")]
+
+
+class ScaleName(StrEnum):
+    agreement = "agreement"
+    frequency = "frequency"
 
 
 class SeriesValue(BaseModel):
@@ -692,6 +778,18 @@ class SummaryIndicator(BaseModel):
     unit_of_measure: str
 
 
+class Suppressed(BaseModel):
+    """
+    Stands in for every figure of a suppressed cell: never a zero, never blank.
+    """
+
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    reason: str
+    suppressed: bool = True
+
+
 class Note(RootModel[str]):
     root: Annotated[str, Field(max_length=500)]
 
@@ -725,6 +823,28 @@ class TargetsWrite(BaseModel):
         populate_by_name=True,
     )
     targets: Annotated[list[TargetWrite], Field(max_length=100)]
+
+
+class Theme(StrEnum):
+    """
+    What a question measures: an engagement sub-score (built in), one of the strategy's six
+    cultural characteristics, one of the four compassionate leadership behaviours, or framework items.
+    """
+
+    motivation = "motivation"
+    involvement = "involvement"
+    advocacy = "advocacy"
+    vision = "vision"
+    performance = "performance"
+    people_management = "people_management"
+    learning = "learning"
+    team_working = "team_working"
+    values = "values"
+    attending = "attending"
+    understanding = "understanding"
+    empathising = "empathising"
+    helping = "helping"
+    framework = "framework"
 
 
 class Parent(RootModel[str]):
@@ -814,6 +934,37 @@ class VariationOut(BaseModel):
         ),
     ]
     type: Annotated[str | None, Field(description="The last point's point_type.")]
+
+
+class WaveCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+    )
+    closes: date_aliased
+    instrument: UUID
+    opens: date_aliased
+    title: Annotated[str, Field(max_length=300, min_length=1)]
+    unit: Annotated[
+        UUID | None, Field(description="The unit surveyed with everything under it; omitted: the whole organisation.")
+    ] = None
+
+
+class WaveStatus(StrEnum):
+    open = "open"
+    closed = "closed"
+
+
+class WaveUnitPublic(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    code: str
+    id: Annotated[UUID, Field(description="The organisation unit's identifier when the wave opened.")]
+    kind: str
+    level: int
+    name: str
+    path: str
 
 
 class Chart(BaseModel):
@@ -1025,6 +1176,39 @@ class PlanItemPublic(BaseModel):
     updated_at: AwareDatetime
 
 
+class QuestionFigures(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    change: Annotated[
+        ChangePublic | Suppressed | None,
+        Field(description="Change of percent positive from the previous wave (two-proportion z-test)."),
+    ] = None
+    code: str
+    mean: Annotated[float | Suppressed | None, Field(description="Mean score 0-10.")]
+    n: Annotated[int | Suppressed, Field(description="Respondents who answered.")]
+    percent_positive: float | Suppressed | None
+    theme: Theme
+
+
+class QuestionPublic(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    built_in: Annotated[bool, Field(description="One of the nine engagement questions every instrument carries.")]
+    code: str
+    framework_items: Annotated[list[str], Field(description="Identifiers of leadership framework items it measures.")]
+    options: Annotated[
+        list[str], Field(description="The scale's options, most negative first; each scores 0, 2.5, ... 10.")
+    ]
+    position: int
+    positive: Annotated[list[str], Field(description="Options that count as positive.")]
+    reverse: Annotated[bool, Field(description="Scored from the other end (a negatively worded question).")]
+    scale: ScaleName
+    text: str
+    theme: Theme
+
+
 class Rollup(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
@@ -1033,6 +1217,17 @@ class Rollup(BaseModel):
     organisations: Annotated[
         list[str], Field(description="The organisations counted (all of them for a regional caller).")
     ]
+
+
+class ScorePublic(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    change: ChangePublic | Suppressed | None = None
+    id: str
+    n: Annotated[int | Suppressed, Field(description="Respondents with a score.")]
+    score: Annotated[float | Suppressed | None, Field(description="Mean score 0-10; null when nobody has one.")]
+    title: str
 
 
 class Series(BaseModel):
@@ -1201,6 +1396,54 @@ class UnitPublic(BaseModel):
     updated_at: AwareDatetime
 
 
+class WavePublic(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    closed_at: AwareDatetime | None
+    closes: date_aliased
+    created_at: AwareDatetime
+    demo: bool
+    id: UUID
+    instrument: InstrumentSummary
+    opens: date_aliased
+    org: str
+    responses: Annotated[int, Field(description="Responses recorded so far.")]
+    root: WaveUnitPublic
+    status: WaveStatus
+    title: str
+    units: Annotated[int, Field(description="Units of the structure frozen when the wave opened.")]
+
+
+class CellPublic(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    breakdown: Annotated[str | None, Field(description="null: every respondent of the unit and everything under it.")]
+    category: str | None
+    engagement: Annotated[list[ScorePublic], Field(description="Engagement, then motivation, involvement, advocacy.")]
+    questions: list[QuestionFigures]
+    responses: int | Suppressed
+    responses_change: int | Suppressed | None = None
+    themes: list[ScorePublic]
+    unit: WaveUnitPublic
+
+
+class InstrumentPublic(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    code: str
+    created_at: AwareDatetime
+    demo: bool
+    description: str | None
+    id: UUID
+    org: Annotated[str | None, Field(description="The owning organisation; null for a regional instrument.")]
+    questions: list[QuestionPublic]
+    title: str
+    version: int
+
+
 class PagePlanItemPublic(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
@@ -1223,3 +1466,41 @@ class PageUnitPublic(BaseModel):
     )
     items: list[UnitPublic]
     next: Annotated[str | None, Field(description="URL of the next page; absent on the last page.")] = None
+
+
+class PageWavePublic(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    items: list[WavePublic]
+    next: Annotated[str | None, Field(description="URL of the next page; absent on the last page.")] = None
+
+
+class ResultsPublic(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    alpha: float
+    breakdown: str | None
+    cells: Annotated[
+        list[CellPublic],
+        Field(
+            description="The unit, then each unit directly under it (or, with a breakdown, each of the unit's groups)."
+        ),
+    ]
+    minimum: Annotated[int, Field(description="Fewest responses a figure is shown for.")]
+    previous_wave: UUID | None
+    tests: Annotated[dict[str, str], Field(description="The significance test of each kind of change.")]
+    title: str
+    unit: WaveUnitPublic
+    wave: UUID
+
+
+class InstrumentImportResult(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    imported: Annotated[
+        int, Field(description="Questions read from the CSV (the nine engagement questions are added).")
+    ]
+    instrument: InstrumentPublic

@@ -307,6 +307,93 @@ def read_summary(
     )
 
 
+def list_instruments(*, limit: int | None = None, cursor: str | None = None) -> Call[m.PageInstrumentSummary]:
+    """GET /survey-instruments: Survey instruments you can use: regional ones and your organisation's."""
+    return Call(
+        "GET", "/survey-instruments", json_as(m.PageInstrumentSummary), params={"limit": limit, "cursor": cursor}
+    )
+
+
+def import_instrument(
+    csv: str, *, code: str, title: str, idempotency_key: str | None = None
+) -> Call[m.InstrumentImportResult]:
+    """POST /survey-instruments/import: Create an instrument (or its next version) from CSV: all or nothing, problems by row."""
+    return Call(
+        "POST",
+        "/survey-instruments/import",
+        json_as(m.InstrumentImportResult),
+        content=text_body(csv),
+        params={"code": code, "title": title},
+        headers={"Idempotency-Key": idempotency_key, "Content-Type": "text/csv; charset=utf-8"},
+    )
+
+
+def read_instrument(instrument_id: UUID) -> Call[m.InstrumentPublic]:
+    """GET /survey-instruments/{instrument_id}: An instrument with its questions, scales, positive answers and themes."""
+    return Call("GET", f"/survey-instruments/{path_part(instrument_id)}", json_as(m.InstrumentPublic))
+
+
+def list_waves(*, limit: int | None = None, cursor: str | None = None) -> Call[m.PageWavePublic]:
+    """GET /survey-waves: Survey waves you can see."""
+    return Call("GET", "/survey-waves", json_as(m.PageWavePublic), params={"limit": limit, "cursor": cursor})
+
+
+def create_wave(body: m.WaveCreate, *, idempotency_key: str | None = None) -> Call[m.WavePublic]:
+    """POST /survey-waves: Open a wave: the instrument over a unit's subtree, its structure frozen now."""
+    return Call(
+        "POST", "/survey-waves", json_as(m.WavePublic), json=body_of(body), headers={"Idempotency-Key": idempotency_key}
+    )
+
+
+def read_wave(wave_id: UUID) -> Call[m.WavePublic]:
+    """GET /survey-waves/{wave_id}: A wave."""
+    return Call("GET", f"/survey-waves/{path_part(wave_id)}", json_as(m.WavePublic))
+
+
+def close_wave(wave_id: UUID) -> Call[m.WavePublic]:
+    """POST /survey-waves/{wave_id}/close: Close a wave: no more responses; its results are published."""
+    return Call("POST", f"/survey-waves/{path_part(wave_id)}/close", json_as(m.WavePublic))
+
+
+def feed_indicators(wave_id: UUID, *, level: int | None = None) -> Call[m.FeedResult]:
+    """POST /survey-waves/{wave_id}/indicators: Feed the SURVEY-ENGAGEMENT indicator from the wave's results (shown results only)."""
+    return Call(
+        "POST", f"/survey-waves/{path_part(wave_id)}/indicators", json_as(m.FeedResult), params={"level": level}
+    )
+
+
+def ingest_responses(wave_id: UUID, csv: str, *, idempotency_key: str | None = None) -> Call[m.ResponsesIngestResult]:
+    """POST /survey-waves/{wave_id}/responses: Record anonymous responses in bulk (CSV or JSON): all or nothing, problems by row."""
+    return Call(
+        "POST",
+        f"/survey-waves/{path_part(wave_id)}/responses",
+        json_as(m.ResponsesIngestResult),
+        content=text_body(csv),
+        headers={"Idempotency-Key": idempotency_key, "Content-Type": "text/csv; charset=utf-8"},
+    )
+
+
+def read_results(wave_id: UUID, *, unit: UUID | None = None, breakdown: str | None = None) -> Call[m.ResultsPublic]:
+    """GET /survey-waves/{wave_id}/results: Results of a closed wave: a unit and the units under it (or its groups), against the previous wave, under disclosure control."""
+    return Call(
+        "GET",
+        f"/survey-waves/{path_part(wave_id)}/results",
+        json_as(m.ResultsPublic),
+        params={"unit": unit, "breakdown": breakdown},
+    )
+
+
+def read_results_csv(wave_id: UUID, *, unit: UUID | None = None, breakdown: str | None = None) -> Call[Download]:
+    """GET /survey-waves/{wave_id}/results.csv: The same results as CSV: one row per cell and figure; suppressed figures say so."""
+    return Call(
+        "GET",
+        f"/survey-waves/{path_part(wave_id)}/results.csv",
+        download,
+        accept="text/csv",
+        params={"unit": unit, "breakdown": breakdown},
+    )
+
+
 def list_units(
     *,
     under: UUID | None = None,

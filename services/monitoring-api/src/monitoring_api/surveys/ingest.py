@@ -287,7 +287,7 @@ class _Writer:
 
 def ingest(
     session: Session, principal: Principal, wave: m.SurveyWave, rows: Iterable[Row], *, batch_rows: int = 5000
-) -> m.IngestResult:
+) -> m.ResponsesIngestResult:
     """Check and store `rows` as responses of the (open) wave. Raises the 422 with every problem by row,
     having written nothing."""
     found = lookups(session, wave)
@@ -348,7 +348,7 @@ def ingest(
         connection.execute(text("DROP TABLE IF EXISTS temp.survey_staging"))
     wave.responses += seq
     session.add(wave)
-    result = m.IngestResult(received=seq, answers=checker.answers, wave_responses=wave.responses)
+    result = m.ResponsesIngestResult(received=seq, answers=checker.answers, wave_responses=wave.responses)
     audit.record(
         session, principal, "survey.responses.ingest", "survey_wave", wave.uid, after=result.model_dump(mode="json")
     )

@@ -328,7 +328,7 @@ class ResponsesWrite(BaseModel):
     responses: list[ResponseWrite]
 
 
-class IngestResult(BaseModel):
+class ResponsesIngestResult(BaseModel):
     received: int = PydField(description="Responses recorded.")
     answers: int = PydField(description="Answers recorded.")
     wave_responses: int = PydField(description="Responses in the wave now.")

@@ -227,7 +227,7 @@ def _json_rows(raw: bytes) -> list[ingest.Row]:
     "/survey-waves/{wave_id}/responses",
     status_code=201,
     summary="Record anonymous responses in bulk (CSV or JSON): all or nothing, problems by row",
-    response_model=m.IngestResult,
+    response_model=m.ResponsesIngestResult,
     responses=problem_responses(404, 409, 415),
     openapi_extra={
         "requestBody": {
