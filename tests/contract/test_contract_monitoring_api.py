@@ -29,7 +29,7 @@ from monitoring_api.seed.loader import seed
 from support import fresh_database
 
 ORG, SUBJECT = "SEHSCT", "schemathesis"
-SCOPES = ["monitoring:read", "monitoring:write", "monitoring:admin", "monitoring:regional"]
+SCOPES = ["monitoring:read", "monitoring:write", "monitoring:admin", "monitoring:regional", "survey:ingest"]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "10"))
 
@@ -104,7 +104,22 @@ def build_state(app, headers: dict[str, str]) -> dict[str, list[str]]:
         ghost = _ok(client.post(series + "/ghosts", json={"period": "2024-03-01", "reason": "x"}, headers=headers), 201)
         note = _ok(client.post(series + "/annotations", json={"on": "2024-03-05", "text": "x"}, headers=headers), 201)
         actions = _ok(client.get("/actions", headers=headers))["items"]
+        instrument = _ok(client.get("/survey-instruments", headers=headers))["items"][0]["id"]
+        waves = []
+        for title in ("open", "closed"):
+            body = {"instrument": instrument, "title": title, "opens": "2025-01-01", "closes": "2025-01-31"}
+            waves.append(_ok(client.post("/survey-waves", json=body, headers=headers), 201)["id"])
+        rows = "unit,sex,engagement.look_forward,culture.learning.improve\n" + "CTEAM,women,often,agree\n" * 12
+        _ok(
+            client.post(
+                f"/survey-waves/{waves[1]}/responses", content=rows, headers={**headers, "Content-Type": "text/csv"}
+            ),
+            201,
+        )
+        _ok(client.post(f"/survey-waves/{waves[1]}/close", headers=headers))
     return {
+        "instrument_id": [instrument],
+        "wave_id": waves,
         "unit_id": [team["id"], directorate["id"]],
         "indicator_id": [indicator["id"]],
         "item_id": [item["id"]],

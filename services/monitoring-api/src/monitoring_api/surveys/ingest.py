@@ -254,15 +254,26 @@ class _Writer:
         self.batch: list[tuple[Any, ...]] = []
         self._copy_context: Any = None
         self._copy: Any = None
+        self._in_copy = 0
         if connection.dialect.name == "postgresql":
             raw: Any = connection.connection.driver_connection
             self._cursor = raw.cursor()
-            self._copy_context = self._cursor.copy(f"COPY survey_staging ({', '.join(STAGED)}) FROM STDIN")
-            self._copy = self._copy_context.__enter__()
+            self._open()
+
+    def _open(self) -> None:
+        self._copy_context = self._cursor.copy(f"COPY survey_staging ({', '.join(STAGED)}) FROM STDIN")
+        self._copy = self._copy_context.__enter__()
+        self._in_copy = 0
 
     def add(self, staged: tuple[Any, ...]) -> None:
         if self._copy is not None:
             self._copy.write_row(staged)
+            self._in_copy += 1
+            # One COPY statement lasts while rows are read and checked: end it every so many rows, so that
+            # no statement outlives the database's statement timeout however long the upload.
+            if self._in_copy >= self.batch_rows * 20:
+                self._copy_context.__exit__(None, None, None)
+                self._open()
             return
         self.batch.append(staged)
         if len(self.batch) >= self.batch_rows:

@@ -284,14 +284,19 @@ def publication(
     names.append(ENGAGEMENT)
     forced = [k for k in respondents.suppressed if isinstance(k, Cell)]
     bounds = {k: d.n for k, d in respondents.decisions.items() if isinstance(k, Cell) and d.shown and d.n is not None}
+    by_table: dict[tuple[Any, ...], Protection] = {}
     for name in names:
         owns = [_measure_own(d, name) for d in datas]
+        table = tuple(tuple(sorted(((k, n) for k, n in own.items() if n), key=repr)) for own in owns)
+        if table in by_table:  # the same counts as a measure protected already: the same decisions
+            measures[name] = by_table[table]
+            continue
         same = all(
             own.get(k, 0) == n for d, own in zip(datas, owns, strict=True) for k, n in d.own_respondents.items()
         ) and all(own.get(k, 0) == d.own_respondents.get(k, 0) for d, own in zip(datas, owns, strict=True) for k in own)
         if same:
             continue
-        measures[name] = protect(
+        measures[name] = by_table[table] = protect(
             [_wave_counts(d, breakdowns, own) for d, own in zip(datas, owns, strict=True)],
             minimum=minimum,
             protection=protection,
