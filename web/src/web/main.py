@@ -29,6 +29,7 @@ from web.errors import install_error_pages, nul_refused
 from web.frameworks.routes import router as frameworks_router
 from web.home import router as home_router
 from web.monitoring import admin as monitoring_admin
+from web.monitoring import culture as monitoring_culture
 from web.monitoring import home as monitoring_home
 from web.monitoring import indicators as monitoring_indicators
 from web.monitoring import plan as monitoring_plan
@@ -106,6 +107,7 @@ def create_app(
     # The monitoring pages.
     app.include_router(monitoring_home.router)
     app.include_router(monitoring_indicators.router)
+    app.include_router(monitoring_culture.router)
     app.include_router(monitoring_plan.router)
     app.include_router(monitoring_regional.router)
     app.include_router(monitoring_admin.router)
