@@ -16,7 +16,7 @@ monitoring_service, monitoring_web = fixtures.monitoring_service, fixtures.monit
 def cell(html: str, org: str, column: int) -> str:
     """The text of the matrix cell of `org`'s row in `column` (1 is the first action)."""
     matrix = html.split('class="nhsuk-table collective-matrix"', 1)[1].split("</table>", 1)[0]
-    row = next(r for r in matrix.split("<tr")[1:] if f'collective-code">{org}<' in r)
+    row = next(r for r in matrix.split("<tr")[1:] if f'collective-code">({org})<' in r)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cells[column - 1])).strip()
 
@@ -37,10 +37,10 @@ def test_the_regional_lead_sees_every_organisation_by_action_with_the_roll_up(
     assert cell(page.text, "BHSCT", 1).startswith("Off track")
     assert cell(page.text, "WHSCT", 1).startswith("On track")
     assert cell(page.text, "WHSCT", 2).startswith("Not started")
-    assert cell(page.text, "BHSCT", 2) == "Not adopted"
+    assert cell(page.text, "BHSCT", 2) == "\u2013 Not adopted"  # a dash, and the words for screen readers
     assert f'href="/monitoring/plan/{belfast["id"]}"' in page.text
     # Every organisation has its row, with row and column headers for assistive technology.
-    assert page.text.count('scope="row"><span class="collective-code">') == 16
+    assert page.text.count('collective-matrix__org" scope="row">') == 16
     assert '<th class="nhsuk-table__header" scope="col">A1<span class="nhsuk-u-visually-hidden">' in page.text
     # The roll-up: counts per status and the organisations off track, by name.
     rollup = page.text.split('class="nhsuk-table collective-rollup"', 1)[1].split("</table>", 1)[0]
