@@ -126,8 +126,8 @@ def test_signed_token_is_short_lived(keys):
 
 def test_navigation_shows_only_what_the_scopes_allow():
     labels = lambda scopes: [entry.label for entry in visible_entries(scopes)]  # noqa: E731
-    assert labels(scopes_for(["admin"])) == ["Framework", "Recruitment", "My organisation", "Users"]
-    assert labels(scopes_for(["manager"])) == ["Framework", "My organisation"]
+    assert labels(scopes_for(["admin"])) == ["Framework", "Recruitment", "My organisation", "Culture survey", "Users"]
+    assert labels(scopes_for(["manager"])) == ["Framework", "My organisation", "Culture survey"]
     assert labels(scopes_for(["assessor"])) == ["Framework", "Recruitment"]
     assert labels(scopes_for(["equality_officer"])) == ["Recruitment"]
     assert labels(frozenset()) == []
@@ -136,8 +136,14 @@ def test_navigation_shows_only_what_the_scopes_allow():
     assert [e.label for e in visible_entries(scopes_for(["manager"]), (*NAVIGATION, surveys))] == [
         "Framework",
         "My organisation",
+        "Culture survey",
         "Surveys",
     ]
+    # The culture page is its own entry, not also My organisation's.
+    entries = {entry.label: entry for entry in NAVIGATION}
+    assert entries["Culture survey"].current("/monitoring/culture")
+    assert not entries["My organisation"].current("/monitoring/culture")
+    assert entries["My organisation"].current("/monitoring/plan")
 
 
 def test_passwords_are_hashed_with_argon2id_at_a_real_cost():

@@ -14,11 +14,14 @@ class NavEntry:
     href: str
     scopes: frozenset[str]
     description: str
+    others: tuple[str, ...] = ()  # addresses under href that are another entry's
 
     def allowed(self, scopes: Iterable[str]) -> bool:
         return self.scopes <= set(scopes)
 
     def current(self, path: str) -> bool:
+        if any(path == other or path.startswith(other + "/") for other in self.others):
+            return False
         return path == self.href or path.startswith(self.href.rstrip("/") + "/")
 
 
@@ -43,6 +46,14 @@ NAVIGATION: tuple[NavEntry, ...] = (
         frozenset({"monitoring:read"}),
         "How your organisation is doing on the strategy: the implementation plan and its check-ins, "
         "and the outcome indicators as statistical process control charts.",
+        others=("/monitoring/culture",),
+    ),
+    NavEntry(
+        "Culture survey",
+        "/monitoring/culture",
+        frozenset({"monitoring:read"}),
+        "Your teams' culture survey results: engagement, the six cultural characteristics and every "
+        "question, against the survey before, with small groups' answers never shown.",
     ),
     NavEntry(
         "Users",

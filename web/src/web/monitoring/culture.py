@@ -114,6 +114,8 @@ class ChangeView:
     withheld: str | None = None
     p_value: str | None = None
     direction: str = ""  # up | down | same
+    amount: str = ""  # e.g. "+5.2 points"
+    verdict: str = ""  # "a significant change" or "not a significant change"
 
 
 def change_of(change: ChangePublic | Suppressed | None, kind: str = "score") -> ChangeView:
@@ -126,7 +128,7 @@ def change_of(change: ChangePublic | Suppressed | None, kind: str = "score") -> 
     amount = draw.signed(change.change, decimals=1) + unit
     verdict = "a significant change" if change.significant else "not a significant change"
     p = "p < 0.001" if change.p_value < 0.001 else f"p = {change.p_value:.3f}"
-    return ChangeView(f"{amount}, {verdict}", change.significant, None, p, direction)
+    return ChangeView(f"{amount}, {verdict}", change.significant, None, p, direction, amount, verdict)
 
 
 def _score_of(scores: Sequence[ScorePublic], wanted: str) -> ScorePublic | None:

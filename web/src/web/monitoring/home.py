@@ -1,6 +1,7 @@
 """My organisation: a manager's home. The implementation plan by action with its RAG status, the
-indicator summary with Making Data Count's icons, and (for users who read recruitment) a
-recruitment headline.
+indicator summary with Making Data Count's icons, the culture survey's headline (the latest closed
+wave's engagement for the organisation, web.monitoring.culture), and (for users who read
+recruitment) a recruitment headline.
 
 The page asks the services at once, each panel within the configured timeout: a panel whose
 service is down, slow or refusing shows a notice in its place and the rest of the page renders
@@ -23,6 +24,7 @@ from collective_clients.recruitment.models import VacancyPublic, VacancyStatus
 from web.accounts.auth import Identity
 from web.clients.base import ServiceClient, ServiceError, ServiceUnavailable
 from web.monitoring import chart as spc
+from web.monitoring import culture
 from web.monitoring.deps import Client, Reader, Recruitment
 from web.monitoring.indicators import ASSURANCE_WORDS, VARIATION_WORDS, chart_url
 from web.notices import Notice, notice_for
@@ -204,13 +206,14 @@ async def my_organisation(
     calls: list[Awaitable[tuple[Any, Notice | None]]] = [
         _panel(within(seconds, "monitoring", read_plan(client, identity))),
         _panel(within(seconds, "monitoring", read_indicators(client, identity))),
+        _panel(within(seconds, "monitoring", culture.read_headline(client, identity))),
     ]
     shows_recruitment = identity.has("recruitment:read")
     if shows_recruitment:
         calls.append(_panel(within(seconds, "recruitment", read_recruitment(recruitment_client, identity))))
     answers = await asyncio.gather(*calls)
-    (plan, plan_notice), (indicators, indicator_notice) = answers[0], answers[1]
-    recruitment_panel, recruitment_notice = answers[2] if shows_recruitment else (None, None)
+    (plan, plan_notice), (indicators, indicator_notice), (survey, survey_notice) = answers[0], answers[1], answers[2]
+    recruitment_panel, recruitment_notice = answers[3] if shows_recruitment else (None, None)
     return render(
         request,
         "monitoring/home.html",
@@ -220,6 +223,9 @@ async def my_organisation(
             "plan_notice": plan_notice,
             "indicators": indicators,
             "indicator_notice": indicator_notice,
+            "survey": survey,
+            "survey_notice": survey_notice,
+            "CULTURE": culture.CULTURE,
             "shows_recruitment": shows_recruitment,
             "recruitment": recruitment_panel,
             "recruitment_notice": recruitment_notice,
