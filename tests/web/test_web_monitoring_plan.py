@@ -5,6 +5,7 @@ with the fields named and nothing written, the service's 409), and monitoring-ap
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 
@@ -331,3 +332,97 @@ def test_monitoring_api_down_gives_notices_not_errors(browser, monitoring_servic
     assert "The check-in was not recorded" in answer.text
     monitoring_api.failure = None
     assert monitoring_service.check_ins(org, item["id"]) == []
+
+
+# --- changing an item -----------------------------------------------------------------------
+
+
+def test_an_administrator_changes_an_item_its_milestones_and_key_results(
+    browser, monitoring_service: MonitoringService
+):
+    org = "PCC"
+    item = monitoring_service.adopt(org, "A4")
+    indicator = monitoring_service.indicator(org, "PCC-APPRAISAL", title="Appraisal rate")
+    admin = browser(org=org, roles=("admin",))
+    page = admin.get(f"/monitoring/plan/{item['id']}")
+    assert f"/monitoring/plan/{item['id']}/edit" in page.text
+    form = admin.get(f"/monitoring/plan/{item['id']}/edit")
+    assert form.status_code == 200
+    assert 'name="title"' not in form.text  # an adopted action keeps the strategy's title
+    etag = html.unescape(re.search(r'name="etag" value="([^"]+)"', form.text).group(1))
+    data = {
+        "owner": "Head of OD",
+        "reviewer": "",
+        "due": "2027-03-31",
+        "cadence": "14",
+        "milestone_count": "2",
+        "milestone-0-title": "Board approves the plan",
+        "milestone-0-due": "2027-01-31",
+        "milestone-0-done_on": "",
+        "milestone-1-title": "",
+        "milestone-1-due": "",
+        "indicators": [indicator["id"]],
+        "etag": etag,
+    }
+    saved = admin.form_post(f"/monitoring/plan/{item['id']}/edit", data)
+    assert saved.status_code == 303, saved.text
+    changed = monitoring_service.item(org, item["id"])
+    assert changed["owner"] == "Head of OD" and changed["check_in_cadence_days"] == 14
+    assert [(m["title"], m["due"]) for m in changed["milestones"]] == [("Board approves the plan", "2027-01-31")]
+    assert [link["code"] for link in changed["indicators"]] == ["PCC-APPRAISAL"]
+    shown = admin.get(saved.headers["location"])
+    assert "Board approves the plan" in shown.text
+    # The key result links to its chart at the item's unit (the indicators pages' address).
+    assert f'href="/monitoring/indicators/{indicator["id"]}/units/{item["unit"]["id"]}"' in shown.text
+    # The same form again (its ETag is stale): refused, nothing of it saved.
+    stale = admin.form_post(f"/monitoring/plan/{item['id']}/edit", {**data, "owner": "Someone else"})
+    assert stale.status_code == 409
+    assert "Someone changed this action while you were editing it" in stale.text
+    assert monitoring_service.item(org, item["id"])["owner"] == "Head of OD"
+
+
+def test_changing_an_item_with_problems_shows_them_and_writes_nothing(browser, monitoring_service: MonitoringService):
+    org = "NIBTS"
+    item = monitoring_service.local(org, "Team coaching")
+    admin = browser(org=org, roles=("admin",))
+    form = admin.get(f"/monitoring/plan/{item['id']}/edit")
+    etag = html.unescape(re.search(r'name="etag" value="([^"]+)"', form.text).group(1))
+    answer = admin.form_post(
+        f"/monitoring/plan/{item['id']}/edit",
+        {
+            "title": "",
+            "cadence": "400",
+            "due": "soon",
+            "milestone_count": "1",
+            "milestone-0-title": "",
+            "milestone-0-due": "2027-02-30",
+            "etag": etag,
+        },
+    )
+    assert answer.status_code == 422
+    for field in ("title", "cadence", "due", "milestone-0-title", "milestone-0-due"):
+        assert f'id="{field}-error"' in answer.text, field
+    unchanged = monitoring_service.item(org, item["id"])
+    assert unchanged["title"] == "Team coaching" and unchanged["milestones"] == []
+
+
+def test_changing_an_item_needs_monitoring_admin_and_its_own_organisation(
+    browser, monitoring_service: MonitoringService
+):
+    mine = monitoring_service.adopt("SPPG", "A6")
+    theirs = monitoring_service.adopt("DOH", "A6")
+    manager = browser(org="SPPG")
+    assert f"/monitoring/plan/{mine['id']}/edit" not in manager.get(f"/monitoring/plan/{mine['id']}").text
+    assert manager.get(f"/monitoring/plan/{mine['id']}/edit").status_code == 403
+    admin = browser(org="SPPG", roles=("admin",))
+    assert admin.get(f"/monitoring/plan/{theirs['id']}/edit").status_code == 404
+    refused = admin.form_post(
+        f"/monitoring/plan/{theirs['id']}/edit",
+        {"owner": "Not mine", "cadence": "30"},
+        page=f"/monitoring/plan/{mine['id']}/edit",
+    )
+    assert refused.status_code == 404
+    # A regional lead reads another organisation's item but cannot change it.
+    lead = browser(org="DOH", roles=("regional_lead",))
+    page = lead.get(f"/monitoring/plan/{mine['id']}")
+    assert page.status_code == 200 and "/edit" not in page.text and "Record the check-in" not in page.text

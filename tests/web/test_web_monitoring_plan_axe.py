@@ -1,6 +1,6 @@
 """axe (WCAG 2.2 AA) on the plan pages and the regional view, with data on them: the plan with an
 overdue item, an item with its check-in form, its timeline and a form shown again with errors, the
-form to add to the plan, and the regional matrix."""
+form to add to the plan, the form to change an item, and the regional matrix."""
 
 from __future__ import annotations
 
@@ -36,9 +36,10 @@ def test_the_plan_pages_have_no_axe_violations(browser, monitoring_service: Moni
             f"/monitoring/plan/{item['id']}",
             (f"/monitoring/plan/{item['id']}", send_empty_check_in),
             "/monitoring/plan/new?action=A3",
+            f"/monitoring/plan/{item['id']}/edit",
         ],
     )
     lead = browser(org="DOH", roles=("regional_lead",))
     found.update(violations(lead, ["/monitoring/regional"]))
     assert {path: v for path, v in found.items() if v} == {}
-    assert len(found) == 5
+    assert len(found) == 6

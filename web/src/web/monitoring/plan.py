@@ -9,13 +9,13 @@ and only an organisation's monitoring admins add to its plan. Its refusals land 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import Response
 
 from collective_clients.framework import operations as framework
@@ -25,11 +25,14 @@ from collective_clients.monitoring.models import (
     ActionPublic,
     CheckInCreate,
     CheckInPublic,
+    IndicatorPublic,
+    MilestoneWrite,
     PlanItemCreate,
     PlanItemPublic,
+    PlanItemUpdate,
     PlanStatus,
 )
-from collective_clients.runtime import Call
+from collective_clients.runtime import Call, Tagged, tagged_as
 from servicekit.db import in_session
 from web.accounts.auth import CurrentIdentity, Identity
 from web.accounts.directory import people_with_scope
@@ -65,7 +68,10 @@ CHANGES = {
     "acknowledged": "The check-in is acknowledged.",
     "adopted": "The action is in your plan. Record its first check-in when there is news.",
     "added": "The local action is in your plan.",
+    "changed": "The changes are saved.",
 }
+MAX_MILESTONES = max_items(PlanItemUpdate, "milestones")
+BLANK_MILESTONES = 2  # empty rows the form offers for new milestones
 
 
 async def every_page(client: ServiceClient, first: Call[Any], more: Any) -> list[Any]:
@@ -424,6 +430,7 @@ async def _item_page(
             "framework_links": links,
             "framework_notice": not framework_ok,
             "can_check_in": writable and item is not None and item.status != PlanStatus.done,
+            "can_change": item is not None and item.org == identity.user.org and identity.has("monitoring:admin"),
             "statuses": check_in_statuses(item) if item else [],
             "acknowledgeable": {entry.id for entry in history or [] if item and may_acknowledge(identity, item, entry)},
             "acknowledgement": acknowledgement,
@@ -563,4 +570,231 @@ async def acknowledge(
         item_id,
         acknowledgement=(check_in_id, message),
         status_code=form_status(outcome.problem),
+    )
+
+
+# --- changing an item -----------------------------------------------------------------------
+
+
+def read_item(item_id: uuid.UUID) -> Call[Tagged[PlanItemPublic]]:
+    """The item with its ETag, for the If-Match of a change. monitoring-api sends the ETag but its
+    OpenAPI document does not declare it, so the generated call reads the body only: this is the
+    same request, reading the header too."""
+    call = monitoring.read_item(item_id)
+    return Call(call.method, call.path, tagged_as(PlanItemPublic), params=call.params, accept=call.accept)
+
+
+@dataclass
+class MilestoneForm:
+    title: str = ""
+    due: str = ""
+    done_on: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return not (self.title or self.due or self.done_on)
+
+
+@dataclass
+class EditForm:
+    title: str = ""
+    description: str = ""
+    owner: str = ""
+    reviewer: str = ""
+    due: str = ""
+    cadence: str = ""
+    indicators: list[str] = field(default_factory=list)
+    milestones: list[MilestoneForm] = field(default_factory=list)
+    etag: str = ""
+
+
+def edit_form_of(item: PlanItemPublic, etag: str) -> EditForm:
+    milestones = [
+        MilestoneForm(m.title, m.due.isoformat(), m.done_on.isoformat() if m.done_on else "") for m in item.milestones
+    ]
+    free = max(0, min(BLANK_MILESTONES, MAX_MILESTONES - len(milestones)))
+    return EditForm(
+        title=item.title,
+        description=item.description or "",
+        owner=item.owner or "",
+        reviewer=item.reviewer or "",
+        due=item.due.isoformat() if item.due else "",
+        cadence=str(item.check_in_cadence_days),
+        indicators=[str(link.id) for link in item.indicators],
+        milestones=milestones + [MilestoneForm() for _ in range(free)],
+        etag=etag,
+    )
+
+
+def edit_form_from(values: Mapping[str, str], indicators: list[str]) -> EditForm:
+    try:
+        count = min(int(values.get("milestone_count", "0")), MAX_MILESTONES + BLANK_MILESTONES)
+    except ValueError:
+        count = 0
+    return EditForm(
+        title=values.get("title", "").strip(),
+        description=values.get("description", "").strip(),
+        owner=values.get("owner", "").strip(),
+        reviewer=values.get("reviewer", "").strip(),
+        due=values.get("due", "").strip(),
+        cadence=values.get("cadence", "").strip(),
+        indicators=list(dict.fromkeys(indicators)),
+        milestones=[
+            MilestoneForm(
+                values.get(f"milestone-{i}-title", "").strip(),
+                values.get(f"milestone-{i}-due", "").strip(),
+                values.get(f"milestone-{i}-done_on", "").strip(),
+            )
+            for i in range(max(count, 0))
+        ],
+        etag=values.get("etag", ""),
+    )
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def edit_body(
+    form: EditForm, item: PlanItemPublic, reviewers: Mapping[str, str], known: set[str]
+) -> tuple[PlanItemUpdate, dict[str, str]]:
+    """The body of PATCH /plan/items/{id} (everything the form shows), or the errors by field."""
+    errors: dict[str, str] = {}
+    fields: dict[str, Any] = {
+        "description": form.description or None,
+        "owner": form.owner or None,
+        "reviewer": form.reviewer or None,
+        "reviewer_name": reviewers.get(form.reviewer) if form.reviewer else None,
+        "indicators": [i for i in form.indicators if i in known],
+    }
+    if item.local:
+        if not form.title:
+            errors["title"] = "Enter the title of the local action"
+        fields["title"] = form.title
+    if form.reviewer and form.reviewer not in reviewers and form.reviewer != item.reviewer:
+        errors["reviewer"] = "Choose the reviewer from the list"
+    elif form.reviewer and form.reviewer not in reviewers:
+        fields["reviewer_name"] = item.reviewer_name  # kept as it was
+    fields["due"] = _day(form.due) if form.due else None
+    if form.due and fields["due"] is None:
+        errors["due"] = "Enter the due date as a real date, for example 2027-03-31"
+    try:
+        cadence = int(form.cadence)
+        if not CADENCE.check(cadence):
+            raise ValueError
+        fields["check_in_cadence_days"] = cadence
+    except ValueError:
+        errors["cadence"] = f"Enter the days between check-ins, a whole number from {CADENCE.low:g} to {CADENCE.high:g}"
+    milestones = []
+    for i, row in enumerate(form.milestones):
+        if row.blank:
+            continue
+        due = _day(row.due)
+        done = _day(row.done_on) if row.done_on else None
+        if not row.title:
+            errors[f"milestone-{i}-title"] = f"Enter what milestone {i + 1} is"
+        if due is None:
+            errors[f"milestone-{i}-due"] = f"Enter the due date of milestone {i + 1}, for example 2027-01-31"
+        if row.done_on and done is None:
+            errors[f"milestone-{i}-done_on"] = (
+                f"Enter when milestone {i + 1} was done as a real date, or leave it empty"
+            )
+        milestones.append(unvalidated(MilestoneWrite, title=row.title, due=due, done_on=done))
+    if len(milestones) > MAX_MILESTONES:
+        errors["milestone-0-title"] = f"An action has at most {MAX_MILESTONES} milestones"
+    fields["milestones"] = milestones
+    return unvalidated(PlanItemUpdate, **fields), errors
+
+
+async def _indicators(client: ServiceClient) -> list[IndicatorPublic]:
+    found: list[IndicatorPublic] = await every_page(
+        client,
+        monitoring.list_indicators(limit=PAGE),
+        lambda cursor: monitoring.list_indicators(limit=PAGE, cursor=cursor),
+    )
+    return found
+
+
+async def _edit_page(
+    request: Request,
+    identity: Identity,
+    client: ServiceClient,
+    item_id: uuid.UUID,
+    *,
+    form: EditForm | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    (read, indicators), notice = await gather(client.send(read_item(item_id)), _indicators(client))
+    item = read.value if read else None
+    if item is not None and item.org != identity.user.org:
+        raise HTTPException(404)  # another organisation's item is changed only by its own
+    if item is not None and form is None:
+        form = edit_form_of(item, (read.etag if read else None) or "")
+    return render(
+        request,
+        "monitoring/plan_edit.html",
+        {
+            "page_title": f"Change: {item.title}" if item else "Change a plan item",
+            "item": item,
+            "item_url": f"{PLAN}/{item_id}",
+            "form": form or EditForm(),
+            "indicators": indicators or [],
+            "reviewers": await _reviewers(request, identity),
+            "errors": errors or {},
+            "cadence": CADENCE,
+            "notice": notice,
+        },
+        status_code=notice.status_code if notice and item is None else status_code,
+    )
+
+
+@router.get("/{item_id}/edit")
+async def edit_item(request: Request, item_id: uuid.UUID, identity: Admin, client: Client) -> Response:
+    return await _edit_page(request, identity, client, item_id)
+
+
+@router.post("/{item_id}/edit")
+async def change_item(request: Request, item_id: uuid.UUID, identity: Admin, client: Client) -> Response:
+    submitted = await request.form()
+    values = {name: value[:10_000] for name, value in submitted.items() if isinstance(value, str)}
+    chosen = [str(value)[:50] for value in submitted.getlist("indicators")][:100]
+    form = edit_form_from(values, chosen)
+    (read, indicators), notice = await gather(client.send(read_item(item_id)), _indicators(client))
+    if read is None or indicators is None:
+        errors = {"problem": f"Nothing was changed. {notice.text if notice else ''}".strip()}
+        return await _edit_page(request, identity, client, item_id, form=form, errors=errors)
+    item = read.value
+    if item.org != identity.user.org:
+        raise HTTPException(404)
+    reviewers = await _reviewers(request, identity)
+    body, errors = edit_body(form, item, reviewers, {str(i.id) for i in indicators})
+    if errors:
+        return await _edit_page(request, identity, client, item_id, form=form, errors=errors, status_code=422)
+    outcome = await attempt(client.send(monitoring.update_item(item_id, body, if_match=form.etag or read.etag)))
+    if outcome.ok:
+        return see_other(f"{PLAN}/{item_id}?changed=changed")
+    if outcome.notice:
+        errors = {"problem": f"Nothing was changed. {outcome.notice.text}"}
+        return await _edit_page(request, identity, client, item_id, form=form, errors=errors)
+    assert outcome.problem is not None
+    if outcome.problem.status == 412:
+        errors = {
+            "problem": "Someone changed this action while you were editing it. Nothing of yours was saved: "
+            "the form now shows their version; make your change again."
+        }
+        return await _edit_page(request, identity, client, item_id, errors=errors, status_code=409)
+    # The service numbers the milestones it was sent; the form's rows include blank ones.
+    slots = [i for i, row in enumerate(form.milestones) if not row.blank]
+    fields = {
+        **{k: v for k, v in ITEM_FIELDS.items() if k != "body.action"},
+        "body.indicators": "indicators",
+        **{f"body.milestones.{n}": f"milestone-{slot}-title" for n, slot in enumerate(slots)},
+    }
+    errors = problem_messages(outcome.problem, fields, general="problem")
+    return await _edit_page(
+        request, identity, client, item_id, form=form, errors=errors, status_code=form_status(outcome.problem)
     )
