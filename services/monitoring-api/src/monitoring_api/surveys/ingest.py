@@ -374,8 +374,14 @@ def _reserve(connection: Connection) -> int:
     return int(top or 0)
 
 
+# The two INSERT ... SELECT of a million answers outlast the 30 s a request's statement may take; a
+# bulk ingest (one transaction, all or nothing) gets longer.
+INGEST_STATEMENT_TIMEOUT = "10min"
+
+
 def _create_staging(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
+        connection.execute(text(f"SET LOCAL statement_timeout = '{INGEST_STATEMENT_TIMEOUT}'"))
         connection.execute(text("DROP TABLE IF EXISTS pg_temp.survey_staging"))
     else:
         connection.execute(text("DROP TABLE IF EXISTS temp.survey_staging"))
