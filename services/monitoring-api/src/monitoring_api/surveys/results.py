@@ -109,8 +109,8 @@ def _load_wave(connection: Connection, wave: m.SurveyWave, breakdowns: Sequence[
     qc = m.SurveyQuestion.__table__.c  # type: ignore[attr-defined]
     questions = []
     for r in connection.execute(select(qc).where(qc.instrument_id == wave.instrument_id).order_by(qc.position)):
-        q = scoring.Question(r.code, r.text, SCALES[r.scale], frozenset(r.positive), r.reverse)
-        questions.append(QuestionRow(r.id, r.code, r.theme, q))
+        question = scoring.Question(r.code, r.text, SCALES[r.scale], frozenset(r.positive), r.reverse)
+        questions.append(QuestionRow(r.id, r.code, r.theme, question))
     themes = list(dict.fromkeys(q.theme for q in questions))
     data = WaveData(wave.id or 0, str(wave.uid), wave.title, units, questions, themes)
     by_id = {q.id: q for q in questions}
@@ -422,12 +422,12 @@ def _question(
                 )
     return m.QuestionFigures(
         code=q.code,
-        theme=q.theme,
+        theme=m.Theme(q.theme),
         n=result.n,
         percent_positive=result.percent_positive,
         mean=result.mean,
         change=change,
-    )  # type: ignore[arg-type]
+    )
 
 
 def cell_public(pub: Publication, index: int, unit: UnitRow, b: str | None, c: str | None) -> m.CellPublic:

@@ -65,7 +65,7 @@ def _settings(request: Request) -> Any:
 
 
 def _cache(request: Request) -> results.PublicationCache:
-    return request.app.state.survey_cache  # type: ignore[no-any-return]
+    return request.app.state.survey_cache
 
 
 # --- instruments -------------------------------------------------------------------------------
@@ -279,7 +279,7 @@ async def ingest_responses(
 
     payload = await anyio.to_thread.run_sync(work)
     if "replayed" in payload:
-        return payload["replayed"]  # type: ignore[no-any-return]
+        return payload["replayed"]
     return JSONResponse(payload, status_code=201)
 
 

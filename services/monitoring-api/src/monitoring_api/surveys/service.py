@@ -24,6 +24,7 @@ from monitoring_api.structure import service as structure
 from monitoring_api.structure.models import OrgUnit
 from monitoring_api.surveys import models as m
 from monitoring_api.surveys import results as r
+from monitoring_api.surveys import scoring
 from monitoring_api.surveys.disclosure import Cell
 from monitoring_api.surveys.instruments import SCALES, QuestionDef, built_in_questions, parse_instrument
 from servicekit import audit
@@ -45,7 +46,7 @@ ENGAGEMENT_INDICATOR = "SURVEY-ENGAGEMENT"
 def _visible_instrument(principal: Principal) -> Any:
     if principal.has(Scope.REGIONAL):
         return True
-    return or_(col(m.SurveyInstrument.org).is_(None), m.SurveyInstrument.org == principal.org)
+    return or_(col(m.SurveyInstrument.org).is_(None), col(m.SurveyInstrument.org) == principal.org)
 
 
 def list_instruments(
@@ -53,7 +54,7 @@ def list_instruments(
 ) -> tuple[list[m.SurveyInstrument], dict[str, Any] | None]:
     query = select(m.SurveyInstrument).where(_visible_instrument(principal))
     if after:
-        query = query.where(m.SurveyInstrument.id > cursor_value(after, "id", int))  # type: ignore[operator]
+        query = query.where(m.SurveyInstrument.id > cursor_value(after, "id", int))
     rows = list(session.exec(query.order_by(col(m.SurveyInstrument.id)).limit(limit + 1)))
     return paginate(rows, limit, lambda i: {"id": i.id})
 
@@ -217,7 +218,7 @@ def list_waves(
 ) -> tuple[list[m.SurveyWave], dict[str, Any] | None]:
     query = select(m.SurveyWave).where(structure.visible(principal, m.SurveyWave.org))
     if after:
-        query = query.where(m.SurveyWave.id > cursor_value(after, "id", int))  # type: ignore[operator]
+        query = query.where(m.SurveyWave.id > cursor_value(after, "id", int))
     rows = list(session.exec(query.order_by(col(m.SurveyWave.id)).limit(limit + 1)))
     return paginate(rows, limit, lambda w: {"id": w.id})
 
@@ -411,7 +412,7 @@ def results(
         title=wave.title,
         previous_wave=uuid.UUID(pub.waves[index - 1].uid) if index > 0 else None,
         minimum=minimum,
-        tests={"percent_positive": r.scoring.PROPORTION_TEST, "score": r.scoring.WELCH_TEST},
+        tests={"percent_positive": scoring.PROPORTION_TEST, "score": scoring.WELCH_TEST},
         alpha=r.ALPHA,
         unit=r.unit_public(unit),
         breakdown=breakdown,
