@@ -46,7 +46,7 @@ run: setup
 	@$(VENV)/bin/web create-admin
 	@$(VENV)/bin/web create-demo-users
 	@echo ""
-	@echo "  Collective is starting: open http://localhost:8000 and sign in as admin (or as recruiter to try scoring)."
+	@echo "  Collective is starting: open http://localhost:8000 and sign in as admin (as recruiter to try scoring, as manager for My organisation)."
 	@echo "  API docs: framework-api http://localhost:8001/docs, recruitment-api http://localhost:8002/docs,"
 	@echo "            monitoring-api http://localhost:8003/docs"
 	@echo "  Ctrl-C stops everything."
