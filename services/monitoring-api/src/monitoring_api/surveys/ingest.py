@@ -19,6 +19,7 @@ import contextlib
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -70,6 +71,15 @@ class QuestionLookup:
     id: int
     options: tuple[str, ...]
     points: tuple[float, ...]
+
+    @cached_property
+    def exact(self) -> dict[str | int, int]:
+        """The answers written exactly as expected (an option's name, its position as text or number),
+        to their option: most cells are found here at once."""
+        found: dict[str | int, int] = {o: i for i, o in enumerate(self.options)}
+        found.update({str(i + 1): i for i in range(len(self.options))})
+        found.update({i + 1: i for i in range(len(self.options))})
+        return found
 
 
 @dataclass
@@ -139,7 +149,9 @@ class Checker:
             if q is None:
                 self.problem(row, code, "not a question of the wave's instrument")
                 continue
-            option = _option(q, raw)
+            option = q.exact.get(raw) if not isinstance(raw, bool) else None
+            if option is None:
+                option = _option(q, raw)
             if option is None:
                 self.problem(row, code, f"one of {', '.join(q.options)} (or 1 to {len(q.options)})")
                 continue
