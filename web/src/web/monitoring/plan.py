@@ -1,6 +1,6 @@
 """The organisation's implementation plan: its items by strategy component and action (overdue
 check-ins first), an item with its milestones, links, check-in form and timeline, acknowledging a
-check-in, and adopting the strategy's actions or adding a local one.
+check-in, adopting the strategy's actions or adding a local one, and changing an item.
 
 monitoring-api decides everything: an item's status changes only through a check-in, check-ins are
 never overwritten, a done item takes no more, a reviewer (never the author) acknowledges one once,
@@ -9,7 +9,7 @@ and only an organisation's monitoring admins add to its plan. Its refusals land 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, TypeVar
@@ -74,7 +74,7 @@ MAX_MILESTONES = max_items(PlanItemUpdate, "milestones")
 BLANK_MILESTONES = 2  # empty rows the form offers for new milestones
 
 
-async def every_page(client: ServiceClient, first: Call[Any], more: Any) -> list[Any]:
+async def every_page(client: ServiceClient, first: Call[Any], more: Callable[[str], Call[Any]]) -> list[Any]:
     """Every item of a cursor-paged list: `first` is the first page's call, `more(cursor)` the next's."""
     found: list[Any] = []
     page = await client.send(first)
