@@ -246,16 +246,16 @@ def _columns(wave: WaveCounts, units: Mapping[str, UnitCounts]) -> list[tuple[st
         if u.responses < 0:
             raise ValueError(f"wave {wave.id}: unit {u.id} has a negative count")
         for b in categories:
-            counts = u.groups.get(b)
-            if counts is None:
+            given = u.groups.get(b)
+            if given is None:
                 if u.responses:
                     raise ValueError(f"wave {wave.id}: unit {u.id} has no counts for breakdown {b}")
                 continue
-            if any(n < 0 for n in counts.values()):
+            if any(n < 0 for n in given.values()):
                 raise ValueError(f"wave {wave.id}: unit {u.id} has a negative count in breakdown {b}")
-            if sum(counts.values()) != u.responses:
+            if sum(given.values()) != u.responses:
                 raise ValueError(
-                    f"wave {wave.id}: unit {u.id}, breakdown {b}: the categories sum to {sum(counts.values())},"
+                    f"wave {wave.id}: unit {u.id}, breakdown {b}: the categories sum to {sum(given.values())},"
                     f" not to the unit's {u.responses} responses (is a 'not given' category missing?)"
                 )
     return [(None, None)] + [(b, c) for b, cs in categories.items() for c in cs]
@@ -610,8 +610,9 @@ class _Component:
                 else:
                     total -= a * bounds[i][0]
             rhs.append(total)
-        self.a_eq = csr_array((data, (rows, cols)), shape=(len(rhs), len(cells))) if rhs else None
-        self.b_eq = np.array(rhs) if rhs else None
+        # Any: SciPy's stubs take no sparse matrix for linprog's A_eq, which HiGHS reads as it is.
+        self.a_eq: Any = csr_array((data, (rows, cols)), shape=(len(rhs), len(cells))) if rhs else None
+        self.b_eq: Any = np.array(rhs) if rhs else None
         self.lo = np.array([bounds[i][0] for i in cells])
         self.hi = np.array([bounds[i][1] for i in cells])
         # a bound for the solves that only want some whole table, never for the ranges themselves
@@ -626,13 +627,17 @@ class _Component:
         from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
         lo, hi = (np.maximum(self.lo, -self.big), np.minimum(self.hi, self.big)) if clip else (self.lo, self.hi)
-        res = linprog(c, A_eq=self.a_eq, b_eq=self.b_eq, bounds=np.column_stack([lo, hi]), method="highs")
+        box: Any = np.column_stack([lo, hi])  # (n, 2): linprog takes it, though its stubs say a sequence
+        # Any: SciPy's result (linprog's or milp's), whose x and fun are set whenever status is 0.
+        res: Any = linprog(c, A_eq=self.a_eq, b_eq=self.b_eq, bounds=box, method="highs")
         if res.status == 3:
             return -_INF
         self.marginals = res.eqlin.marginals if res.status == 0 and self.a_eq is not None else None
         if not (res.status == 0 and np.all(np.abs(res.x - np.round(res.x)) < 1e-7)):
             constraints = [LinearConstraint(self.a_eq, self.b_eq, self.b_eq)] if self.a_eq is not None else []
-            res = milp(c, integrality=np.ones(len(self.lo)), bounds=Bounds(lo, hi), constraints=constraints)
+            res = milp(
+                c, integrality=np.ones(len(self.lo), dtype=np.uint8), bounds=Bounds(lo, hi), constraints=constraints
+            )
             if res.status != 0:
                 keys = [self.state.t.keys[i] for i in self.cells]
                 raise ProtectionError(f"an attacker's problem over {keys} failed: {res.message}")
@@ -842,14 +847,14 @@ def protect(
         raise ValueError(f"protection must be between 1 and minimum - 2 ({minimum - 2})")
     tables = published_tables(waves, compare)
     bounds_by_index = {}
-    for key, ub in (upper_bounds or {}).items():
-        i = tables.index(key)
+    for bounded, ub in (upper_bounds or {}).items():
+        i = tables.index(bounded)
         if ub < tables.values[i]:
-            raise ValueError(f"upper bound {ub} of {key} is below its count")
+            raise ValueError(f"upper bound {ub} of {bounded} is below its count")
         bounds_by_index[i] = ub
     state = _State(tables, minimum, bounds_by_index)
-    for key in forced:
-        state.suppress(tables.index(key))
+    for cell in forced:
+        state.suppress(tables.index(cell))
     intervals: dict[int, Interval] = {}
     if complementary:
         while True:

@@ -133,8 +133,8 @@ class Checker:
             self.problem(row, "unit", f"no unit {unit!r} in the wave's structure")
         values: list[str | None] = []
         for b in m.BREAKDOWNS:
-            raw = groups.get(b)
-            value = None if raw is None or str(raw).strip() == "" else str(raw).strip().lower()
+            category = groups.get(b)
+            value = None if category is None or str(category).strip() == "" else str(category).strip().lower()
             if value is not None and (len(value) > 50 or not set(value) <= _CATEGORY_CHARS or value[0] in "_.+-"):
                 self.problem(row, b, "a category: lower-case letters, digits, '_', '.', '+' and '-' (up to 50)")
             values.append(value)
