@@ -12,8 +12,8 @@ export UV_LINK_MODE ?= copy
 
 help:
 	@echo "make run    set up and start framework-api, recruitment-api, monitoring-api and web (http://localhost:8000)"
-	@echo "make test   set up, then ruff, import-linter and pytest (TEST_DATABASE_URL for PostgreSQL)"
-	@echo "make lint   ruff and import-linter only"
+	@echo "make test   set up, then ruff, import-linter, mypy and pytest (TEST_DATABASE_URL for PostgreSQL)"
+	@echo "make lint   ruff, import-linter and mypy only"
 	@echo "make fmt    format the code"
 	@echo "make bench  benchmarks (ratios measured in one run)"
 	@echo "make clients  regenerate libs/clients from the services' OpenAPI (after changing a service's API)"
@@ -53,9 +53,11 @@ run: setup
 	@echo ""
 	@$(VENV)/bin/honcho start -f Procfile
 
+# mypy: strict for libs/ and web/, every body checked in the services ([tool.mypy] in pyproject.toml).
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 # pytest runs in parallel (pytest-xdist), one worker per CPU: TEST_WORKERS=3 make test to choose,
 # TEST_WORKERS=0 for one process. Each test file runs whole on one worker (--dist loadfile), so its
