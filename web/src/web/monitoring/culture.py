@@ -355,7 +355,7 @@ async def culture_page(
     unit_name = results.unit.name if results else (chosen_unit.name if chosen_unit else selected.root.name)
     characteristics = [t for t in CHARACTERISTICS if results and any(s.id == t for s in results.cells[0].themes)]
     svg = None
-    if results is not None and len(surveyed) >= 1:
+    if results is not None and any(s.score.shown for r in surveyed for s in r.scores):
         svg = draw.trend(
             f"Staff engagement and its sub-scores, {unit_name}",
             [r.wave.title for r in rows],
