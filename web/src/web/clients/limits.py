@@ -5,7 +5,7 @@ the numbers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any, SupportsFloat, get_args
 
 import annotated_types as at
 from pydantic import BaseModel, RootModel
@@ -30,16 +30,23 @@ def _constraints(model: type[BaseModel], field: str) -> list[Any]:
     return found
 
 
+def _float(bound: object) -> float:
+    """A constraint's bound as a number (annotated-types declares it only comparable)."""
+    if not isinstance(bound, SupportsFloat):
+        raise TypeError(f"a bound that is not a number: {bound!r}")
+    return float(bound)
+
+
 def bounds(model: type[BaseModel], field: str) -> Bounds:
     """The range of a number field of `model`."""
     low, high, above = float("-inf"), float("inf"), False
     for constraint in _constraints(model, field):
         if isinstance(constraint, at.Ge):
-            low = float(constraint.ge)  # type: ignore[arg-type]
+            low = _float(constraint.ge)
         elif isinstance(constraint, at.Gt):
-            low, above = float(constraint.gt), True  # type: ignore[arg-type]
+            low, above = _float(constraint.gt), True
         elif isinstance(constraint, at.Le):
-            high = float(constraint.le)  # type: ignore[arg-type]
+            high = _float(constraint.le)
     return Bounds(low, high, above)
 
 
