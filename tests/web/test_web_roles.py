@@ -26,6 +26,7 @@ ALL_SERVICE_SCOPES = {
     "monitoring:write",
     "monitoring:admin",
     "monitoring:regional",
+    "survey:ingest",
 }
 
 

@@ -30,6 +30,7 @@ from web.frameworks.routes import router as frameworks_router
 from web.home import router as home_router
 from web.monitoring import admin as monitoring_admin
 from web.monitoring import culture as monitoring_culture
+from web.monitoring import culture_admin as monitoring_culture_admin
 from web.monitoring import home as monitoring_home
 from web.monitoring import indicators as monitoring_indicators
 from web.monitoring import plan as monitoring_plan
@@ -110,6 +111,7 @@ def create_app(
     app.include_router(monitoring_culture.router)
     app.include_router(monitoring_plan.router)
     app.include_router(monitoring_regional.router)
+    app.include_router(monitoring_culture_admin.router)
     app.include_router(monitoring_admin.router)
     mount_assets(app, settings.node_modules_dir)
     install_metrics(app)

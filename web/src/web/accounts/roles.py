@@ -31,6 +31,7 @@ SERVICE_SCOPES = frozenset(
         "monitoring:write",
         "monitoring:admin",
         "monitoring:regional",
+        "survey:ingest",  # monitoring-api: a culture survey's responses into an open wave
     }
 )
 # Seeing every organisation side by side is for the Department of Health and SPPG: a role of its
