@@ -225,6 +225,14 @@ def test_changing_a_definition_needs_the_latest_version_and_its_own_organisation
     assert refused.status_code == 403
     assert "monitoring:regional" in refused.text
     assert monitoring_service.read_indicator("WHSCT", regional["id"])["title"] == "Engagement"
+    # Nor its targets: the page says whose they are, and monitoring-api refuses a target sent anyway.
+    targets = admin.get(f"{INDICATORS}/{regional['id']}/targets")
+    assert "its targets are set by the regional team" in targets.text and "Add the target" not in targets.text
+    sent = admin.form_post(
+        f"{INDICATORS}/{regional['id']}/targets", {"value": "80", "from_date": "2026-04-01", "etag": etag}
+    )
+    assert sent.status_code == 403
+    assert monitoring_service.read_indicator("WHSCT", regional["id"])["targets"] == []
 
 
 def test_targets_are_added_with_the_period_they_are_in_force(browser, monitoring_service):

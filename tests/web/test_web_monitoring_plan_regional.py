@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import monitoring_web_support as fixtures
-from monitoring_web_support import MonitoringService
+from monitoring_web_support import PASSWORD, MonitoringService, sign_in
 
 # The fixtures these tests use.
 browser, monitoring_api = fixtures.browser, fixtures.monitoring_api
@@ -74,3 +74,20 @@ def test_the_regional_view_with_monitoring_api_down_is_a_notice(browser, monitor
     page = lead.get("/monitoring/regional")
     assert page.status_code == 200
     assert "The monitoring service is not available just now" in page.text
+
+
+def test_an_administrator_gives_the_regional_lead_role_in_the_users_pages(browser, monitoring_web):
+    admin = browser(org="DOH", roles=("admin",))
+    form = admin.get("/admin/users/new")
+    assert "Regional lead" in form.text and 'value="regional_lead"' in form.text
+    created = admin.form_post(
+        "/admin/users",
+        {"display_name": "Rita Regan", "username": "rita", "roles": ["regional_lead"], "password": PASSWORD},
+        page="/admin/users/new",
+    )
+    assert created.status_code == 201, created.text
+    rita = fixtures.Browser(monitoring_web, follow_redirects=False)
+    with rita:
+        assert sign_in(rita, "rita").status_code == 303
+        assert rita.get("/monitoring/regional").status_code == 200
+        assert 'href="/monitoring/regional"' in rita.get("/monitoring/plan").text
