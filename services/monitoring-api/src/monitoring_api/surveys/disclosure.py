@@ -190,6 +190,9 @@ class Tables:
     keys: tuple[Key, ...]
     values: tuple[int, ...]
     equations: tuple[tuple[tuple[int, int], ...], ...]
+    # Derived in __post_init__: a key's position, and the equations each cell is in.
+    _index: dict[Key, int] = field(init=False, repr=False, compare=False)
+    _by_cell: list[list[int]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         index = {key: i for i, key in enumerate(self.keys)}
@@ -203,10 +206,10 @@ class Tables:
         object.__setattr__(self, "_by_cell", by_cell)
 
     def index(self, key: Key) -> int:
-        return self._index[key]  # type: ignore[attr-defined]
+        return self._index[key]
 
     def equations_of(self, i: int) -> list[int]:
-        return self._by_cell[i]  # type: ignore[attr-defined]
+        return self._by_cell[i]
 
     def published(self, i: int) -> bool:
         return not isinstance(self.keys[i], Residual)
@@ -285,7 +288,7 @@ def published_tables(waves: Sequence[WaveCounts], compare: Iterable[tuple[str, s
         for uid in reversed(order):  # children before parents
             u = units[uid]
             for b, c in columns:
-                own = u.responses if b is None else u.groups.get(b, {}).get(c, 0)  # type: ignore[arg-type]
+                own = u.responses if b is None or c is None else u.groups.get(b, {}).get(c, 0)
                 rolled[uid, b, c] = own + sum(rolled[ch, b, c] for ch in children[uid])
         for uid in order:
             for b, c in columns:
@@ -293,7 +296,7 @@ def published_tables(waves: Sequence[WaveCounts], compare: Iterable[tuple[str, s
             if children[uid]:
                 u = units[uid]
                 for b, c in columns:
-                    own = u.responses if b is None else u.groups.get(b, {}).get(c, 0)  # type: ignore[arg-type]
+                    own = u.responses if b is None or c is None else u.groups.get(b, {}).get(c, 0)
                     add(Residual(wave.id, uid, b, c), own)
         breakdowns = list(dict.fromkeys(b for b, _ in columns if b is not None))
         for uid in order:

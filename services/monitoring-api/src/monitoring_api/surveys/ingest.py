@@ -44,9 +44,13 @@ from monitoring_api.surveys import models as m
 from monitoring_api.surveys.instruments import SCALES
 from servicekit import audit
 from servicekit.auth import Principal
+from servicekit.db import table_of
 from servicekit.errors import unprocessable
 
 MAX_LISTED_ERRORS = 1000
+# The tables the set-based statements write, as Core tables.
+RESPONSES = table_of(m.SurveyResponse)
+ANSWERS = table_of(m.SurveyAnswer)
 _CATEGORY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.+-")
 
 _metadata = MetaData()
@@ -348,7 +352,7 @@ def ingest(
     base = _reserve(connection)
     s = staging.c
     connection.execute(
-        insert(m.SurveyResponse.__table__).from_select(  # type: ignore[attr-defined]
+        insert(RESPONSES).from_select(
             ["id", "wave_id", "unit_id", *m.BREAKDOWNS],
             select(s.seq + base, literal(wave.id), s.unit_id, *(s[b] for b in m.BREAKDOWNS)).where(
                 s.question_id.is_(None)
@@ -356,7 +360,7 @@ def ingest(
         )
     )
     connection.execute(
-        insert(m.SurveyAnswer.__table__).from_select(  # type: ignore[attr-defined]
+        insert(ANSWERS).from_select(
             ["response_id", "question_id", "wave_id", "unit_id", "option", "points"],
             select(s.seq + base, s.question_id, literal(wave.id), s.unit_id, s.option, s.points).where(
                 s.question_id.is_not(None)
@@ -382,7 +386,7 @@ def _reserve(connection: Connection) -> int:
     """The highest response id so far, with the table locked against other ingests until commit."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("LOCK TABLE survey_response IN SHARE ROW EXCLUSIVE MODE"))
-    top = connection.execute(select(func.max(m.SurveyResponse.__table__.c.id))).scalar()  # type: ignore[attr-defined]
+    top = connection.execute(select(func.max(RESPONSES.c.id))).scalar()
     return int(top or 0)
 
 

@@ -23,6 +23,7 @@ by the waves of the publication and the settings.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,10 +36,16 @@ from monitoring_api.surveys import models as m
 from monitoring_api.surveys import scoring
 from monitoring_api.surveys.disclosure import Cell, Change, Decision, Protection, UnitCounts, WaveCounts, protect
 from monitoring_api.surveys.instruments import SCALES
+from servicekit.db import table_of
 
 ENGAGEMENT = "engagement"
 Key = tuple[int, str | None, str | None]  # (wave unit id, breakdown, category)
 ALPHA = 0.05
+# The tables the aggregate queries read, as Core tables.
+WAVE_UNITS = table_of(m.SurveyWaveUnit)
+QUESTIONS = table_of(m.SurveyQuestion)
+RESPONSES = table_of(m.SurveyResponse)
+ANSWERS = table_of(m.SurveyAnswer)
 
 
 @dataclass(frozen=True)
@@ -101,21 +108,21 @@ class Publication:
 
 
 def _load_wave(connection: Connection, wave: m.SurveyWave, breakdowns: Sequence[str]) -> WaveData:
-    wu = m.SurveyWaveUnit.__table__.c  # type: ignore[attr-defined]
+    wu = WAVE_UNITS.c
     units = [
         UnitRow(r.id, r.parent_id, r.path, r.code, r.name, r.kind, r.level, str(r.unit_uid))
-        for r in connection.execute(select(wu).where(wu.wave_id == wave.id).order_by(wu.path))
+        for r in connection.execute(select(WAVE_UNITS).where(wu.wave_id == wave.id).order_by(wu.path))
     ]
-    qc = m.SurveyQuestion.__table__.c  # type: ignore[attr-defined]
+    qc = QUESTIONS.c
     questions = []
-    for r in connection.execute(select(qc).where(qc.instrument_id == wave.instrument_id).order_by(qc.position)):
+    for r in connection.execute(select(QUESTIONS).where(qc.instrument_id == wave.instrument_id).order_by(qc.position)):
         question = scoring.Question(r.code, r.text, SCALES[r.scale], frozenset(r.positive), r.reverse)
         questions.append(QuestionRow(r.id, r.code, r.theme, question))
     themes = list(dict.fromkeys(q.theme for q in questions))
     data = WaveData(wave.id or 0, str(wave.uid), wave.title, units, questions, themes)
     by_id = {q.id: q for q in questions}
-    rc = m.SurveyResponse.__table__.c  # type: ignore[attr-defined]
-    ac = m.SurveyAnswer.__table__.c  # type: ignore[attr-defined]
+    rc = RESPONSES.c
+    ac = ANSWERS.c
     for b in (None, *breakdowns):
         group = func.coalesce(rc[b], m.NOT_GIVEN) if b else literal(None)
         for unit_id, category, n in connection.execute(
@@ -129,7 +136,7 @@ def _load_wave(connection: Connection, wave: m.SurveyWave, breakdowns: Sequence[
             joined = ac.response_id == rc.id
             query: Select[Any] = (
                 select(ac.unit_id, group, ac.question_id, ac.option, func.count())
-                .select_from(m.SurveyAnswer.__table__.join(m.SurveyResponse.__table__, joined))  # type: ignore[attr-defined]
+                .select_from(ANSWERS.join(RESPONSES, joined))
                 .where(ac.wave_id == wave.id)
                 .group_by(ac.unit_id, group, ac.question_id, ac.option)
             )
@@ -153,7 +160,7 @@ def _load_wave(connection: Connection, wave: m.SurveyWave, breakdowns: Sequence[
                 qc.theme.label("theme"),
                 func.avg(ac.points).label("s"),
             )
-            .select_from(m.SurveyAnswer.__table__.join(m.SurveyQuestion.__table__, qc.id == ac.question_id))  # type: ignore[attr-defined]
+            .select_from(ANSWERS.join(QUESTIONS, qc.id == ac.question_id))
             .where(ac.wave_id == wave.id)
             .group_by(ac.response_id, ac.unit_id, qc.theme)
             .subquery()
@@ -176,7 +183,7 @@ def _load_wave(connection: Connection, wave: m.SurveyWave, breakdowns: Sequence[
                         func.sum(source.c.s),
                         func.sum(source.c.s * source.c.s),
                     )
-                    .select_from(source.join(m.SurveyResponse.__table__, rc.id == source.c.response_id))  # type: ignore[attr-defined]
+                    .select_from(source.join(RESPONSES, rc.id == source.c.response_id))
                     .group_by(source.c.unit_id, bgroup, source.c.theme)
                 )
             else:
@@ -231,7 +238,7 @@ def _roll_up(data: WaveData, breakdowns: Mapping[str, Sequence[str]]) -> None:
 
 
 def breakdowns_in_use(connection: Connection, wave_ids: Sequence[int]) -> list[str]:
-    rc = m.SurveyResponse.__table__.c  # type: ignore[attr-defined]
+    rc = RESPONSES.c
     counts = connection.execute(
         select(*(func.count(rc[b]) for b in m.BREAKDOWNS)).where(rc.wave_id.in_(list(wave_ids)))
     ).one()
@@ -339,7 +346,7 @@ def withheld(decision: Decision) -> m.Suppressed:
 
 
 def unit_public(u: UnitRow) -> m.WaveUnitPublic:
-    return m.WaveUnitPublic(id=u.unit_uid, code=u.code, name=u.name, kind=u.kind, level=u.level, path=u.path)  # type: ignore[arg-type]
+    return m.WaveUnitPublic(id=uuid.UUID(u.unit_uid), code=u.code, name=u.name, kind=u.kind, level=u.level, path=u.path)
 
 
 def _score(
@@ -395,7 +402,7 @@ def _question(
     d = pub.decision(q.code, Cell(now.uid, unit.path, b, c))
     if not d.shown:
         w = withheld(d)
-        return m.QuestionFigures(code=q.code, theme=q.theme, n=w, percent_positive=w, mean=w, change=w)  # type: ignore[arg-type]
+        return m.QuestionFigures(code=q.code, theme=m.Theme(q.theme), n=w, percent_positive=w, mean=w, change=w)
     counts = now.hist.get((unit.id, b, c), {}).get(q.code, [0] * len(q.question.scale.options))
     result = scoring.question_result(q.question, dict(zip(q.question.scale.options, counts, strict=True)))
     change: m.ChangePublic | m.Suppressed | None = None
