@@ -187,16 +187,17 @@ SURVEY_INGEST = "survey:ingest"
 
 
 def _survey_wave(client, keys, state, closed: bool = True) -> str:
-    """A wave of the seeded culture instrument over ORG: closed with 12 responses at TEAM (made once),
-    or a fresh open one."""
+    """A wave of the seeded culture instrument: over DIRECTORATE, closed with 12 responses at TEAM (made
+    once; a publication of its own, apart from the probes' waves over the whole of ORG), or a fresh open
+    one over ORG."""
     if closed and "closed" in _survey:
         return _survey["closed"]
     h = owner(keys)
     instrument = _ok(client.get("/survey-instruments", headers=h))["items"][0]["id"]
     body = {"instrument": instrument, "title": "Matrix wave", "opens": "2025-01-01", "closes": "2025-01-31"}
-    wave = _ok(client.post("/survey-waves", json=body, headers=h), 201)["id"]
     if not closed:
-        return wave
+        return _ok(client.post("/survey-waves", json=body, headers=h), 201)["id"]
+    wave = _ok(client.post("/survey-waves", json={**body, "unit": state.directorate["id"]}, headers=h), 201)["id"]
     rows = "unit,engagement.look_forward,engagement.recommend_work\n" + f"{TEAM},often,agree\n" * 12
     tool = keys.headers(SURVEY_INGEST, org=ORG, subject="matrix-survey-tool")
     _ok(client.post(f"/survey-waves/{wave}/responses", content=rows, headers={**tool, "Content-Type": "text/csv"}), 201)
@@ -240,7 +241,7 @@ CALLS: dict[tuple[str, str], Callable[..., Call]] = {
     ),
     ("GET", "/survey-waves/{wave_id}/results"): _wave_call("/results"),
     ("GET", "/survey-waves/{wave_id}/results.csv"): _wave_call("/results.csv"),
-    ("POST", "/survey-waves/{wave_id}/indicators"): _wave_call("/indicators"),
+    ("POST", "/survey-waves/{wave_id}/indicators"): _wave_call("/indicators", params={"level": 2}),
     ("POST", "/units"): lambda c, k, s: Call(
         "/units", json={"code": _code("MX"), "name": "Probe", "kind": "directorate"}
     ),
