@@ -231,3 +231,37 @@ def test_monitoring_api_down(browser, monitoring_service, monitoring_api):
     assert "The monitoring service is not available just now" in answer.text
     monitoring_api.failure = None
     assert _wave(monitoring_service, org, wave_id)["responses"] == 0
+
+
+def test_the_minimum_is_the_one_monitoring_api_reports(browser, monitoring_service, monitoring_api, monkeypatch):
+    org = "NIAS"
+    settings = monitoring_service.app.state.settings
+    monkeypatch.setattr(monitoring_service.app.state, "settings", settings.model_copy(update={"survey_minimum": 12}))
+    tree = _tree(monitoring_service, org)
+    admin_headers = monitoring_service.headers(READ, "monitoring:admin", org=org)
+    body = {
+        "instrument": _instrument(monitoring_service, org)["id"],
+        "title": "Culture survey with a minimum of 12",
+        "opens": "2026-05-01",
+        "closes": "2026-05-31",
+        "unit": tree["dir"]["id"],
+    }
+    wave = monitoring_service.api.post("/survey-waves", json=body, headers=admin_headers).json()
+    ingested = monitoring_service.api.post(
+        f"/survey-waves/{wave['id']}/responses",
+        content=_responses([(tree["A"]["code"], 11, 2), (tree["B"]["code"], 13, 4), (tree["C"]["code"], 20, 5)]),
+        headers={**monitoring_service.headers("survey:ingest", org=org), "Content-Type": "text/csv"},
+    )
+    assert ingested.status_code == 201, ingested.text
+    assert monitoring_service.api.post(f"/survey-waves/{wave['id']}/close", headers=admin_headers).status_code == 200
+    page = browser(org=org, roles=("manager",)).get(f"/monitoring/culture?wave={wave['id']}&unit={tree['dir']['id']}")
+    assert page.status_code == 200
+    text = _text(page.text)
+    assert 'No figure based on fewer than 12 responses is shown: it says "fewer than 12 responses" instead' in text
+    assert "fewer than 10" not in text.lower()
+    heat = page.text[page.text.index('id="heat-heading"') :].split("</section>", 1)[0]
+    a_row = next(
+        r for r in re.findall(r"<tr class=\"nhsuk-table__row\">(.*?)</tr>", heat, flags=re.S) if tree["A"]["name"] in r
+    )
+    assert "Fewer than 12 responses" in _text(a_row)
+    assert " 11 " not in f" {text} "
