@@ -231,3 +231,10 @@ def test_every_point_is_inside_the_view_box_and_focusable_once(data: spc.ChartDa
         for x, y in _coordinates(element):
             assert 0 <= x <= sw and 0 <= y <= sh
     assert _focusable(spark) == []
+
+
+def test_notes_are_numbered_in_date_order_as_the_page_lists_them():
+    later, earlier = spc.Annotation(_month(2), "later"), spc.Annotation(_month(0), "earlier")
+    root = _parse(spc.draw(_series([1.0, 2.0, 3.0], annotations=(later, earlier))))
+    titles = [g.find(f"{SVG}title").text for g in root.iter(f"{SVG}g") if g.get("class") == "spc-annotation"]
+    assert titles == ["Note 1, 1 January 2020: earlier", "Note 2, 1 March 2020: later"]

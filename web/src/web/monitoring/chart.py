@@ -473,7 +473,7 @@ def draw(data: ChartData, *, width: int = WIDTH, height: int = HEIGHT, chart_id:
     # Annotations: numbered markers on the top edge.
     if data.annotations:
         out.append('<g class="spc-annotations">')
-        for number_, annotation in enumerate(data.annotations, start=1):
+        for number_, annotation in enumerate(sorted(data.annotations, key=lambda a: a.on), start=1):
             at = _index_on_or_after(points, annotation.on)
             if at is None:
                 continue
