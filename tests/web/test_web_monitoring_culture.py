@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 from web_monitoring_demo_support import (
+    ADMIN,
+    READ,
     demo_monitoring,
     demo_web,
     monitoring_transport,
@@ -209,6 +211,13 @@ def test_refusals(open_as, demo_monitoring):
     assert bso.get(f"/monitoring/culture?unit={nhsct['id']}").status_code == 404
     assert bso.get(f"/monitoring/culture?wave={uuid.uuid4()}").status_code == 404
     assert bso.get("/monitoring/culture?wave=not-a-wave").status_code == 400
+    # A wave still open has no results: not on the page, and its download says why.
+    instrument = next(i for i in demo_monitoring.get("/survey-instruments")["items"] if i["code"] == "HSC-CULTURE")
+    body = {"instrument": instrument["id"], "title": "Still open", "opens": "2026-11-01", "closes": "2026-11-30"}
+    opened = demo_monitoring.api.post("/survey-waves", json=body, headers=demo_monitoring.headers(READ, ADMIN)).json()
+    assert bso.get(f"/monitoring/culture?wave={opened['id']}").status_code == 404
+    download = bso.get(f"/monitoring/culture/results.csv?wave={opened['id']}")
+    assert download.status_code == 409 and "published when the wave has closed" in download.text
 
 
 @pytest.mark.parametrize("failure", ["connect", 500])

@@ -21,11 +21,10 @@ structure): another organisation's unit or wave is a 404."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
@@ -52,8 +51,6 @@ from web.notices import Notice, gather, notice_for
 from web.pages import render
 
 router = APIRouter(prefix="/monitoring/culture", include_in_schema=False)
-
-T = TypeVar("T")
 
 CULTURE = "/monitoring/culture"
 PAGE = 500
@@ -285,13 +282,6 @@ async def _results_or_none(client: ServiceClient, wave_id: uuid.UUID, unit_id: u
         return None
 
 
-async def within(seconds: float, call: Awaitable[T]) -> T:
-    try:
-        return await asyncio.wait_for(call, seconds)
-    except TimeoutError as exc:
-        raise ServiceUnavailable("monitoring", "timed out") from exc
-
-
 def _in_subtree(unit: UnitPublic, root_path: str) -> bool:
     return unit.path.startswith(root_path)
 
@@ -400,14 +390,18 @@ async def results_csv(
 ) -> Response:
     """monitoring-api's own export of the results: a withheld figure is written as "suppressed" in
     words, never as a number."""
-    (download,), notice = await gather(client.send(monitoring.read_results_csv(wave, unit=unit)))
-    if download is None:
-        assert notice is not None
+    try:
+        download = await client.send(monitoring.read_results_csv(wave, unit=unit))
+    except ServiceNotFound as exc:
+        raise HTTPException(404) from exc
+    except (ServiceError, ServiceUnavailable) as exc:
+        # A download that failed is not a page that answers 200: the service's status, or 503.
+        notice = notice_for(exc)
         return render(
             request,
             "monitoring/culture.html",
             {"page_title": "The results cannot be downloaded", "results": None, "notice": notice, "waves": []},
-            status_code=503 if notice.kind == "unavailable" else notice.status_code,
+            status_code=exc.status if isinstance(exc, ServiceError) else 503,
         )
     return Response(
         download.content,
