@@ -125,7 +125,8 @@ def test_a_manager_sees_their_organisation_reads_a_chart_and_checks_in(servers, 
         expect(page.get_by_text("The monitoring service is not available just now")).to_be_visible()
         page.get_by_role("navigation", name="Menu").get_by_role("link", name="My organisation").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("My organisation")
-        expect(page.get_by_text("The monitoring service is not available just now")).to_have_count(2)
+        # The plan, the indicators and the culture survey's card.
+        expect(page.get_by_text("The monitoring service is not available just now")).to_have_count(3)
         expect(page.locator("section", has=page.get_by_role("heading", name="Recruitment"))).to_contain_text(
             "in scoring"
         )
