@@ -187,15 +187,17 @@ class SurveyResponse(SQLModel, table=True):
 
 class SurveyAnswer(SQLModel, table=True):
     """One answer: the option chosen (0 = most negative) and its score 0-10 (reversal applied). The
-    wave and unit are repeated from the response so results group answers without a join."""
+    wave and unit are repeated from the response so results group answers without a join; they carry
+    no foreign keys of their own (the ingest copies them from the response, and a check per answer
+    would double the cost of writing a million)."""
 
     __tablename__ = "survey_answer"
     __table_args__ = (Index("ix_survey_answer_wave_unit", "wave_id", "unit_id"),)
 
     response_id: int = Field(foreign_key="survey_response.id", primary_key=True)
     question_id: int = Field(foreign_key="survey_question.id", primary_key=True)
-    wave_id: int = Field(foreign_key="survey_wave.id")
-    unit_id: int = Field(foreign_key="survey_wave_unit.id")
+    wave_id: int
+    unit_id: int
     option: int = Field(sa_type=SmallInteger)
     points: float = Field(sa_type=Float)
 

@@ -115,8 +115,8 @@ def upgrade() -> None:
         "survey_answer",
         sa.Column("response_id", sa.Integer(), sa.ForeignKey("survey_response.id"), nullable=False),
         sa.Column("question_id", sa.Integer(), sa.ForeignKey("survey_question.id"), nullable=False),
-        sa.Column("wave_id", sa.Integer(), sa.ForeignKey("survey_wave.id"), nullable=False),
-        sa.Column("unit_id", sa.Integer(), sa.ForeignKey("survey_wave_unit.id"), nullable=False),
+        sa.Column("wave_id", sa.Integer(), nullable=False),  # the response's, repeated (no foreign key)
+        sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("option", sa.SmallInteger(), nullable=False),
         sa.Column("points", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("response_id", "question_id"),
