@@ -180,6 +180,9 @@ def test_an_admin_sets_up_a_wave_imports_responses_and_closes_it(browser, monito
     assert len(withheld) >= 2
     assert "2.5" not in main and "0%" not in main.replace("100%", "")
     assert " 7 " not in f" {main} "
+    # My organisation's card reads waves over the whole organisation; this one surveyed a directorate.
+    home = _text(manager.get("/monitoring").text)
+    assert "No culture survey of the whole organisation has closed yet" in home
 
 
 def test_refusals(browser, monitoring_service):

@@ -417,15 +417,17 @@ async def results_csv(
 class Headline:
     """The latest closed wave's engagement for the whole organisation, and its change."""
 
-    wave: WavePublic | None  # None: no closed wave yet
+    wave: WavePublic | None  # None: no closed wave over the whole organisation yet
     engagement: ScoreView | None = None
     responses: Figure | None = None
+    others: bool = False  # closed waves over a part of the organisation (on the culture page)
 
 
 async def read_headline(client: ServiceClient, identity: Identity) -> Headline:
-    closed = [w for w in await closed_waves(client, identity) if w.root.code == identity.user.org]
+    every = await closed_waves(client, identity)
+    closed = [w for w in every if w.root.code == identity.user.org]
     if not closed:
-        return Headline(None)
+        return Headline(None, others=bool(every))
     latest = closed[-1]
     results = await client.send(monitoring.read_results(latest.id))
     cell = results.cells[0]
