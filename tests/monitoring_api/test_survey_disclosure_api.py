@@ -139,10 +139,10 @@ def categories(waves: list[dict[str, list[str]]]) -> tuple[str, ...]:
 
 
 def true_counts(tree: dict[str, str | None], waves: list[dict[str, list[str]]]) -> dict[tuple, int]:
-    cats = categories(waves)
     kids: dict[str, list[str]] = {n: [c for c, p in tree.items() if p == n] for n in tree}
     values: dict[tuple, int] = {}
     for k, wave in enumerate(waves):
+        cats = categories([wave])  # each wave publishes the categories given in it
 
         def rolled(n: str, sex: str | None, wave: dict[str, list[str]] = wave) -> int:
             own = sum(1 for s in wave.get(n, []) if sex is None or s == sex)
@@ -157,10 +157,10 @@ def true_counts(tree: dict[str, str | None], waves: list[dict[str, list[str]]]) 
 
 
 def equations(tree: dict[str, str | None], waves: list[dict[str, list[str]]]) -> list[dict[tuple, int]]:
-    cats, n_waves = categories(waves), len(waves)
     kids = {n: [c for c, p in tree.items() if p == n] for n in tree}
     eqs: list[dict[tuple, int]] = []
-    for k in range(n_waves):
+    for k in range(len(waves)):
+        cats = categories([waves[k]])
         for n in tree:
             for sex in (None, *cats):
                 if kids[n]:
@@ -170,7 +170,7 @@ def equations(tree: dict[str, str | None], waves: list[dict[str, list[str]]]) ->
             if kids[n] and cats:
                 eqs.append({("own", k, n, None): 1} | {("own", k, n, s): -1 for s in cats})
             if k > 0:
-                for sex in (None, *cats):
+                for sex in (None, *(c for c in cats if c in categories([waves[k - 1]]))):
                     eqs.append({(k, n, sex): 1, (k - 1, n, sex): -1, ("change", k, n, sex): -1})
     return eqs
 

@@ -1,5 +1,4 @@
-"""Survey results: additive figures from SQL, rolled up the wave's frozen tree, with disclosure control
-over every wave of the instrument in the organisation at once.
+"""Survey results: additive figures from SQL, rolled up the wave's frozen tree, under disclosure control.
 
 What comes out of the database is additive only (scoring.py's design): respondents per unit and group,
 answers per option of each question, and per theme the number of respondents with a score, the sum
@@ -7,17 +6,19 @@ and the sum of squares of their scores (a respondent's theme score is the mean o
 they answered; engagement is the mean of a respondent's three sub-scores). They are recorded per
 unit of the wave (the unit's own responses) and summed up the frozen tree here.
 
-Disclosure control (disclosure.py) protects one publication: the respondent counts of every closed
-wave of the same instrument over the same unit (the organisation, or a subtree), per unit rolled up,
-per group of every breakdown used, and their changes between consecutive waves. Every figure of a
-cell (percent positive, means, scores, changes) is shown only when the cell is. A question or theme
-that some respondents of a cell did not answer has counts of its own; where those differ from the
+Disclosure control (disclosure.py) protects each closed wave on its own: the respondent counts per
+unit rolled up and per group of every breakdown given in the wave. Every figure of a cell (percent
+positive, means, scores) is shown only when the cell is, and a change from the previous wave only
+when both waves' cells are (otherwise it gives the worse reason of the two), exactly as `protect`
+decides changes; a change of two shown counts tells nothing more, so waves need no joint
+protection, and a wave's decisions never change when a later one closes. A question or theme that
+some respondents of a cell did not answer has counts of its own; where those differ from the
 respondents' anywhere, the measure's table is protected too, with the respondents' suppressions
 forced and the shown respondent counts as upper bounds known to an attacker, so a question's n below
 the minimum inside a shown cell is suppressed and cannot be worked out either.
 
-Closed waves never change (no ingest after closing), so what is computed is kept in a cache keyed
-by the waves of the publication and the settings.
+Closed waves never change (no ingest after closing), so each wave's figures and decisions are kept
+in a cache keyed by the wave and the settings.
 """
 
 from __future__ import annotations
@@ -34,7 +35,16 @@ from sqlalchemy.engine import Connection
 
 from monitoring_api.surveys import models as m
 from monitoring_api.surveys import scoring
-from monitoring_api.surveys.disclosure import Cell, Change, Decision, Protection, UnitCounts, WaveCounts, protect
+from monitoring_api.surveys.disclosure import (
+    Cell,
+    Change,
+    Decision,
+    Protection,
+    Status,
+    UnitCounts,
+    WaveCounts,
+    protect,
+)
 from monitoring_api.surveys.instruments import SCALES
 from servicekit.db import table_of
 
@@ -85,23 +95,57 @@ class WaveData:
     scores: dict[Key, dict[str, scoring.ScoreSummary]] = field(default_factory=dict)
     own_scores: dict[Key, dict[str, scoring.ScoreSummary]] = field(default_factory=dict)
     categories: dict[str, set[str]] = field(default_factory=dict)
+    breakdowns: dict[str, list[str]] = field(default_factory=dict)
+    """Each breakdown given by someone in this wave, with its categories (and "not given")."""
 
     def unit_by_id(self) -> dict[int, UnitRow]:
         return {u.id: u for u in self.units}
 
 
+@dataclass(frozen=True)
+class WaveProtection:
+    """One wave's decisions: its respondents' table, and the tables of the measures (questions, themes)
+    whose counts differ from the respondents'."""
+
+    respondents: Protection
+    measures: dict[str, Protection]
+
+    def cell(self, measure: str | None, cell: Cell) -> Decision | None:
+        protection = self.measures.get(measure, self.respondents) if measure is not None else self.respondents
+        return protection.decisions.get(cell)
+
+
 @dataclass
 class Publication:
-    """The protected publication of a chain of waves."""
+    """Waves (oldest first), each with the decisions of its own protection."""
 
     waves: list[WaveData]
-    breakdowns: dict[str, list[str]]
-    respondents: Protection
-    measures: dict[str, Protection]  # question code or theme id -> its own protection, when it differs
+    protections: list[WaveProtection]
+
+    def _wave(self, uid: str) -> int:
+        return next(i for i, w in enumerate(self.waves) if w.uid == uid)
 
     def decision(self, measure: str | None, key: Cell | Change) -> Decision:
-        protection = self.measures.get(measure, self.respondents) if measure is not None else self.respondents
-        return protection[key]
+        """A cell's decision; a change's is shown only when both its cells are, and otherwise takes
+        the worse reason of the two (as disclosure.protect decides changes). KeyError: no such cell."""
+        if isinstance(key, Cell):
+            found = self.protections[self._wave(key.wave)].cell(measure, key)
+            if found is None:
+                raise KeyError(key)
+            return found
+        after = self.protections[self._wave(key.after)].cell(
+            measure, Cell(key.after, key.unit, key.breakdown, key.category)
+        )
+        before = self.protections[self._wave(key.before)].cell(
+            measure, Cell(key.before, key.unit, key.breakdown, key.category)
+        )
+        if after is None or before is None:
+            raise KeyError(key)
+        if after.shown and before.shown:
+            n = after.n - before.n if after.n is not None and before.n is not None else None
+            return Decision(Status.SHOWN, n, None)
+        worst = max((before, after), key=lambda d: (not d.shown, d.status is Status.PRIMARY))
+        return Decision(worst.status, None, worst.reason)
 
 
 # --- SQL -------------------------------------------------------------------------------------
@@ -265,6 +309,43 @@ def _measure_own(data: WaveData, measure: str) -> dict[Key, int]:
     return {k: v[measure].n for k, v in data.own_scores.items() if measure in v}
 
 
+def protect_wave(
+    data: WaveData, *, minimum: int, protection: int | None = None, complementary: bool = True
+) -> WaveProtection:
+    """Protect one wave on its own. Waves need no joint protection: a change between two waves is shown
+    only when both its counts are (so it tells nothing more), which leaves the equations linking waves
+    saying nothing; and a wave's tables hold only its own breakdowns and categories. So a wave's
+    decisions never change when a later wave closes."""
+    respondents = protect(
+        [_wave_counts(data, data.breakdowns, data.own_respondents)],
+        minimum=minimum,
+        protection=protection,
+        complementary=complementary,
+    )
+    measures: dict[str, Protection] = {}
+    names = list(dict.fromkeys([q.code for q in data.questions] + data.themes + [ENGAGEMENT]))
+    forced = [k for k in respondents.suppressed if isinstance(k, Cell)]
+    bounds = {k: d.n for k, d in respondents.decisions.items() if isinstance(k, Cell) and d.shown and d.n is not None}
+    by_table: dict[tuple[Any, ...], Protection] = {}
+    respondents_table = tuple(sorted(((k, n) for k, n in data.own_respondents.items() if n), key=repr))
+    for name in names:
+        own = _measure_own(data, name)
+        table = tuple(sorted(((k, n) for k, n in own.items() if n), key=repr))
+        if table == respondents_table:  # everyone answered it: the respondents' decisions
+            continue
+        if table not in by_table:  # measures with the same counts share their decisions
+            by_table[table] = protect(
+                [_wave_counts(data, data.breakdowns, own)],
+                minimum=minimum,
+                protection=protection,
+                complementary=complementary,
+                forced=forced,
+                upper_bounds=bounds,
+            )
+        measures[name] = by_table[table]
+    return WaveProtection(respondents, measures)
+
+
 def publication(
     connection: Connection,
     waves: Sequence[m.SurveyWave],
@@ -272,64 +353,42 @@ def publication(
     minimum: int,
     protection: int | None = None,
     complementary: bool = True,
+    cache: PublicationCache | None = None,
 ) -> Publication:
-    """Load and protect a chain of closed waves (oldest first)."""
-    ids = [w.id or 0 for w in waves]
-    used = breakdowns_in_use(connection, ids)
-    datas = [_load_wave(connection, w, used) for w in waves]
-    breakdowns = {b: sorted(set().union(*(d.categories.get(b, set()) for d in datas)) | {m.NOT_GIVEN}) for b in used}
-    for d in datas:
-        _roll_up(d, breakdowns)
-    respondents = protect(
-        [_wave_counts(d, breakdowns, d.own_respondents) for d in datas],
-        minimum=minimum,
-        protection=protection,
-        complementary=complementary,
-    )
-    measures: dict[str, Protection] = {}
-    names = list(dict.fromkeys([q.code for d in datas for q in d.questions] + [t for d in datas for t in d.themes]))
-    names.append(ENGAGEMENT)
-    forced = [k for k in respondents.suppressed if isinstance(k, Cell)]
-    bounds = {k: d.n for k, d in respondents.decisions.items() if isinstance(k, Cell) and d.shown and d.n is not None}
-    by_table: dict[tuple[Any, ...], Protection] = {}
-    for name in names:
-        owns = [_measure_own(d, name) for d in datas]
-        table = tuple(tuple(sorted(((k, n) for k, n in own.items() if n), key=repr)) for own in owns)
-        if table in by_table:  # the same counts as a measure protected already: the same decisions
-            measures[name] = by_table[table]
-            continue
-        same = all(
-            own.get(k, 0) == n for d, own in zip(datas, owns, strict=True) for k, n in d.own_respondents.items()
-        ) and all(own.get(k, 0) == d.own_respondents.get(k, 0) for d, own in zip(datas, owns, strict=True) for k in own)
-        if same:
-            continue
-        measures[name] = by_table[table] = protect(
-            [_wave_counts(d, breakdowns, own) for d, own in zip(datas, owns, strict=True)],
-            minimum=minimum,
-            protection=protection,
-            complementary=complementary,
-            forced=forced,
-            upper_bounds=bounds,
-        )
-    return Publication(datas, breakdowns, respondents, measures)
+    """Load and protect closed waves (oldest first), each on its own; kept in `cache` by wave."""
+    datas, protections = [], []
+    for wave in waves:
+        key = (wave.uid, wave.responses, minimum, protection, complementary)
+        found = cache.get(key) if cache is not None else None
+        if found is None:
+            data = _load_wave(connection, wave, breakdowns_in_use(connection, [wave.id or 0]))
+            data.breakdowns = {b: sorted(cs | {m.NOT_GIVEN}) for b, cs in data.categories.items()}
+            _roll_up(data, data.breakdowns)
+            found = (data, protect_wave(data, minimum=minimum, protection=protection, complementary=complementary))
+            if cache is not None:
+                cache.put(key, found)
+        datas.append(found[0])
+        protections.append(found[1])
+    return Publication(datas, protections)
 
 
 class PublicationCache:
-    """Protected publications of closed waves, least recently used dropped first."""
+    """Closed waves' figures and decisions (a closed wave never changes), least recently used dropped
+    first."""
 
     def __init__(self, size: int = 64) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[Any, ...], Publication] = OrderedDict()
+        self._items: OrderedDict[tuple[Any, ...], tuple[WaveData, WaveProtection]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> Publication | None:
+    def get(self, key: tuple[Any, ...]) -> tuple[WaveData, WaveProtection] | None:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
             return found
 
-    def put(self, key: tuple[Any, ...], value: Publication) -> None:
+    def put(self, key: tuple[Any, ...], value: tuple[WaveData, WaveProtection]) -> None:
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
@@ -367,8 +426,14 @@ def _score(
         return m.ScorePublic(id=measure, title=title, n=withheld(d), score=withheld(d), change=withheld(d))
     change: m.ChangePublic | m.Suppressed | None = None
     if before is not None and prev_unit is not None:
-        cd = pub.decision(measure, Change(before.uid, now.uid, unit.path, b, c))
-        if not cd.shown:
+        cd = (
+            pub.decision(measure, Change(before.uid, now.uid, unit.path, b, c))
+            if _has(before, prev_unit, b, c)
+            else None
+        )
+        if cd is None:
+            pass
+        elif not cd.shown:
             change = withheld(cd)
         else:
             old = before.scores.get((prev_unit.id, b, c), {}).get(measure, scoring.ScoreSummary())
@@ -383,6 +448,11 @@ def _score(
                     significant=t.significant,
                 )
     return m.ScorePublic(id=measure, title=title, n=summary.n, score=summary.mean, change=change)
+
+
+def _has(before: WaveData, unit: UnitRow, b: str | None, c: str | None) -> bool:
+    """Whether the previous wave published this cell (its unit, and the group if any)."""
+    return b is None or c in before.breakdowns.get(b, [])
 
 
 def _finite(value: float) -> float | None:
@@ -408,8 +478,14 @@ def _question(
     change: m.ChangePublic | m.Suppressed | None = None
     if before is not None and prev_unit is not None:
         prev_q = next((p for p in before.questions if p.code == q.code), None)
-        cd = pub.decision(q.code, Change(before.uid, now.uid, unit.path, b, c))
-        if not cd.shown:
+        cd = (
+            pub.decision(q.code, Change(before.uid, now.uid, unit.path, b, c))
+            if _has(before, prev_unit, b, c)
+            else None
+        )
+        if cd is None:
+            pass
+        elif not cd.shown:
             change = withheld(cd)
         elif prev_q is not None:
             old_counts = before.hist.get((prev_unit.id, b, c), {}).get(q.code)
@@ -442,11 +518,14 @@ def cell_public(pub: Publication, index: int, unit: UnitRow, b: str | None, c: s
     before = pub.waves[index - 1] if index > 0 else None
     prev_unit = next((u for u in before.units if u.path == unit.path), None) if before is not None else None
     cell = Cell(now.uid, unit.path, b, c)
-    d = pub.respondents[cell]
+    d = pub.decision(None, cell)
     responses: int | m.Suppressed = d.n if d.shown and d.n is not None else withheld(d)
     responses_change: int | m.Suppressed | None = None
     if before is not None and prev_unit is not None:
-        cd = pub.respondents.decisions.get(Change(before.uid, now.uid, unit.path, b, c))
+        try:
+            cd = pub.decision(None, Change(before.uid, now.uid, unit.path, b, c))
+        except KeyError:  # a group the previous wave did not have
+            cd = None
         if cd is not None:
             responses_change = cd.n if cd.shown and cd.n is not None else withheld(cd)
     engagement = [
@@ -476,7 +555,7 @@ def cells(pub: Publication, index: int, unit: UnitRow, breakdown: str | None, ch
     now = pub.waves[index]
     out = [cell_public(pub, index, unit, None, None)]
     if breakdown is not None:
-        for c in pub.breakdowns.get(breakdown, []):
+        for c in now.breakdowns.get(breakdown, []):
             out.append(cell_public(pub, index, unit, breakdown, c))
     elif children:
         out.extend(cell_public(pub, index, u, None, None) for u in now.units if u.parent_id == unit.id)

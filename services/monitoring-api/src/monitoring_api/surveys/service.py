@@ -343,8 +343,8 @@ def wave_for_ingest(session: Session, principal: Principal, uid: uuid.UUID) -> m
 
 
 def chain(session: Session, wave: m.SurveyWave) -> list[m.SurveyWave]:
-    """Every closed wave of the same instrument (any version) over the same unit, oldest first: one
-    publication, protected together."""
+    """Every closed wave of the same instrument (any version) over the same unit, oldest first: each
+    compared with the one before it."""
     instrument = session.get(m.SurveyInstrument, wave.instrument_id)
     assert instrument is not None
     same_code = select(m.SurveyInstrument.id).where(m.SurveyInstrument.code == instrument.code)
@@ -370,18 +370,14 @@ def publication_of(
     complementary: bool,
     cache: r.PublicationCache | None = None,
 ) -> tuple[r.Publication, int]:
-    """The protected publication the wave belongs to, and the wave's place in it."""
+    """The wave and the one before it in its chain, protected (each on its own), and the wave's place."""
     if wave.status != m.WaveStatus.closed:
         raise conflict("wave-open", "Results are published when the wave has closed.")
     waves = chain(session, wave)
-    key = (tuple((w.uid, w.responses) for w in waves), minimum, complementary)
-    pub = cache.get(key) if cache is not None else None
-    if pub is None:
-        pub = r.publication(session.connection(), waves, minimum=minimum, complementary=complementary)
-        if cache is not None:
-            cache.put(key, pub)
-    index = next(i for i, w in enumerate(waves) if w.id == wave.id)
-    return pub, index
+    at = next(i for i, w in enumerate(waves) if w.id == wave.id)
+    wanted = waves[max(0, at - 1) : at + 1]
+    pub = r.publication(session.connection(), wanted, minimum=minimum, complementary=complementary, cache=cache)
+    return pub, len(wanted) - 1
 
 
 def results(
