@@ -232,3 +232,21 @@ def test_monitoring_api_down_is_a_notice(open_as, monitoring_transport, failure)
     assert "The monitoring service is not available just now" in _section(home.text, "culture-heading")
     download = browser.get(f"/monitoring/culture/results.csv?wave={uuid.uuid4()}")
     assert download.status_code == 503
+
+
+def test_results_that_fail_after_the_waves_are_read_are_a_notice(open_as, monitoring_transport, monkeypatch):
+    """The waves and units answer, then the results fail: a notice, not "not part of this wave"."""
+    inner = monitoring_transport.handle_async_request
+
+    async def results_fail(request):
+        if request.url.path.endswith("/results"):
+            import httpx
+
+            raise httpx.ConnectError("down", request=request)
+        return await inner(request)
+
+    monkeypatch.setattr(monitoring_transport, "handle_async_request", results_fail)
+    page = open_as("BSO").get("/monitoring/culture")
+    assert page.status_code == 200
+    assert "The monitoring service is not available just now" in page.text
+    assert "was not part of" not in page.text
