@@ -27,7 +27,7 @@ WAIT_SECONDS = 2.0
 # machine (the suite runs in parallel on small CI machines); a hang is a wait without a limit, or
 # SQLAlchemy's own 30 s pool timeout, both well beyond it.
 NO_HANG_SECONDS = WAIT_SECONDS * 3 + 15
-SCOPES = ("monitoring:read", "monitoring:write", "monitoring:admin", "monitoring:regional")
+SCOPES = ("monitoring:read", "monitoring:write", "monitoring:admin", "monitoring:regional", "survey:ingest")
 NO_DATABASE = {"/livez", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/spc"}
 
 
