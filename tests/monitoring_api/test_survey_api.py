@@ -286,6 +286,27 @@ def test_wave_list_is_confined_to_the_organisation(client, keys):
     assert mine["id"] not in {w["id"] for w in theirs}
 
 
+def test_a_wave_count_is_only_collection_progress_for_its_administrators(client, keys):
+    """A wave's total is its results' root cell, which disclosure control may withhold: a reader never
+    sees it outside the results, and nobody does once the wave is closed (here 3, under the minimum)."""
+    units = subtree(client, keys)
+    wave = open_wave(client, keys, units["a"])
+    ingest(client, keys, wave, same_answers(3, units["a"]["code"], "agree"), key=unique("count"))
+    url = f"/survey-waves/{wave['id']}"
+    withheld_open = {"suppressed": True, "reason": "counted for the wave's administrators while it is open"}
+    withheld_closed = {"suppressed": True, "reason": "in the wave's results, under disclosure control"}
+    assert _ok(client.get(url, headers=headers(keys, READ, org=ORG)))["responses"] == withheld_open
+    assert _ok(client.get(url, headers=headers(keys, READ, ADMIN, org=ORG)))["responses"] == 3
+    listed = client.get("/survey-waves", params={"limit": 500}, headers=headers(keys, READ, org=ORG)).json()["items"]
+    assert [w["responses"] for w in listed if w["id"] == wave["id"]] == [withheld_open]
+    assert close(client, keys, wave)["responses"] == withheld_closed
+    for h in (headers(keys, READ, org=ORG), headers(keys, READ, ADMIN, org=ORG), regional(keys)):
+        assert _ok(client.get(url, headers=h))["responses"] == withheld_closed
+        listed = client.get("/survey-waves", params={"limit": 500}, headers=h).json()["items"]
+        assert all(w["responses"] == withheld_closed for w in listed if w["status"] == "closed")
+    assert "3" not in json.dumps(_ok(client.get(url, headers=regional(keys)))["responses"])
+
+
 # --- ingest --------------------------------------------------------------------------------------
 
 
@@ -296,7 +317,7 @@ def test_ingest_is_idempotent_and_anonymous(client, keys, monitoring_app):
     first = ingest(client, keys, wave, rows, key="survey-batch-1")
     assert first == {"received": 3, "answers": 27, "wave_responses": 3}
     assert ingest(client, keys, wave, rows, key="survey-batch-1") == first  # replayed, not recorded twice
-    assert _ok(client.get(f"/survey-waves/{wave['id']}", headers=headers(keys, READ, org=ORG)))["responses"] == 3
+    assert _ok(client.get(f"/survey-waves/{wave['id']}", headers=headers(keys, READ, ADMIN, org=ORG)))["responses"] == 3
     other_body = ingest(client, keys, wave, rows[:1], key="survey-batch-1", expected=422)
     assert other_body["status"] == 422
     # JSON, with positions 1-5 as well as names
@@ -360,7 +381,7 @@ def test_ingest_is_all_or_nothing_with_every_problem_by_row(client, keys):
         (7, "engagement.recommend_work"),
         (8, None),
     ]
-    assert _ok(client.get(f"/survey-waves/{wave['id']}", headers=headers(keys, READ, org=ORG)))["responses"] == 0
+    assert _ok(client.get(f"/survey-waves/{wave['id']}", headers=headers(keys, READ, ADMIN, org=ORG)))["responses"] == 0
 
 
 @pytest.mark.parametrize(

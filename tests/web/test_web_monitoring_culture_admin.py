@@ -86,7 +86,7 @@ def _set_up(admin, service: MonitoringService, org: str, unit: dict, title: str 
 
 
 def _wave(service: MonitoringService, org: str, wave_id: str) -> dict:
-    response = service.api.get(f"/survey-waves/{wave_id}", headers=service.headers(READ, org=org))
+    response = service.api.get(f"/survey-waves/{wave_id}", headers=service.headers(READ, "monitoring:admin", org=org))
     assert response.status_code == 200, response.text
     return response.json()
 

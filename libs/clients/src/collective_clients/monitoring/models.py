@@ -1408,7 +1408,12 @@ class WavePublic(BaseModel):
     instrument: InstrumentSummary
     opens: date_aliased
     org: str
-    responses: Annotated[int, Field(description="Responses recorded so far.")]
+    responses: Annotated[
+        int | Suppressed,
+        Field(
+            description="Responses recorded so far: shown only while the wave is open, and only to its administrators and survey tools (monitoring:admin or survey:ingest), as the progress of collection. Anyone else, and everyone once it closes, reads the counts in the wave's results, under disclosure control."
+        ),
+    ]
     root: WaveUnitPublic
     status: WaveStatus
     title: str

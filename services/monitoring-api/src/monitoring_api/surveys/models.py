@@ -281,6 +281,13 @@ class WaveUnitPublic(BaseModel):
     path: str
 
 
+class Suppressed(BaseModel):
+    """Stands in for every figure of a suppressed cell: never a zero, never blank."""
+
+    suppressed: bool = True
+    reason: str = PydField(examples=["fewer than 10 responses"])
+
+
 class WavePublic(BaseModel):
     id: uuid.UUID
     org: str
@@ -289,7 +296,11 @@ class WavePublic(BaseModel):
     opens: date
     closes: date
     status: WaveStatus
-    responses: int = PydField(description="Responses recorded so far.")
+    responses: int | Suppressed = PydField(
+        description="Responses recorded so far: shown only while the wave is open, and only to its administrators "
+        "and survey tools (monitoring:admin or survey:ingest), as the progress of collection. Anyone else, and "
+        "everyone once it closes, reads the counts in the wave's results, under disclosure control."
+    )
     units: int = PydField(description="Units of the structure frozen when the wave opened.")
     root: WaveUnitPublic
     demo: bool
@@ -337,13 +348,6 @@ class ResponsesIngestResult(BaseModel):
 
 
 # --- API schemas: results ----------------------------------------------------------------------
-
-
-class Suppressed(BaseModel):
-    """Stands in for every figure of a suppressed cell: never a zero, never blank."""
-
-    suppressed: bool = True
-    reason: str = PydField(examples=["fewer than 10 responses"])
 
 
 class ChangePublic(BaseModel):

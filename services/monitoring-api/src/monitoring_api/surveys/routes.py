@@ -157,7 +157,9 @@ def list_waves(
     request: Request, session: SessionDep, principal: Reader, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Page[m.WavePublic]:
     rows, position = service.list_waves(session, principal, limit, read_cursor(request, cursor))
-    return Page[m.WavePublic](items=[service.wave_public(session, w) for w in rows], next=next_link(request, position))
+    return Page[m.WavePublic](
+        items=[service.wave_public(session, principal, w) for w in rows], next=next_link(request, position)
+    )
 
 
 @router.post(
@@ -174,7 +176,7 @@ def create_wave(
     if replayed := idem.replay():
         return replayed
     wave = service.create_wave(session, principal, body)
-    payload = service.wave_public(session, wave).model_dump(mode="json")
+    payload = service.wave_public(session, principal, wave).model_dump(mode="json")
     headers = {"Location": f"/survey-waves/{wave.uid}"}
     idem.remember(201, payload, headers)
     idem.commit()
@@ -188,7 +190,7 @@ def create_wave(
     responses=problem_responses(404),
 )
 def read_wave(wave_id: uuid.UUID, session: SessionDep, principal: Reader) -> m.WavePublic:
-    return service.wave_public(session, service.get_wave(session, principal, wave_id))
+    return service.wave_public(session, principal, service.get_wave(session, principal, wave_id))
 
 
 @router.post(
@@ -200,7 +202,7 @@ def read_wave(wave_id: uuid.UUID, session: SessionDep, principal: Reader) -> m.W
 def close_wave(wave_id: uuid.UUID, session: SessionDep, principal: Admin) -> m.WavePublic:
     wave = service.close_wave(session, principal, service.get_wave(session, principal, wave_id))
     session.commit()
-    return service.wave_public(session, wave)
+    return service.wave_public(session, principal, wave)
 
 
 def _json_rows(raw: bytes) -> list[ingest.Row]:

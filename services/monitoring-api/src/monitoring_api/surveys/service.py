@@ -231,7 +231,21 @@ def wave_units(session: Session, wave: m.SurveyWave) -> list[m.SurveyWaveUnit]:
     )
 
 
-def wave_public(session: Session, wave: m.SurveyWave) -> m.WavePublic:
+# Why a wave's own count is withheld: its total is the root cell of its results, which disclosure control
+# may suppress (fewer than the minimum, or to protect a smaller group); shown here it would undo that.
+WAVE_RESPONSES_OPEN = "counted for the wave's administrators while it is open"
+WAVE_RESPONSES_CLOSED = "in the wave's results, under disclosure control"
+
+
+def wave_responses(principal: Principal, wave: m.SurveyWave) -> int | m.Suppressed:
+    if wave.status != m.WaveStatus.open:
+        return m.Suppressed(reason=WAVE_RESPONSES_CLOSED)
+    if principal.has(Scope.ADMIN) or principal.has(Scope.SURVEY_INGEST):
+        return wave.responses
+    return m.Suppressed(reason=WAVE_RESPONSES_OPEN)
+
+
+def wave_public(session: Session, principal: Principal, wave: m.SurveyWave) -> m.WavePublic:
     instrument = session.get(m.SurveyInstrument, wave.instrument_id)
     assert instrument is not None
     units = wave_units(session, wave)
@@ -244,7 +258,7 @@ def wave_public(session: Session, wave: m.SurveyWave) -> m.WavePublic:
         opens=wave.opens,
         closes=wave.closes,
         status=m.WaveStatus(wave.status),
-        responses=wave.responses,
+        responses=wave_responses(principal, wave),
         units=len(units),
         root=_wave_unit_public(root),
         demo=wave.demo,
