@@ -165,7 +165,11 @@ def test_candidate_feedback_withholds_cohort_figures_in_a_small_cohort(client, k
     withheld = client.get(url, params={"stage": small.stage["id"]}, headers=small.admin).json()
     assert withheld["cohort_withheld"] is True and withheld["cohort_size"] is None
     assert [(v["criterion"], v["your_score"], v["cohort_mean"]) for v in withheld["values"]] == [
-        ("V1", 3, None), ("V2", 2, None), ("V3", 3, None), ("V4", 4, None)]
+        ("V1", 3, None),
+        ("V2", 2, None),
+        ("V3", 3, None),
+        ("V4", 4, None),
+    ]
 
     large = ready_panel(client, keys, org="SPPG", candidates=3)  # the test app's minimum cohort is 3
     for level, candidate in zip((1, 2, 3), large.candidates, strict=True):
@@ -192,8 +196,12 @@ def test_retention_purge_erases_closed_vacancies_past_their_period(client, keys,
     for candidate in panel.candidates:
         score(client, panel, panel.lead, candidate, {"V1": 2, "V2": 2, "V3": 2, "V4": 2})
     for status in ("decided", "closed"):
-        assert client.post(f"/vacancies/{panel.vacancy['id']}/status", json={"status": status},
-                           headers=panel.admin).status_code == 200
+        assert (
+            client.post(
+                f"/vacancies/{panel.vacancy['id']}/status", json={"status": status}, headers=panel.admin
+            ).status_code
+            == 200
+        )
     purger = Principal(subject="retention-purge", org="NIMDTA", scopes=frozenset())
     with Session(recruitment_app.state.engine) as session:
         vacancy = session.exec(select(Vacancy).where(Vacancy.org == "NIMDTA")).first()

@@ -30,7 +30,7 @@ def written(*cells: str) -> list[str]:
     ("text", "cell"),
     [
         ("=1+2+cmd|' /C calc'!A0", "'=1+2+cmd\\|' /C calc'!A0"),
-        ('=HYPERLINK("http://evil.example","x")', "'=HYPERLINK(\"http://evil.example\",\"x\")"),
+        ('=HYPERLINK("http://evil.example","x")', '\'=HYPERLINK("http://evil.example","x")'),
         ("+1", "'+1"),
         ("-1+2", "'-1+2"),
         ("@SUM(A1)", "'@SUM(A1)"),

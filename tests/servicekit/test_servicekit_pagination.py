@@ -69,9 +69,7 @@ def test_decode_of_anything_made_up_is_a_422(cursor):
     assert refused.value.errors[0]["field"] == "query.cursor"
 
 
-@pytest.mark.parametrize(
-    "position", [{"after": -5}, {"after": 10**30}, {"after": 2**63}, {"after": 1}, {"offset": 0}]
-)
+@pytest.mark.parametrize("position", [{"after": -5}, {"after": 10**30}, {"after": 2**63}, {"after": 1}, {"offset": 0}])
 def test_a_cursor_the_service_did_not_sign_is_refused_whatever_it_holds(position):
     for cursor in (unsigned(position), unsigned(position) + ".AAAAAAAAAAAAAAAAAAAAAA"):
         with pytest.raises(ProblemError) as refused:
