@@ -15,7 +15,18 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydField
-from sqlalchemy import JSON, Column, Float, Index, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from monitoring_api.structure.models import PATH_TYPE
@@ -200,6 +211,29 @@ class SurveyAnswer(SQLModel, table=True):
     unit_id: int
     option: int = Field(sa_type=SmallInteger)
     points: float = Field(sa_type=Float)
+
+
+class SurveyWavePublication(SQLModel, table=True):
+    """A closed wave's published figures and disclosure decisions, computed when it closes, so that a
+    results read is a lookup (in any process, after any restart). Keyed by the settings the decisions
+    depend on: under other settings (or a wave closed before this table existed) the first read
+    computes and stores its own row. `content` is results.encode's form (zlib-compressed JSON) of
+    `format`; `responses` is the wave's count when computed (a closed wave's never changes)."""
+
+    __tablename__ = "survey_wave_publication"
+    __table_args__ = (
+        UniqueConstraint("wave_id", "minimum", "protection", "complementary", name="uq_survey_wave_publication"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    wave_id: int = Field(sa_column=Column(Integer, ForeignKey("survey_wave.id", ondelete="CASCADE"), nullable=False))
+    minimum: int
+    protection: int
+    complementary: bool
+    format: int
+    responses: int
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 # --- API schemas: instruments ------------------------------------------------------------------

@@ -23,8 +23,10 @@ in a cache keyed by the wave and the settings.
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +45,7 @@ from monitoring_api.surveys.disclosure import (
     Status,
     UnitCounts,
     WaveCounts,
+    default_protection,
     protect,
 )
 from monitoring_api.surveys.instruments import SCALES
@@ -346,6 +349,37 @@ def protect_wave(
     return WaveProtection(respondents, measures)
 
 
+@dataclass(frozen=True)
+class DisclosureSettings:
+    """The settings a wave's decisions depend on: stored decisions are keyed by them."""
+
+    minimum: int
+    protection: int
+    complementary: bool
+
+    @classmethod
+    def of(cls, minimum: int, protection: int | None = None, complementary: bool = True) -> DisclosureSettings:
+        return cls(minimum, default_protection(minimum) if protection is None else protection, complementary)
+
+
+def compute_wave(
+    connection: Connection, wave: m.SurveyWave, settings: DisclosureSettings
+) -> tuple[WaveData, WaveProtection]:
+    """One closed wave loaded (grouped reads of its answers) and protected: the expensive part, done when
+    the wave closes and stored (service.py)."""
+    data = _load_wave(connection, wave, breakdowns_in_use(connection, [wave.id or 0]))
+    data.breakdowns = {b: sorted(cs | {m.NOT_GIVEN}) for b, cs in data.categories.items()}
+    _roll_up(data, data.breakdowns)
+    decisions = protect_wave(
+        data, minimum=settings.minimum, protection=settings.protection, complementary=settings.complementary
+    )
+    return data, decisions
+
+
+def cache_key(wave: m.SurveyWave, settings: DisclosureSettings) -> tuple[Any, ...]:
+    return (wave.uid, wave.responses, settings.minimum, settings.protection, settings.complementary)
+
+
 def publication(
     connection: Connection,
     waves: Sequence[m.SurveyWave],
@@ -355,21 +389,129 @@ def publication(
     complementary: bool = True,
     cache: PublicationCache | None = None,
 ) -> Publication:
-    """Load and protect closed waves (oldest first), each on its own; kept in `cache` by wave."""
+    """Load and protect closed waves (oldest first), each on its own, from their answers; kept in `cache`
+    by wave. (The service reads the stored publication instead: service.publication_of.)"""
+    settings = DisclosureSettings.of(minimum, protection, complementary)
     datas, protections = [], []
     for wave in waves:
-        key = (wave.uid, wave.responses, minimum, protection, complementary)
+        key = cache_key(wave, settings)
         found = cache.get(key) if cache is not None else None
         if found is None:
-            data = _load_wave(connection, wave, breakdowns_in_use(connection, [wave.id or 0]))
-            data.breakdowns = {b: sorted(cs | {m.NOT_GIVEN}) for b, cs in data.categories.items()}
-            _roll_up(data, data.breakdowns)
-            found = (data, protect_wave(data, minimum=minimum, protection=protection, complementary=complementary))
+            found = compute_wave(connection, wave, settings)
             if cache is not None:
                 cache.put(key, found)
         datas.append(found[0])
         protections.append(found[1])
     return Publication(datas, protections)
+
+
+# --- stored form -------------------------------------------------------------------------------
+# A wave's figures and decisions as stored in survey_wave_publication (service.py reads and writes the
+# row): compact JSON, zlib-compressed. Only what the results are shaped from is kept: the rolled-up
+# figures (not the units' own, which only the protection needs) and the decisions of published cells
+# (not of residuals, nor the attacker's intervals). Bump STORED_FORMAT when the form or the figures'
+# computation changes: rows of another format are computed again on their first read.
+
+STORED_FORMAT = 1
+_STATUS = {s.value: s for s in Status}
+
+
+def _scale_name(scale: scoring.Scale) -> str:
+    return next(name for name, s in SCALES.items() if s == scale)
+
+
+def _protection_form(p: Protection) -> dict[str, Any]:
+    cells = [
+        [k.unit, k.breakdown, k.category, d.status.value, d.n, d.reason]
+        for k, d in p.decisions.items()
+        if isinstance(k, Cell)
+    ]
+    return {"minimum": p.minimum, "protection": p.protection, "complementary": p.complementary, "cells": cells}
+
+
+def _protection_of(form: Mapping[str, Any], wave: str) -> Protection:
+    decisions: dict[Any, Decision] = {
+        Cell(wave, unit, b, c): Decision(_STATUS[status], n, reason) for unit, b, c, status, n, reason in form["cells"]
+    }
+    return Protection(
+        minimum=form["minimum"],
+        protection=form["protection"],
+        complementary=form["complementary"],
+        decisions=decisions,
+        intervals={},
+    )
+
+
+def encode(data: WaveData, decisions: WaveProtection) -> bytes:
+    """The stored form of a wave's figures and decisions."""
+    tables: list[Protection] = []
+    measures: dict[str, int] = {}
+    for name, p in decisions.measures.items():
+        at = next((i for i, t in enumerate(tables) if t is p), None)
+        if at is None:
+            at = len(tables)
+            tables.append(p)
+        measures[name] = at
+    form = {
+        "format": STORED_FORMAT,
+        "wave": [data.wave_id, data.uid, data.title],
+        "units": [[u.id, u.parent_id, u.path, u.code, u.name, u.kind, u.level, u.unit_uid] for u in data.units],
+        "questions": [
+            [
+                q.id,
+                q.code,
+                q.theme,
+                q.question.text,
+                _scale_name(q.question.scale),
+                sorted(q.question.positive) if q.question.positive is not None else None,
+                q.question.reverse,
+            ]
+            for q in data.questions
+        ],
+        "themes": data.themes,
+        "categories": {b: sorted(cs) for b, cs in data.categories.items()},
+        "breakdowns": data.breakdowns,
+        "respondents": [[*k, n] for k, n in data.respondents.items()],
+        "hist": [[*k, v] for k, v in data.hist.items()],
+        "scores": [[*k, {t: [s.n, s.total, s.total_squares] for t, s in v.items()}] for k, v in data.scores.items()],
+        "decisions": {
+            "respondents": _protection_form(decisions.respondents),
+            "tables": [_protection_form(t) for t in tables],
+            "measures": measures,
+        },
+    }
+    return zlib.compress(json.dumps(form, separators=(",", ":")).encode())
+
+
+def decode(blob: bytes) -> tuple[WaveData, WaveProtection]:
+    """A wave's figures and decisions from their stored form. ValueError: not of STORED_FORMAT."""
+    form = json.loads(zlib.decompress(blob))
+    if form.get("format") != STORED_FORMAT:
+        raise ValueError(f"stored format {form.get('format')}, not {STORED_FORMAT}")
+    wave_id, uid, title = form["wave"]
+    units = [UnitRow(*u) for u in form["units"]]
+    questions = [
+        QuestionRow(
+            qid,
+            code,
+            theme,
+            scoring.Question(code, text, SCALES[scale], frozenset(positive) if positive is not None else None, reverse),
+        )
+        for qid, code, theme, text, scale, positive, reverse in form["questions"]
+    ]
+    data = WaveData(wave_id, uid, title, units, questions, list(form["themes"]))
+    data.categories = {b: set(cs) for b, cs in form["categories"].items()}
+    data.breakdowns = {b: list(cs) for b, cs in form["breakdowns"].items()}
+    data.respondents = {(u, b, c): n for u, b, c, n in form["respondents"]}
+    data.hist = {(u, b, c): v for u, b, c, v in form["hist"]}
+    summary = scoring.ScoreSummary
+    data.scores = {(u, b, c): {t: summary(*s) for t, s in v.items()} for u, b, c, v in form["scores"]}
+    stored = form["decisions"]
+    tables = [_protection_of(t, uid) for t in stored["tables"]]
+    decisions = WaveProtection(
+        _protection_of(stored["respondents"], uid), {name: tables[i] for name, i in stored["measures"].items()}
+    )
+    return data, decisions
 
 
 class PublicationCache:

@@ -9,12 +9,15 @@ organisation level only (the wave's top unit, no units below it). Anything else 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from monitoring_api.indicators import models as im
@@ -25,11 +28,12 @@ from monitoring_api.structure.models import OrgUnit
 from monitoring_api.surveys import models as m
 from monitoring_api.surveys import results as r
 from monitoring_api.surveys import scoring
-from monitoring_api.surveys.disclosure import Cell
+from monitoring_api.surveys.disclosure import Cell, ProtectionError
 from monitoring_api.surveys.instruments import SCALES, QuestionDef, built_in_questions, parse_instrument
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
+from servicekit.db import table_of
 from servicekit.errors import ProblemError, conflict, not_found, unprocessable
 from servicekit.pagination import cursor_value, paginate
 
@@ -38,6 +42,8 @@ SEED_CODE = "HSC-CULTURE"
 SEED_TITLE = "HSC collective leadership culture survey"
 NAMESPACE = uuid.UUID("6f1c2b9e-0d4a-4c55-9a57-3e1d8b7c2f10")
 ENGAGEMENT_INDICATOR = "SURVEY-ENGAGEMENT"
+PUBLICATIONS = table_of(m.SurveyWavePublication)
+log = logging.getLogger(__name__)
 
 
 # --- instruments -------------------------------------------------------------------------------
@@ -332,7 +338,16 @@ def create_wave(
     return wave
 
 
-def close_wave(session: Session, principal: Principal, wave: m.SurveyWave) -> m.SurveyWave:
+def close_wave(
+    session: Session,
+    principal: Principal,
+    wave: m.SurveyWave,
+    *,
+    settings: r.DisclosureSettings | None = None,
+) -> m.SurveyWave:
+    """Closes the wave. With `settings`, its results are computed and stored in the same transaction
+    (grouped reads of every answer and the disclosure control of the whole wave: seconds for a large
+    wave, about 17 s for a million answers), so every later results read is a lookup."""
     if wave.org != principal.org:
         raise not_found("survey wave")
     if wave.status == m.WaveStatus.closed:
@@ -341,6 +356,14 @@ def close_wave(session: Session, principal: Principal, wave: m.SurveyWave) -> m.
     wave.closed_at = utcnow()
     session.add(wave)
     audit.record(session, principal, "survey.wave.close", "survey_wave", wave.uid, after={"responses": wave.responses})
+    if settings is not None:
+        session.flush()
+        try:
+            found = r.compute_wave(session.connection(), wave, settings)
+        except ProtectionError:  # left to the first read, which fails as it would have
+            log.exception("survey wave %s: its results could not be protected at close", wave.uid)
+        else:
+            _store_publication(session, wave, settings, found)
     return wave
 
 
@@ -376,6 +399,75 @@ def chain(session: Session, wave: m.SurveyWave) -> list[m.SurveyWave]:
     )
 
 
+def _stored_publication(
+    session: Session, wave: m.SurveyWave, settings: r.DisclosureSettings
+) -> tuple[r.WaveData, r.WaveProtection] | None:
+    """The wave's stored figures and decisions under these settings; None when there are none (a wave
+    closed before they were stored, other settings) or they are stale (another format, another count)."""
+    c = PUBLICATIONS.c
+    row = session.execute(
+        sa.select(c.format, c.responses, c.content).where(
+            c.wave_id == wave.id,
+            c.minimum == settings.minimum,
+            c.protection == settings.protection,
+            c.complementary == settings.complementary,
+        )
+    ).first()
+    if row is None or row.format != r.STORED_FORMAT or row.responses != wave.responses:
+        return None
+    return r.decode(row.content)
+
+
+def _store_publication(
+    session: Session, wave: m.SurveyWave, settings: r.DisclosureSettings, found: tuple[r.WaveData, r.WaveProtection]
+) -> None:
+    """Stores (or replaces) the wave's figures and decisions under these settings."""
+    c = PUBLICATIONS.c
+    session.execute(
+        sa.delete(PUBLICATIONS).where(
+            c.wave_id == wave.id,
+            c.minimum == settings.minimum,
+            c.protection == settings.protection,
+            c.complementary == settings.complementary,
+        )
+    )
+    session.execute(
+        sa.insert(PUBLICATIONS).values(
+            wave_id=wave.id,
+            minimum=settings.minimum,
+            protection=settings.protection,
+            complementary=settings.complementary,
+            format=r.STORED_FORMAT,
+            responses=wave.responses,
+            content=r.encode(*found),
+            created_at=utcnow(),
+        )
+    )
+
+
+def wave_publication(
+    session: Session, wave: m.SurveyWave, settings: r.DisclosureSettings, cache: r.PublicationCache | None = None
+) -> tuple[r.WaveData, r.WaveProtection]:
+    """A closed wave's figures and decisions: from the process's cache, else the row stored when it
+    closed, else (closed before rows were stored, or under other settings) computed now and stored in a
+    savepoint for every process; the caller commits."""
+    key = r.cache_key(wave, settings)
+    found = cache.get(key) if cache is not None else None
+    if found is not None:
+        return found
+    found = _stored_publication(session, wave, settings)
+    if found is None:
+        found = r.compute_wave(session.connection(), wave, settings)
+        try:
+            with session.begin_nested():
+                _store_publication(session, wave, settings, found)
+        except IntegrityError:  # another process stored it first: the same figures and decisions
+            pass
+    if cache is not None:
+        cache.put(key, found)
+    return found
+
+
 def publication_of(
     session: Session,
     wave: m.SurveyWave,
@@ -390,8 +482,9 @@ def publication_of(
     waves = chain(session, wave)
     at = next(i for i, w in enumerate(waves) if w.id == wave.id)
     wanted = waves[max(0, at - 1) : at + 1]
-    pub = r.publication(session.connection(), wanted, minimum=minimum, complementary=complementary, cache=cache)
-    return pub, len(wanted) - 1
+    settings = r.DisclosureSettings.of(minimum, None, complementary)
+    found = [wave_publication(session, w, settings, cache) for w in wanted]
+    return r.Publication([f[0] for f in found], [f[1] for f in found]), len(wanted) - 1
 
 
 def results(
