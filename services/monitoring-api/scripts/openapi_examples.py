@@ -306,6 +306,9 @@ def main() -> int:
                 params={"unit": bso, "breakdown": "staff_group"},
             )
             call("POST", "/survey-waves/{wave_id}/indicators", 201, path={"wave_id": autumn_2026}, params={"level": 1})
+
+            # overview: the manager's home in one read
+            call("GET", "/overview", 200)
         app.state.engine.dispose()
     EXAMPLES_FILE.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"{len(recorded)} operations recorded in {EXAMPLES_FILE}")

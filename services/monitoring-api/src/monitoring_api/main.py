@@ -9,6 +9,7 @@ from monitoring_api.indicators.models import ValuesWrite
 from monitoring_api.indicators.routes import router as indicators_router
 from monitoring_api.indicators.summary import SeriesCache
 from monitoring_api.openapi import finish
+from monitoring_api.overview.routes import router as overview_router
 from monitoring_api.plan.routes import router as plan_router
 from monitoring_api.structure.routes import router as structure_router
 from monitoring_api.surveys.models import ResponsesWrite
@@ -51,6 +52,7 @@ TAGS = [
         "name": "surveys",
         "description": "Culture survey instruments, waves, anonymous responses, results under disclosure control.",
     },
+    {"name": "overview", "description": "Your organisation in one read: what a manager's home page shows."},
 ]
 
 
@@ -62,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         settings=settings,
         migrations=db.MIGRATIONS,
-        routers=[structure_router, plan_router, indicators_router, exchange_router, surveys_router],
+        routers=[structure_router, plan_router, indicators_router, exchange_router, surveys_router, overview_router],
         openapi_tags=TAGS,
         import_paths=[
             r"/values/import",

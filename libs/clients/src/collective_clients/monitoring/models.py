@@ -1434,6 +1434,28 @@ class CellPublic(BaseModel):
     unit: WaveUnitPublic
 
 
+class CultureHeadline(BaseModel):
+    """
+    The latest closed culture survey wave over the whole organisation, and its top figures.
+    """
+
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    cell: Annotated[
+        CellPublic | None,
+        Field(
+            description="The organisation's figures in that wave, against the wave before it, under disclosure control (the first cell of the wave's results); null with the wave."
+        ),
+    ]
+    others: Annotated[
+        bool, Field(description="Closed waves of the organisation exist (over a part of it, when `wave` is null).")
+    ]
+    wave: Annotated[
+        WavePublic | None, Field(description="The latest closed wave over the whole organisation; null: none.")
+    ]
+
+
 class InstrumentPublic(BaseModel):
     model_config = ConfigDict(
         populate_by_name=True,
@@ -1447,6 +1469,23 @@ class InstrumentPublic(BaseModel):
     questions: list[QuestionPublic]
     title: str
     version: int
+
+
+class OverviewPublic(BaseModel):
+    """
+    The token's own organisation: its plan items, its summary rows (the organisation itself, every indicator
+    it can see) and the culture survey's headline.
+    """
+
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    culture: CultureHeadline
+    plan_complete: Annotated[bool, Field(description="false: there are more plan items than `plan_items` holds.")]
+    plan_items: Annotated[list[PlanItemPublic], Field(description="The organisation's plan items, oldest first.")]
+    summary: Annotated[list[SummaryRow], Field(description="The summary table at the organisation (level 1).")]
+    summary_complete: Annotated[bool, Field(description="false: there are more summary rows than `summary` holds.")]
+    unit: Annotated[UnitRef, Field(description="The organisation (level 1 of the structure).")]
 
 
 class PagePlanItemPublic(BaseModel):

@@ -192,6 +192,11 @@ def list_organisations() -> Call[m.PageUnitPublic]:
     return Call("GET", "/organisations", json_as(m.PageUnitPublic))
 
 
+def read_overview() -> Call[m.OverviewPublic]:
+    """GET /overview: Your organisation in one read: its plan items, its summary rows and the culture survey's headline."""
+    return Call("GET", "/overview", json_as(m.OverviewPublic))
+
+
 def list_items(
     *,
     org: str | None = None,
