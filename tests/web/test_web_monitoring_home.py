@@ -163,6 +163,24 @@ def test_the_services_are_asked_at_once(open_as, monitoring_transport, recruitme
     assert took < delay * 3 + 1.0, took
 
 
+def test_monitoring_api_is_asked_once_for_its_three_panels(open_as, monitoring_transport, monkeypatch):
+    """The plan, the indicators and the culture card come from one GET /overview, not four reads queued
+    one after another on monitoring-api's worker."""
+    asked: list[str] = []
+    inner = monitoring_transport.handle_async_request
+
+    async def counted(request):
+        asked.append(f"{request.method} {request.url.path}")
+        return await inner(request)
+
+    browser = open_as("BSO")
+    monkeypatch.setattr(monitoring_transport, "handle_async_request", counted)
+    html = browser.get("/monitoring").text
+    assert asked == ["GET /overview"]
+    for heading in ("plan-heading", "indicators-heading", "culture-heading"):
+        assert "not available" not in _panel(html, heading)
+
+
 def test_a_slow_panel_is_cut_off_at_the_timeout(open_as, monitoring_transport, monkeypatch, demo_web):
     import asyncio
 

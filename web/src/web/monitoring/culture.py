@@ -33,6 +33,7 @@ from collective_clients.monitoring import operations as monitoring
 from collective_clients.monitoring.models import (
     CellPublic,
     ChangePublic,
+    CultureHeadline,
     InstrumentPublic,
     ResultsPublic,
     ScorePublic,
@@ -423,16 +424,14 @@ class Headline:
     others: bool = False  # closed waves over a part of the organisation (on the culture page)
 
 
-async def read_headline(client: ServiceClient, identity: Identity) -> Headline:
-    every = await closed_waves(client, identity)
-    closed = [w for w in every if w.root.code == identity.user.org]
-    if not closed:
-        return Headline(None, others=bool(every))
-    latest = closed[-1]
-    results = await client.send(monitoring.read_results(latest.id))
-    cell = results.cells[0]
+def headline_of(found: CultureHeadline) -> Headline:
+    """My organisation's culture card from monitoring-api's overview (`GET /overview`): the latest
+    closed wave over the whole organisation and that wave's top cell (the first cell of its results)."""
+    if found.wave is None or found.cell is None:
+        return Headline(None, others=found.others)
+    cell = found.cell
     return Headline(
-        latest,
+        found.wave,
         score_view(_score_of(cell.engagement, "engagement"), "engagement", "Staff engagement"),
         figure(cell.responses, "count"),
     )
