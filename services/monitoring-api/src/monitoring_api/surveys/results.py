@@ -28,7 +28,7 @@ import threading
 import uuid
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,11 +91,13 @@ class WaveData:
     units: list[UnitRow]
     questions: list[QuestionRow]
     themes: list[str]
-    respondents: dict[Key, int] = field(default_factory=dict)
+    # Rolled up (a stored wave's are read from its stored form cell by cell, as asked for) ...
+    respondents: Mapping[Key, int] = field(default_factory=dict)
+    hist: Mapping[Key, dict[str, list[int]]] = field(default_factory=dict)  # question code -> counts per option
+    scores: Mapping[Key, dict[str, scoring.ScoreSummary]] = field(default_factory=dict)
+    # ... and the units' own, which only the protection needs (empty for a stored wave).
     own_respondents: dict[Key, int] = field(default_factory=dict)
-    hist: dict[Key, dict[str, list[int]]] = field(default_factory=dict)  # question code -> counts per option
     own_hist: dict[Key, dict[str, list[int]]] = field(default_factory=dict)
-    scores: dict[Key, dict[str, scoring.ScoreSummary]] = field(default_factory=dict)
     own_scores: dict[Key, dict[str, scoring.ScoreSummary]] = field(default_factory=dict)
     categories: dict[str, set[str]] = field(default_factory=dict)
     breakdowns: dict[str, list[str]] = field(default_factory=dict)
@@ -264,6 +266,9 @@ def _roll_up(data: WaveData, breakdowns: Mapping[str, Sequence[str]]) -> None:
 
     for root in children.get(None, []):
         visit(root)
+    respondents: dict[Key, int] = {}
+    hists: dict[Key, dict[str, list[int]]] = {}
+    summaries: dict[Key, dict[str, scoring.ScoreSummary]] = {}
     for uid in order:  # children before parents
         for b, c in columns:
             key = (uid, b, c)
@@ -272,16 +277,17 @@ def _roll_up(data: WaveData, breakdowns: Mapping[str, Sequence[str]]) -> None:
             scores = dict(data.own_scores.get(key, {}))
             for kid in children.get(uid, []):
                 kk = (kid, b, c)
-                n += data.respondents[kk]
-                for q, counts in data.hist[kk].items():
+                n += respondents[kk]
+                for q, counts in hists[kk].items():
                     mine = hist.setdefault(q, [0] * len(counts))
                     for i, k in enumerate(counts):
                         mine[i] += k
-                for t, summary in data.scores[kk].items():
+                for t, summary in summaries[kk].items():
                     scores[t] = scores.get(t, scoring.ScoreSummary()) + summary
-            data.respondents[key] = n
-            data.hist[key] = hist
-            data.scores[key] = scores
+            respondents[key] = n
+            hists[key] = hist
+            summaries[key] = scores
+    data.respondents, data.hist, data.scores = respondents, hists, summaries
 
 
 def breakdowns_in_use(connection: Connection, wave_ids: Sequence[int]) -> list[str]:
@@ -407,44 +413,32 @@ def publication(
 
 # --- stored form -------------------------------------------------------------------------------
 # A wave's figures and decisions as stored in survey_wave_publication (service.py reads and writes the
-# row): compact JSON, zlib-compressed. Only what the results are shaped from is kept: the rolled-up
-# figures (not the units' own, which only the protection needs) and the decisions of published cells
-# (not of residuals, nor the attacker's intervals). Bump STORED_FORMAT when the form or the figures'
-# computation changes: rows of another format are computed again on their first read.
+# row), zlib-compressed: a first line of JSON with the wave, its units, questions and breakdowns, the
+# settings of its tables of decisions (the respondents' first, then each measure's own) and the key of
+# every cell; then one line of JSON per cell, in that order, with its respondents, answers per option,
+# theme scores and its decision in each table. Only what the results are shaped from is kept: the
+# rolled-up figures (not the units' own, which only the protection needs) and the decisions of the
+# published cells (not of residuals, nor the attacker's intervals). A read parses the first line and
+# then only the lines of the cells it shows, so the first read of a large wave costs little more than
+# fetching the row. Bump STORED_FORMAT when the form or the figures' computation changes: rows of
+# another format are computed again on their first read.
 
 STORED_FORMAT = 1
 _STATUS = {s.value: s for s in Status}
+_Parsed = tuple[int, dict[str, list[int]], dict[str, scoring.ScoreSummary], list[Decision | None]]
 
 
 def _scale_name(scale: scoring.Scale) -> str:
     return next(name for name, s in SCALES.items() if s == scale)
 
 
-def _protection_form(p: Protection) -> dict[str, Any]:
-    cells = [
-        [k.unit, k.breakdown, k.category, d.status.value, d.n, d.reason]
-        for k, d in p.decisions.items()
-        if isinstance(k, Cell)
-    ]
-    return {"minimum": p.minimum, "protection": p.protection, "complementary": p.complementary, "cells": cells}
-
-
-def _protection_of(form: Mapping[str, Any], wave: str) -> Protection:
-    decisions: dict[Any, Decision] = {
-        Cell(wave, unit, b, c): Decision(_STATUS[status], n, reason) for unit, b, c, status, n, reason in form["cells"]
-    }
-    return Protection(
-        minimum=form["minimum"],
-        protection=form["protection"],
-        complementary=form["complementary"],
-        decisions=decisions,
-        intervals={},
-    )
+def _json(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 def encode(data: WaveData, decisions: WaveProtection) -> bytes:
     """The stored form of a wave's figures and decisions."""
-    tables: list[Protection] = []
+    tables: list[Protection] = [decisions.respondents]
     measures: dict[str, int] = {}
     for name, p in decisions.measures.items():
         at = next((i for i, t in enumerate(tables) if t is p), None)
@@ -452,7 +446,9 @@ def encode(data: WaveData, decisions: WaveProtection) -> bytes:
             at = len(tables)
             tables.append(p)
         measures[name] = at
-    form = {
+    paths = {u.id: u.path for u in data.units}
+    keys = list(data.respondents)
+    head = {
         "format": STORED_FORMAT,
         "wave": [data.wave_id, data.uid, data.title],
         "units": [[u.id, u.parent_id, u.path, u.code, u.name, u.kind, u.level, u.unit_uid] for u in data.units],
@@ -471,25 +467,117 @@ def encode(data: WaveData, decisions: WaveProtection) -> bytes:
         "themes": data.themes,
         "categories": {b: sorted(cs) for b, cs in data.categories.items()},
         "breakdowns": data.breakdowns,
-        "respondents": [[*k, n] for k, n in data.respondents.items()],
-        "hist": [[*k, v] for k, v in data.hist.items()],
-        "scores": [[*k, {t: [s.n, s.total, s.total_squares] for t, s in v.items()}] for k, v in data.scores.items()],
-        "decisions": {
-            "respondents": _protection_form(decisions.respondents),
-            "tables": [_protection_form(t) for t in tables],
-            "measures": measures,
-        },
+        "tables": [
+            {"minimum": t.minimum, "protection": t.protection, "complementary": t.complementary} for t in tables
+        ],
+        "measures": measures,
+        "cells": [list(k) for k in keys],
     }
-    return zlib.compress(json.dumps(form, separators=(",", ":")).encode())
+    lines = [_json(head)]
+    for key in keys:
+        unit, b, c = key
+        cell = Cell(data.uid, paths[unit], b, c)
+        found = [t.decisions.get(cell) for t in tables]
+        lines.append(
+            _json(
+                [
+                    data.respondents[key],
+                    data.hist.get(key, {}),
+                    {t: [s.n, s.total, s.total_squares] for t, s in data.scores.get(key, {}).items()},
+                    [[d.status.value, d.n, d.reason] if d is not None else None for d in found],
+                ]
+            )
+        )
+    return zlib.compress(b"\n".join(lines))
+
+
+class _StoredCells:
+    """A stored wave's cells: each one's line parsed when it is first asked for."""
+
+    def __init__(self, keys: list[Key], lines: list[bytes]) -> None:
+        self.keys = keys
+        self._index = {k: i for i, k in enumerate(keys)}
+        self._lines = lines
+        self._parsed: dict[int, _Parsed] = {}
+
+    def get(self, key: Key) -> _Parsed | None:
+        i = self._index.get(key)
+        if i is None:
+            return None
+        found = self._parsed.get(i)
+        if found is None:
+            n, hist, scores, decisions = json.loads(self._lines[i])
+            found = (
+                n,
+                hist,
+                {t: scoring.ScoreSummary(*s) for t, s in scores.items()},
+                [Decision(_STATUS[d[0]], d[1], d[2]) if d is not None else None for d in decisions],
+            )
+            self._parsed[i] = found  # a race parses a line twice, to the same
+        return found
+
+
+class _Figures(Mapping[Key, Any]):
+    """One figure of every cell of a stored wave (0: respondents, 1: answers, 2: scores), read-only."""
+
+    def __init__(self, cells: _StoredCells, part: int) -> None:
+        self._cells, self._part = cells, part
+
+    def __getitem__(self, key: Key) -> Any:
+        found = self._cells.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found[self._part]
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._cells.keys)
+
+    def __len__(self) -> int:
+        return len(self._cells.keys)
+
+
+class _Decisions(Mapping[Any, Decision]):
+    """One table's decisions of a stored wave's cells, read-only."""
+
+    def __init__(self, cells: _StoredCells, table: int, wave: str, ids: Mapping[str, int]) -> None:
+        self._cells, self._table, self._wave, self._ids = cells, table, wave, ids
+        self._paths = {i: p for p, i in ids.items()}
+
+    def __getitem__(self, key: Any) -> Decision:
+        if not isinstance(key, Cell) or key.wave != self._wave or key.unit not in self._ids:
+            raise KeyError(key)
+        found = self._cells.get((self._ids[key.unit], key.breakdown, key.category))
+        if found is None or found[3][self._table] is None:
+            raise KeyError(key)
+        decision = found[3][self._table]
+        assert decision is not None
+        return decision
+
+    def _all(self) -> Iterator[Cell]:
+        for unit, b, c in self._cells.keys:
+            cell = Cell(self._wave, self._paths[unit], b, c)
+            if cell in self:
+                yield cell
+
+    def __iter__(self) -> Iterator[Cell]:
+        return self._all()
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self._all())
 
 
 def decode(blob: bytes) -> tuple[WaveData, WaveProtection]:
-    """A wave's figures and decisions from their stored form. ValueError: not of STORED_FORMAT."""
-    form = json.loads(zlib.decompress(blob))
-    if form.get("format") != STORED_FORMAT:
-        raise ValueError(f"stored format {form.get('format')}, not {STORED_FORMAT}")
-    wave_id, uid, title = form["wave"]
-    units = [UnitRow(*u) for u in form["units"]]
+    """A wave's figures and decisions from their stored form (each cell parsed when first used).
+    ValueError: not a stored form of STORED_FORMAT."""
+    try:
+        head_line, *lines = zlib.decompress(blob).split(b"\n")
+        head = json.loads(head_line)
+    except (zlib.error, ValueError) as exc:
+        raise ValueError(f"not a stored wave: {exc}") from exc
+    if not isinstance(head, dict) or head.get("format") != STORED_FORMAT:
+        raise ValueError(f"stored format {head.get('format') if isinstance(head, dict) else None}, not {STORED_FORMAT}")
+    wave_id, uid, title = head["wave"]
+    units = [UnitRow(*u) for u in head["units"]]
     questions = [
         QuestionRow(
             qid,
@@ -497,21 +585,28 @@ def decode(blob: bytes) -> tuple[WaveData, WaveProtection]:
             theme,
             scoring.Question(code, text, SCALES[scale], frozenset(positive) if positive is not None else None, reverse),
         )
-        for qid, code, theme, text, scale, positive, reverse in form["questions"]
+        for qid, code, theme, text, scale, positive, reverse in head["questions"]
     ]
-    data = WaveData(wave_id, uid, title, units, questions, list(form["themes"]))
-    data.categories = {b: set(cs) for b, cs in form["categories"].items()}
-    data.breakdowns = {b: list(cs) for b, cs in form["breakdowns"].items()}
-    data.respondents = {(u, b, c): n for u, b, c, n in form["respondents"]}
-    data.hist = {(u, b, c): v for u, b, c, v in form["hist"]}
-    summary = scoring.ScoreSummary
-    data.scores = {(u, b, c): {t: summary(*s) for t, s in v.items()} for u, b, c, v in form["scores"]}
-    stored = form["decisions"]
-    tables = [_protection_of(t, uid) for t in stored["tables"]]
-    decisions = WaveProtection(
-        _protection_of(stored["respondents"], uid), {name: tables[i] for name, i in stored["measures"].items()}
-    )
-    return data, decisions
+    keys: list[Key] = [(u, b, c) for u, b, c in head["cells"]]
+    if len(keys) != len(lines):
+        raise ValueError(f"a stored wave of {len(keys)} cells has {len(lines)}")
+    cells = _StoredCells(keys, lines)
+    data = WaveData(wave_id, uid, title, units, questions, list(head["themes"]))
+    data.categories = {b: set(cs) for b, cs in head["categories"].items()}
+    data.breakdowns = {b: list(cs) for b, cs in head["breakdowns"].items()}
+    data.respondents, data.hist, data.scores = _Figures(cells, 0), _Figures(cells, 1), _Figures(cells, 2)
+    ids = {u.path: u.id for u in units}
+    tables = [
+        Protection(
+            minimum=t["minimum"],
+            protection=t["protection"],
+            complementary=t["complementary"],
+            decisions=_Decisions(cells, i, uid, ids),
+            intervals={},
+        )
+        for i, t in enumerate(head["tables"])
+    ]
+    return data, WaveProtection(tables[0], {name: tables[i] for name, i in head["measures"].items()})
 
 
 class PublicationCache:

@@ -415,7 +415,10 @@ def _stored_publication(
     ).first()
     if row is None or row.format != r.STORED_FORMAT or row.responses != wave.responses:
         return None
-    return r.decode(row.content)
+    try:
+        return r.decode(row.content)
+    except ValueError:  # unreadable: computed again and replaced
+        return None
 
 
 def _store_publication(
