@@ -17,8 +17,10 @@ respondents' anywhere, the measure's table is protected too, with the respondent
 forced and the shown respondent counts as upper bounds known to an attacker, so a question's n below
 the minimum inside a shown cell is suppressed and cannot be worked out either.
 
-Closed waves never change (no ingest after closing), so each wave's figures and decisions are kept
-in a cache keyed by the wave and the settings.
+Closed waves never change (no ingest after closing), so each wave's figures and decisions are computed
+once, when it closes (`compute_wave`), and stored in the form `encode` gives (service.py writes and
+reads the row, keyed by the settings); `decode` gives them back, parsing a cell only when it is shown.
+Each process also keeps the waves it has read in a cache keyed by the wave and the settings.
 """
 
 from __future__ import annotations

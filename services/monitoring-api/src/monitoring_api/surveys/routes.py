@@ -206,7 +206,7 @@ def read_wave(wave_id: uuid.UUID, session: SessionDep, principal: Reader) -> m.W
 )
 def close_wave(request: Request, wave_id: uuid.UUID, session: SessionDep, principal: Admin) -> m.WavePublic:
     """Closing computes the wave's results under disclosure control and stores them with the wave, so
-    every results read is a lookup: for a large wave closing takes seconds (about 17 s for a million
+    every results read is a lookup: for a large wave closing takes seconds (10 to 17 s for a million
     answers)."""
     wave = service.close_wave(
         session, principal, service.get_wave(session, principal, wave_id), settings=_disclosure(request)

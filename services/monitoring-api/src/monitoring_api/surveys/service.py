@@ -347,7 +347,7 @@ def close_wave(
 ) -> m.SurveyWave:
     """Closes the wave. With `settings`, its results are computed and stored in the same transaction
     (grouped reads of every answer and the disclosure control of the whole wave: seconds for a large
-    wave, about 17 s for a million answers), so every later results read is a lookup."""
+    wave, 10 to 17 s for a million answers), so every later results read is a lookup."""
     if wave.org != principal.org:
         raise not_found("survey wave")
     if wave.status == m.WaveStatus.closed:
