@@ -341,6 +341,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("DELETE", S + "/annotations/{annotation_id}"): WRITE_DELETE_OWN,
     ("POST", "/spc"): READ_ANY,
     ("GET", "/summary"): READ_ANY,
+    ("GET", "/overview"): READ_ANY,  # always the token's own organisation
     # exchange
     ("GET", "/fhir/Measure"): READ_ANY,
     ("GET", "/fhir/Measure/{indicator_id}"): READ_OWN,
