@@ -55,7 +55,8 @@ def fingerprint(body: Any) -> str:
 
 
 class Idempotency:
-    """Use in a create route: `replay()` before the work, `remember()` before the commit."""
+    """Use in a create route: `replay()` before the work, then `respond()` (or `remember()` before
+    `commit()`)."""
 
     def __init__(self, session: Session, principal: Principal, key: str | None, operation: str, body: Any) -> None:
         if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
@@ -111,6 +112,23 @@ class Idempotency:
                 headers=headers,
             )
         )
+
+    def respond(
+        self,
+        status_code: int,
+        payload: Any,
+        headers: dict[str, str] | None = None,
+        *,
+        unstored: dict[str, str] | None = None,
+    ) -> JSONResponse:
+        """Remember the response, commit the work and the record together, and return the response.
+
+        `headers` are stored and replayed (a Location); `unstored` are sent this once only (an ETag,
+        which a later replay would state stale)."""
+        self.remember(status_code, payload, headers)
+        self.commit()
+        sent = {**(headers or {}), **(unstored or {})}
+        return JSONResponse(payload, status_code=status_code, headers=sent or None)
 
     def commit(self) -> None:
         """Commit the work and the record together; a concurrent twin loses with 409."""

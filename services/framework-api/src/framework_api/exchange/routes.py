@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from framework_api.db import SessionDep
 from framework_api.deps import Reader, Writer
@@ -15,7 +14,7 @@ from framework_api.exchange.models import VersionDiffPublic
 from framework_api.frameworks import models as m
 from framework_api.frameworks import service as frameworks
 from framework_api.frameworks.routes import cached_json, draft_etag
-from servicekit.errors import ProblemError, unprocessable
+from servicekit import uploads
 from servicekit.etags import check_if_match
 from servicekit.idempotency import Idempotency, fingerprint
 from servicekit.params import IdempotencyKey, IfMatch
@@ -137,20 +136,9 @@ async def import_csv(
     idempotency_key: IdempotencyKey = None,
     if_match: IfMatch = None,
 ) -> Response:
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type not in (CSV_MEDIA_TYPE, "application/csv"):
-        raise ProblemError(
-            415, "unsupported-media-type", "Send the CSV with Content-Type: text/csv.", title="Unsupported media type"
-        )
+    uploads.media_type(request, (CSV_MEDIA_TYPE, "application/csv"), "Send the CSV with Content-Type: text/csv.")
     raw = await request.body()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise unprocessable(
-            "The CSV must be UTF-8 encoded.",
-            [{"row": None, "field": "body", "message": "not UTF-8"}],
-            slug="csv-invalid",
-        ) from exc
+    text = uploads.csv_text(raw, "utf-8-sig")
     idem = Idempotency(session, principal, idempotency_key, f"POST /versions/{version_id}/csv", fingerprint(raw))
     if replayed := idem.replay():
         return replayed
@@ -158,7 +146,4 @@ async def import_csv(
     frameworks.require_draft(principal, version, framework)
     check_if_match(request, draft_etag(version), required=True)
     result = service.csv_import(session, principal, version, framework, text)
-    payload = result.model_dump(mode="json")
-    idem.remember(200, payload)
-    idem.commit()
-    return JSONResponse(payload, headers={"ETag": draft_etag(version)})
+    return idem.respond(200, result.model_dump(mode="json"), unstored={"ETag": draft_etag(version)})

@@ -78,9 +78,7 @@ def create_framework(
     framework = service.create_framework(session, principal, body)
     payload = service.framework_public(session, principal, framework).model_dump(mode="json")
     location = {"Location": f"/frameworks/{framework.uid}"}
-    idem.remember(201, payload, location)
-    idem.commit()
-    return JSONResponse(payload, status_code=201, headers=location)
+    return idem.respond(201, payload, location)
 
 
 @router.get(
@@ -137,9 +135,7 @@ def create_version(
     version = service.create_version(session, principal, framework, body)
     payload = service.version_public(session, version, framework).model_dump(mode="json")
     headers = {"Location": f"/versions/{version.uid}"}
-    idem.remember(201, payload, headers)
-    idem.commit()
-    return JSONResponse(payload, status_code=201, headers={**headers, "ETag": draft_etag(version)})
+    return idem.respond(201, payload, headers, unstored={"ETag": draft_etag(version)})
 
 
 # --- versions -------------------------------------------------------------------------------

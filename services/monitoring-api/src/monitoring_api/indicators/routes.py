@@ -3,25 +3,20 @@ SPC and their choices, the stateless SPC calculator and the summary table."""
 
 from __future__ import annotations
 
-import hashlib
-import io
-import tempfile
 import uuid
 from collections.abc import Iterable
 from datetime import date
-from typing import Annotated
+from typing import IO, Annotated
 
-import anyio
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 
 from monitoring_api.db import SessionDep
 from monitoring_api.deps import Admin, Reader, Writer
 from monitoring_api.indicators import ingest, service, summary
 from monitoring_api.indicators import models as m
 from monitoring_api.structure import service as structure
-from servicekit.errors import NOT_JSON, ProblemError, unprocessable
+from servicekit import uploads
 from servicekit.etags import check_if_match, not_modified
 from servicekit.idempotency import Idempotency
 from servicekit.pagination import DEFAULT_LIMIT, Page, next_link, read_cursor
@@ -36,7 +31,6 @@ VALUES_CSV_EXAMPLE = (
     "SICKNESS-ABSENCE,WARD7,2026-09-01,398,7300\n"
     "SICKNESS-ABSENCE,WARD7,2026-10-01,412.5,7300\n"
 )
-SPOOL_IN_MEMORY = 1_048_576  # a bigger body goes to a temporary file while it is read
 
 
 # --- definitions ----------------------------------------------------------------------------
@@ -82,11 +76,7 @@ def create_indicator(
     indicator = service.create_indicator(session, principal, body)
     payload = service.indicators_public(session, [indicator])[0].model_dump(mode="json")
     headers = {"Location": f"/indicators/{indicator.uid}"}
-    idem.remember(201, payload, headers)
-    idem.commit()
-    return JSONResponse(
-        payload, status_code=201, headers={**headers, "ETag": service.indicator_etag(session, indicator)}
-    )
+    return idem.respond(201, payload, headers, unstored={"ETag": service.indicator_etag(session, indicator)})
 
 
 @router.get(
@@ -153,34 +143,8 @@ def put_targets(
 # --- values ---------------------------------------------------------------------------------
 
 
-async def _spool(request: Request) -> tuple[tempfile.SpooledTemporaryFile, str]:
-    """The body, read as it arrives into a spooled temporary file, and its SHA-256."""
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (closed by the caller)
-    digest = hashlib.sha256()
-    async for chunk in request.stream():
-        digest.update(chunk)
-        spool.write(chunk)
-    spool.seek(0)
-    return spool, digest.hexdigest()
-
-
 def _json_rows(raw: bytes) -> list[tuple[int, list[str]]]:
-    try:
-        data = m.ValuesWrite.model_validate_json(raw)
-    except ValidationError as exc:
-        if any(e["type"] == "json_invalid" for e in exc.errors()):
-            raise unprocessable(NOT_JSON + ".", [{"field": "body", "message": NOT_JSON}]) from exc
-        errors = [
-            {
-                "row": e["loc"][1] + 1 if len(e["loc"]) > 1 and isinstance(e["loc"][1], int) else None,
-                "field": "body." + ".".join(str(p) for p in e["loc"]),
-                "message": e["msg"],
-            }
-            for e in exc.errors()
-        ]
-        raise unprocessable(
-            f"{len(errors)} problem(s) in the values; nothing was recorded.", errors[:1000], slug="import-invalid"
-        ) from exc
+    data = uploads.json_body(m.ValuesWrite, raw, "{count} problem(s) in the values; nothing was recorded.")
     return list(ingest.json_rows(data.values))
 
 
@@ -203,37 +167,15 @@ def _json_rows(raw: bytes) -> list[tuple[int, list[str]]]:
 async def import_values(
     request: Request, session: SessionDep, principal: Writer, idempotency_key: IdempotencyKey = None
 ):
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type not in ("text/csv", "application/json"):
-        raise ProblemError(
-            415, "unsupported-media-type", "Send text/csv or application/json.", title="Unsupported media type"
-        )
-    spool, digest = await _spool(request)
     settings = request.app.state.settings
 
-    def work() -> dict:
-        with spool:
-            idem = Idempotency(
-                session, principal, idempotency_key, "POST /values/import", {"sha256": digest, "type": media_type}
-            )
-            if replayed := idem.replay():
-                return {"replayed": replayed}
-            rows: Iterable[tuple[int, ingest.Cells]]
-            if media_type == "text/csv":
-                text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
-                rows = ingest.csv_rows(text)
-            else:
-                rows = _json_rows(spool.read())
-            result = ingest.ingest(session, principal, rows, batch_rows=settings.ingest_batch_rows)
-            payload = result.model_dump(mode="json")
-            idem.remember(201, payload)
-            idem.commit()
-            return payload
+    def work(media_type: str, body: IO[bytes]) -> dict:
+        rows: Iterable[tuple[int, ingest.Cells]]
+        rows = ingest.csv_rows(uploads.text_of(body)) if media_type == uploads.CSV else _json_rows(body.read())
+        result = ingest.ingest(session, principal, rows, batch_rows=settings.ingest_batch_rows)
+        return result.model_dump(mode="json")
 
-    payload = await anyio.to_thread.run_sync(work)
-    if "replayed" in payload:
-        return payload["replayed"]
-    return JSONResponse(payload, status_code=201)
+    return await uploads.streamed_import(request, session, principal, idempotency_key, "POST /values/import", work)
 
 
 @router.get(

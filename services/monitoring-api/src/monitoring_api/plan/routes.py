@@ -85,9 +85,7 @@ def create_item(body: m.PlanItemCreate, session: SessionDep, principal: Admin, i
     item = service.create_item(session, principal, body)
     payload = service.plan_item_public(session, [item])[0].model_dump(mode="json")
     headers = {"Location": f"/plan/items/{item.uid}"}
-    idem.remember(201, payload, headers)
-    idem.commit()
-    return JSONResponse(payload, status_code=201, headers={**headers, "ETag": service.item_etag(item)})
+    return idem.respond(201, payload, headers, unstored={"ETag": service.item_etag(item)})
 
 
 @router.get(
@@ -170,9 +168,7 @@ def create_check_in(
     entry = service.check_in(session, principal, item, body)
     payload = service.check_in_public(entry, item.uid).model_dump(mode="json")
     headers = {"Location": f"/plan/items/{item.uid}/check-ins/{entry.uid}"}
-    idem.remember(201, payload, headers)
-    idem.commit()
-    return JSONResponse(payload, status_code=201, headers=headers)
+    return idem.respond(201, payload, headers)
 
 
 @router.post(

@@ -14,8 +14,8 @@ from monitoring_api.deps import Admin, Reader
 from monitoring_api.structure import models as m
 from monitoring_api.structure import service
 from monitoring_api.structure.csv_format import CsvProblems, export_header, parse_units
-from servicekit import csvio
-from servicekit.errors import ProblemError, not_found, unprocessable
+from servicekit import csvio, uploads
+from servicekit.errors import not_found, unprocessable
 from servicekit.etags import check_if_match, not_modified
 from servicekit.idempotency import Idempotency, fingerprint
 from servicekit.pagination import DEFAULT_LIMIT, Page, next_link, read_cursor
@@ -97,10 +97,7 @@ def create_unit(body: m.UnitCreate, session: SessionDep, principal: Admin, idemp
         return replayed
     unit = service.create_unit(session, principal, body)
     payload = service.units_public(session, [unit])[0].model_dump(mode="json")
-    headers = {"Location": f"/units/{unit.uid}"}
-    idem.remember(201, payload, headers)
-    idem.commit()
-    return JSONResponse(payload, status_code=201, headers={**headers, "ETag": service.unit_etag(unit)})
+    return idem.respond(201, payload, {"Location": f"/units/{unit.uid}"}, unstored={"ETag": service.unit_etag(unit)})
 
 
 @router.post(
@@ -117,18 +114,9 @@ def create_unit(body: m.UnitCreate, session: SessionDep, principal: Admin, idemp
     },
 )
 async def import_units(request: Request, session: SessionDep, principal: Admin, idempotency_key: IdempotencyKey = None):
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "text/csv":
-        raise ProblemError(415, "unsupported-media-type", "Send text/csv.", title="Unsupported media type")
+    uploads.media_type(request, (uploads.CSV,))
     raw = await request.body()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise unprocessable(
-            "The CSV must be UTF-8 encoded.",
-            [{"row": None, "field": "body", "message": "not UTF-8"}],
-            slug="csv-invalid",
-        ) from exc
+    text = uploads.csv_text(raw)
     try:
         rows = parse_units(text, principal.org)
     except CsvProblems as exc:
@@ -145,10 +133,7 @@ async def import_units(request: Request, session: SessionDep, principal: Admin, 
         **counts,
         units=[m.ImportedUnit(row=r.row, code=r.code, id=u.uid, outcome=how) for r, u, how in outcome],
     )
-    payload = result.model_dump(mode="json")
-    idem.remember(201, payload)
-    idem.commit()
-    return JSONResponse(payload, status_code=201)
+    return idem.respond(201, result.model_dump(mode="json"))
 
 
 @router.get(

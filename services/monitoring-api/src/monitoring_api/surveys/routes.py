@@ -3,24 +3,20 @@ disclosure control (JSON and CSV), and indicators fed from results."""
 
 from __future__ import annotations
 
-import hashlib
 import io
-import tempfile
 import uuid
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
-import anyio
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 
 from monitoring_api.db import SessionDep
 from monitoring_api.deps import Admin, Reader, SurveyTool
 from monitoring_api.surveys import ingest, results, service
 from monitoring_api.surveys import models as m
 from monitoring_api.surveys.instruments import CsvProblems, parse_instrument
-from servicekit import csvio
-from servicekit.errors import NOT_JSON, unprocessable
+from servicekit import csvio, uploads
+from servicekit.errors import unprocessable
 from servicekit.idempotency import Idempotency, fingerprint
 from servicekit.pagination import DEFAULT_LIMIT, Page, next_link, read_cursor
 from servicekit.params import Cursor, IdempotencyKey, Limit
@@ -46,18 +42,6 @@ Breakdown = Annotated[
 UnitParam = Annotated[
     uuid.UUID | None, Query(description="A unit of the wave's frozen structure; omitted: the wave's top unit.")
 ]
-SPOOL_IN_MEMORY = 1_048_576  # a bigger body goes to a temporary file while it is read
-
-
-async def _spool(request: Request) -> tuple[tempfile.SpooledTemporaryFile[bytes], str]:
-    """The body, read as it arrives into a spooled temporary file, and its SHA-256."""
-    spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (closed by the caller)
-    digest = hashlib.sha256()
-    async for chunk in request.stream():
-        digest.update(chunk)
-        spool.write(chunk)
-    spool.seek(0)
-    return spool, digest.hexdigest()
 
 
 def _settings(request: Request) -> Any:
@@ -121,18 +105,9 @@ async def import_instrument(
     title: Annotated[str, Query(min_length=1, max_length=300, description="The instrument's title.")],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "text/csv":
-        raise service.raise_unsupported_media()
-    raw = await request.body()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise unprocessable(
-            "The CSV must be UTF-8 encoded.",
-            [{"row": None, "field": "body", "message": "not UTF-8"}],
-            slug="csv-invalid",
-        ) from exc
+    # The refusal names JSON too, as it always has, though only CSV is taken here.
+    uploads.media_type(request, (uploads.CSV,), "Send text/csv or application/json.")
+    text = uploads.csv_text(await request.body())
     try:
         questions = parse_instrument(text)
     except CsvProblems as exc:
@@ -148,10 +123,7 @@ async def import_instrument(
     payload = m.InstrumentImportResult(
         instrument=service.instrument_public(session, instrument), imported=len(questions)
     ).model_dump(mode="json")
-    headers = {"Location": f"/survey-instruments/{instrument.uid}"}
-    idem.remember(201, payload, headers)
-    idem.commit()
-    return JSONResponse(payload, status_code=201, headers=headers)
+    return idem.respond(201, payload, {"Location": f"/survey-instruments/{instrument.uid}"})
 
 
 # --- waves -------------------------------------------------------------------------------------
@@ -182,10 +154,7 @@ def create_wave(
         return replayed
     wave = service.create_wave(session, principal, body)
     payload = service.wave_public(session, principal, wave).model_dump(mode="json")
-    headers = {"Location": f"/survey-waves/{wave.uid}"}
-    idem.remember(201, payload, headers)
-    idem.commit()
-    return JSONResponse(payload, status_code=201, headers=headers)
+    return idem.respond(201, payload, {"Location": f"/survey-waves/{wave.uid}"})
 
 
 @router.get(
@@ -216,22 +185,7 @@ def close_wave(request: Request, wave_id: uuid.UUID, session: SessionDep, princi
 
 
 def _json_rows(raw: bytes) -> list[ingest.Row]:
-    try:
-        data = m.ResponsesWrite.model_validate_json(raw)
-    except ValidationError as exc:
-        if any(e["type"] == "json_invalid" for e in exc.errors()):
-            raise unprocessable(NOT_JSON + ".", [{"field": "body", "message": NOT_JSON}]) from exc
-        errors = [
-            {
-                "row": e["loc"][1] + 1 if len(e["loc"]) > 1 and isinstance(e["loc"][1], int) else None,
-                "field": "body." + ".".join(str(p) for p in e["loc"]),
-                "message": e["msg"],
-            }
-            for e in exc.errors()
-        ]
-        raise unprocessable(
-            f"{len(errors)} problem(s) in the responses; nothing was recorded.", errors[:1000], slug="import-invalid"
-        ) from exc
+    data = uploads.json_body(m.ResponsesWrite, raw, "{count} problem(s) in the responses; nothing was recorded.")
     return list(ingest.json_rows(data.responses))
 
 
@@ -258,41 +212,21 @@ async def ingest_responses(
     principal: SurveyTool,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type not in ("text/csv", "application/json"):
-        raise service.raise_unsupported_media()
-    spool, digest = await _spool(request)
     settings = _settings(request)
 
-    def work() -> dict[str, Any]:
-        with spool:
-            idem = Idempotency(
-                session,
-                principal,
-                idempotency_key,
-                f"POST /survey-waves/{wave_id}/responses",
-                {"sha256": digest, "type": media_type},
-            )
-            if replayed := idem.replay():
-                return {"replayed": replayed}
-            wave = service.wave_for_ingest(session, principal, wave_id)
-            rows: Any
-            if media_type == "text/csv":
-                text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
-                codes = [q.code for q in service.questions_of_wave(session, wave)]
-                rows = ingest.csv_rows(text, codes)
-            else:
-                rows = _json_rows(spool.read())
-            result = ingest.ingest(session, principal, wave, rows, batch_rows=settings.ingest_batch_rows)
-            payload = result.model_dump(mode="json")
-            idem.remember(201, payload)
-            idem.commit()
-            return payload
+    def work(media_type: str, body: IO[bytes]) -> dict[str, Any]:
+        wave = service.wave_for_ingest(session, principal, wave_id)
+        rows: Any
+        if media_type == uploads.CSV:
+            codes = [q.code for q in service.questions_of_wave(session, wave)]
+            rows = ingest.csv_rows(uploads.text_of(body), codes)
+        else:
+            rows = _json_rows(body.read())
+        result = ingest.ingest(session, principal, wave, rows, batch_rows=settings.ingest_batch_rows)
+        return result.model_dump(mode="json")
 
-    payload = await anyio.to_thread.run_sync(work)
-    if "replayed" in payload:
-        return payload["replayed"]
-    return JSONResponse(payload, status_code=201)
+    operation = f"POST /survey-waves/{wave_id}/responses"
+    return await uploads.streamed_import(request, session, principal, idempotency_key, operation, work)
 
 
 # --- results -----------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
 from servicekit.db import table_of
-from servicekit.errors import ProblemError, conflict, not_found, unprocessable
+from servicekit.errors import conflict, not_found, unprocessable
 from servicekit.pagination import cursor_value, paginate
 
 SEED_INSTRUMENT = Path(__file__).parents[1] / "seed" / "culture.csv"
@@ -601,10 +601,4 @@ def feed_indicators(
     )
     return m.FeedResult(
         indicator=indicator.code, period=period, written=len(rows), withheld=withheld, units=[row[1][1] for row in rows]
-    )
-
-
-def raise_unsupported_media() -> ProblemError:
-    return ProblemError(
-        415, "unsupported-media-type", "Send text/csv or application/json.", title="Unsupported media type"
     )

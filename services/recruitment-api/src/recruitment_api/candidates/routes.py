@@ -16,6 +16,7 @@ from recruitment_api.db import SessionDep
 from recruitment_api.deps import Admin, Reader
 from recruitment_api.scopes import Scope
 from recruitment_api.vacancies import service as vacancies
+from servicekit import uploads
 from servicekit.errors import NOT_JSON, ProblemError, unprocessable
 from servicekit.idempotency import Idempotency, fingerprint
 from servicekit.pagination import DEFAULT_LIMIT, Page, next_link, read_cursor
@@ -50,9 +51,7 @@ def create_candidate(
     [candidate] = service.import_candidates(session, principal, vacancy, [body.model_dump()])
     payload = service.views(session, [candidate], admin=True)[0].model_dump(mode="json")
     headers = {"Location": f"/vacancies/{vacancy_id}/candidates/{candidate.uid}"}
-    idem.remember(201, payload, headers)
-    idem.commit()
-    return JSONResponse(payload, status_code=201, headers=headers)
+    return idem.respond(201, payload, headers)
 
 
 @router.post(
@@ -82,41 +81,20 @@ async def import_candidates(
     principal: Admin,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
+    media_type = uploads.media_type(request, (uploads.JSON, uploads.CSV))
     raw = await request.body()
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "text/csv":
-        try:
-            rows, numbers = service.parse_csv(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise unprocessable(
-                "The CSV must be UTF-8 encoded.",
-                [{"row": None, "field": "body", "message": "not UTF-8"}],
-                slug="csv-invalid",
-            ) from exc
-    elif media_type == "application/json":
+    if media_type == uploads.CSV:
+        rows, numbers = service.parse_csv(uploads.csv_text(raw))
+    else:
         try:
             data = m.CandidateImport.model_validate(json.loads(raw))
         except json.JSONDecodeError as exc:
             message = f"{NOT_JSON} (at character {exc.pos})"
             raise unprocessable(NOT_JSON + ".", [{"field": "body", "message": message}]) from exc
         except ValidationError as exc:
-            errors = [
-                {
-                    "row": e["loc"][1] + 1 if len(e["loc"]) > 1 and isinstance(e["loc"][1], int) else None,
-                    "field": "body." + ".".join(str(p) for p in e["loc"]),
-                    "message": e["msg"],
-                }
-                for e in exc.errors()
-            ]
-            raise unprocessable(
-                f"{len(errors)} error(s) in the import; nothing was imported.", errors[:1000], slug="import-invalid"
-            ) from exc
+            raise uploads.rows_invalid(exc, "{count} error(s) in the import; nothing was imported.") from exc
         rows = [c.model_dump() for c in data.candidates]
         numbers = list(range(1, len(rows) + 1))
-    else:
-        raise ProblemError(
-            415, "unsupported-media-type", "Send application/json or text/csv.", title="Unsupported media type"
-        )
     idem = Idempotency(
         session, principal, idempotency_key, f"POST /vacancies/{vacancy_id}/candidates/import", fingerprint(raw)
     )
@@ -131,10 +109,7 @@ async def import_candidates(
     result = m.ImportResult(imported=len(candidates), mapping=mapping)
     if len(candidates) <= INLINE_RESULT_LIMIT:
         result.candidates = service.views(session, candidates, admin=True)
-    payload = result.model_dump(mode="json")
-    idem.remember(201, payload)
-    idem.commit()
-    return JSONResponse(payload, status_code=201)
+    return idem.respond(201, result.model_dump(mode="json"))
 
 
 @router.get(

@@ -74,9 +74,7 @@ def create_vacancy(
     )
     payload = service.vacancy_public(session, vacancy).model_dump(mode="json")
     headers = {"Location": f"/vacancies/{vacancy.uid}"}
-    idem.remember(201, payload, headers)
-    idem.commit()
-    return JSONResponse(payload, status_code=201, headers={**headers, "ETag": vacancy_etag(vacancy)})
+    return idem.respond(201, payload, headers, unstored={"ETag": vacancy_etag(vacancy)})
 
 
 @router.get(
