@@ -4,12 +4,13 @@ SPC and their choices, the stateless SPC calculator and the summary table."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import IO, Annotated
+from typing import IO, Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from monitoring_api.db import SessionDep
 from monitoring_api.deps import Admin, Reader, Writer
@@ -233,6 +234,20 @@ def _series(session, principal, indicator_id: uuid.UUID, unit_id: uuid.UUID):
     return indicator, service.series_unit(session, principal, indicator, unit_id)
 
 
+def _created(session, public_of: Callable[[Any], BaseModel], choice: Any) -> JSONResponse:
+    """Commit the chart choice just added and answer 201 with it as `public_of` shows it (once committed)."""
+    session.commit()
+    return JSONResponse(public_of(choice).model_dump(mode="json"), status_code=201)
+
+
+def _remove(session, principal, indicator_id: uuid.UUID, unit_id: uuid.UUID, table, choice_id: uuid.UUID) -> Response:
+    """Remove a rebase, ghost or annotation of the chart and answer 204."""
+    indicator, unit = _series(session, principal, indicator_id, unit_id)
+    service.remove_choice(session, principal, indicator, unit, table, choice_id)
+    session.commit()
+    return Response(status_code=204)
+
+
 @router.post(
     SERIES + "/rebases",
     status_code=201,
@@ -244,9 +259,7 @@ def add_rebase(
     indicator_id: uuid.UUID, unit_id: uuid.UUID, body: m.RebaseWrite, session: SessionDep, principal: Writer
 ) -> JSONResponse:
     indicator, unit = _series(session, principal, indicator_id, unit_id)
-    rebase = service.add_rebase(session, principal, indicator, unit, body)
-    session.commit()
-    return JSONResponse(service.rebase_public(rebase).model_dump(mode="json"), status_code=201)
+    return _created(session, service.rebase_public, service.add_rebase(session, principal, indicator, unit, body))
 
 
 @router.delete(
@@ -255,10 +268,7 @@ def add_rebase(
 def remove_rebase(
     indicator_id: uuid.UUID, unit_id: uuid.UUID, rebase_id: uuid.UUID, session: SessionDep, principal: Writer
 ) -> Response:
-    indicator, unit = _series(session, principal, indicator_id, unit_id)
-    service.remove_choice(session, principal, indicator, unit, m.Rebase, rebase_id)
-    session.commit()
-    return Response(status_code=204)
+    return _remove(session, principal, indicator_id, unit_id, m.Rebase, rebase_id)
 
 
 @router.post(
@@ -272,9 +282,7 @@ def add_ghost(
     indicator_id: uuid.UUID, unit_id: uuid.UUID, body: m.GhostWrite, session: SessionDep, principal: Writer
 ) -> JSONResponse:
     indicator, unit = _series(session, principal, indicator_id, unit_id)
-    ghost = service.add_ghost(session, principal, indicator, unit, body)
-    session.commit()
-    return JSONResponse(service.ghost_public(ghost).model_dump(mode="json"), status_code=201)
+    return _created(session, service.ghost_public, service.add_ghost(session, principal, indicator, unit, body))
 
 
 @router.delete(
@@ -286,10 +294,7 @@ def add_ghost(
 def remove_ghost(
     indicator_id: uuid.UUID, unit_id: uuid.UUID, ghost_id: uuid.UUID, session: SessionDep, principal: Writer
 ) -> Response:
-    indicator, unit = _series(session, principal, indicator_id, unit_id)
-    service.remove_choice(session, principal, indicator, unit, m.Ghost, ghost_id)
-    session.commit()
-    return Response(status_code=204)
+    return _remove(session, principal, indicator_id, unit_id, m.Ghost, ghost_id)
 
 
 @router.post(
@@ -304,8 +309,7 @@ def add_annotation(
 ) -> JSONResponse:
     indicator, unit = _series(session, principal, indicator_id, unit_id)
     note = service.add_annotation(session, principal, indicator, unit, body)
-    session.commit()
-    return JSONResponse(service.annotation_public(note).model_dump(mode="json"), status_code=201)
+    return _created(session, service.annotation_public, note)
 
 
 @router.delete(
@@ -317,10 +321,7 @@ def add_annotation(
 def remove_annotation(
     indicator_id: uuid.UUID, unit_id: uuid.UUID, annotation_id: uuid.UUID, session: SessionDep, principal: Writer
 ) -> Response:
-    indicator, unit = _series(session, principal, indicator_id, unit_id)
-    service.remove_choice(session, principal, indicator, unit, m.Annotation, annotation_id)
-    session.commit()
-    return Response(status_code=204)
+    return _remove(session, principal, indicator_id, unit_id, m.Annotation, annotation_id)
 
 
 # --- stateless SPC and the summary ----------------------------------------------------------

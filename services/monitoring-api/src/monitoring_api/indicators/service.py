@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import TypeVar
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -398,11 +399,7 @@ def add_rebase(
     _own_series(principal, indicator, unit)
     if any(r.on_date == data.on for r in rebases_of(session, indicator, unit)):
         raise conflict("rebase-exists", f"The chart already rebases on {data.on}.")
-    problem = m.period_problem(indicator.frequency, data.on)
-    if problem:
-        raise unprocessable(
-            f"Rebase on a period of the indicator: {problem}.", [{"field": "body.on", "message": problem}]
-        )
+    _check_period(indicator, data.on, "Rebase on", "body.on")
     rebase = m.Rebase(
         indicator_id=key_of(indicator),
         unit_id=key_of(unit),
@@ -410,10 +407,7 @@ def add_rebase(
         reason=data.reason,
         recorded_by=principal.subject,
     )
-    session.add(rebase)
-    session.flush()
-    audit.record(session, principal, "chart.rebase", "rebase", rebase.uid, after=_target(indicator, unit, data))
-    return rebase
+    return _store_choice(session, principal, indicator, unit, rebase, "chart.rebase", "rebase", data)
 
 
 def add_ghost(
@@ -422,11 +416,7 @@ def add_ghost(
     _own_series(principal, indicator, unit)
     if any(g.period == data.period for g in ghosts_of(session, indicator, unit)):
         raise conflict("ghost-exists", f"The point of {data.period} is ghosted already.")
-    problem = m.period_problem(indicator.frequency, data.period)
-    if problem:
-        raise unprocessable(
-            f"Ghost a period of the indicator: {problem}.", [{"field": "body.period", "message": problem}]
-        )
+    _check_period(indicator, data.period, "Ghost", "body.period")
     ghost = m.Ghost(
         indicator_id=key_of(indicator),
         unit_id=key_of(unit),
@@ -434,10 +424,7 @@ def add_ghost(
         reason=data.reason,
         recorded_by=principal.subject,
     )
-    session.add(ghost)
-    session.flush()
-    audit.record(session, principal, "chart.ghost", "ghost", ghost.uid, after=_target(indicator, unit, data))
-    return ghost
+    return _store_choice(session, principal, indicator, unit, ghost, "chart.ghost", "ghost", data)
 
 
 def add_annotation(
@@ -451,10 +438,34 @@ def add_annotation(
         text=data.text,
         recorded_by=principal.subject,
     )
-    session.add(note)
+    return _store_choice(session, principal, indicator, unit, note, "chart.annotate", "annotation", data)
+
+
+def _check_period(indicator: m.Indicator, when: date, verb: str, field: str) -> None:
+    """422 unless `when` is a period of the indicator (a rebase or a ghost falls on one)."""
+    problem = m.period_problem(indicator.frequency, when)
+    if problem:
+        raise unprocessable(f"{verb} a period of the indicator: {problem}.", [{"field": field, "message": problem}])
+
+
+Choice = TypeVar("Choice", m.Rebase, m.Ghost, m.Annotation)
+
+
+def _store_choice(
+    session: Session,
+    principal: Principal,
+    indicator: m.Indicator,
+    unit: OrgUnit,
+    choice: Choice,
+    action: str,
+    kind: str,
+    data: m.RebaseWrite | m.GhostWrite | m.AnnotationWrite,
+) -> Choice:
+    """Add a rebase, ghost or annotation of the chart, with its audit record."""
+    session.add(choice)
     session.flush()
-    audit.record(session, principal, "chart.annotate", "annotation", note.uid, after=_target(indicator, unit, data))
-    return note
+    audit.record(session, principal, action, kind, choice.uid, after=_target(indicator, unit, data))
+    return choice
 
 
 def remove_choice(session: Session, principal: Principal, indicator: m.Indicator, unit: OrgUnit, table, uid: uuid.UUID):
