@@ -4,7 +4,7 @@ composing it and framework-api, browsers signed in with the roles a test needs, 
 factories that set data up through monitoring-api itself.
 
 A test module of tests/web imports the fixtures it uses from here (`from monitoring_web_support
-import ...`); `settings`, `keys` and `framework_service` are tests/web's own fixtures."""
+import ...`); `settings`, `keys` and `framework_api` are tests/web's own fixtures."""
 
 from __future__ import annotations
 
@@ -177,13 +177,13 @@ def monitoring_api(monitoring_service: MonitoringService) -> ServiceTransport:
 
 
 @pytest.fixture
-def monitoring_web(settings: Settings, monitoring_api: ServiceTransport, framework_service: Any) -> Iterator[Any]:
-    """The web composing the in-process monitoring-api and framework-api."""
+def monitoring_web(
+    settings: Settings, monitoring_api: ServiceTransport, framework_api: ServiceTransport
+) -> Iterator[Any]:
+    """The web composing the in-process monitoring-api and framework-api (tests/web's `framework_api`:
+    its `failure` takes framework-api down)."""
     settings = settings.model_copy(update={"monitoring_api_url": MONITORING_URL})
-    application = create_app(
-        settings,
-        transports={MONITORING_URL: monitoring_api, FRAMEWORK_URL: httpx.ASGITransport(app=framework_service.app)},
-    )
+    application = create_app(settings, transports={MONITORING_URL: monitoring_api, FRAMEWORK_URL: framework_api})
     yield application
     application.state.engine.dispose()
 

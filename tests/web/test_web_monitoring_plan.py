@@ -12,6 +12,7 @@ from datetime import date
 import monitoring_web_support as fixtures
 from monitoring_web_support import ADMIN, READ, Browser, MonitoringService
 from sqlmodel import Session
+from web_framework_support import framework_ids
 
 from servicekit.auth import Principal
 
@@ -426,3 +427,120 @@ def test_changing_an_item_needs_monitoring_admin_and_its_own_organisation(
     lead = browser(org="DOH", roles=("regional_lead",))
     page = lead.get(f"/monitoring/plan/{mine['id']}")
     assert page.status_code == 200 and "/edit" not in page.text and "Record the check-in" not in page.text
+
+
+# --- linking framework items ----------------------------------------------------------------
+
+
+def etag_of(page: str) -> str:
+    return html.unescape(re.search(r'name="etag" value="([^"]+)"', page).group(1))
+
+
+def ticked(page: str) -> set[str]:
+    """The framework items the form has ticked."""
+    return set(re.findall(r'name="framework_items" type="checkbox" value="([^"]+)" checked', page))
+
+
+def test_the_change_form_lists_the_frameworks_items_by_type_and_saves_the_chosen_ones(
+    browser, monitoring_service: MonitoringService
+):
+    ids = {code: str(uid) for code, uid in framework_ids().items()}
+    org = "SEHSCT"
+    # Linked before: the value, and an item that no latest published version has.
+    elsewhere = "9b2f9c1e-0000-4000-8000-000000000001"
+    item = monitoring_service.local(org, "Compassion circles", framework_items=[ids["V4"], elsewhere])
+    admin = browser(org=org, roles=("admin",))
+    form = admin.get(f"/monitoring/plan/{item['id']}/edit")
+    assert form.status_code == 200
+    text = text_of(form.text)
+    # The latest published version (1.1.0), by type, each item by its code and statement.
+    assert "Framework items" in text and "HSC Collective Leadership Framework, version 1.1.0" in text
+    assert text.index("Components") < text.index("C4 Compassionate leadership") < text.index("Values")
+    assert text.index("Values") < text.index("V4 Compassion") < text.index("Capabilities")
+    assert "C4.TL.1 Creates psychological safety in the team" in text  # only in 1.1.0
+    # The current links are ticked, the one not in the framework by its identifier.
+    assert ticked(form.text) == {ids["V4"], elsewhere}
+    assert "Linked items not in the latest version" in text and elsewhere in text
+    data = {
+        "title": "Compassion circles",
+        "cadence": "30",
+        "milestone_count": "0",
+        "framework_items": [ids["C4.AS.1"], ids["C4.TL.1"], elsewhere],
+        "framework_items_listed": "1",
+        "etag": etag_of(form.text),
+    }
+    saved = admin.form_post(f"/monitoring/plan/{item['id']}/edit", data)
+    assert saved.status_code == 303, saved.text
+    changed = monitoring_service.item(org, item["id"])
+    assert changed["framework_items"] == [ids["C4.AS.1"], ids["C4.TL.1"], elsewhere]
+    shown = text_of(admin.get(saved.headers["location"]).text)
+    assert "C4.AS.1: Listens with compassion" in shown and "V4: Compassion" not in shown
+    # Unticking everything unlinks everything.
+    again = admin.get(f"/monitoring/plan/{item['id']}/edit")
+    assert ticked(again.text) == {ids["C4.AS.1"], ids["C4.TL.1"], elsewhere}
+    data = {**data, "framework_items": [], "etag": etag_of(again.text)}
+    assert admin.form_post(f"/monitoring/plan/{item['id']}/edit", data).status_code == 303
+    assert monitoring_service.item(org, item["id"])["framework_items"] == []
+
+
+def test_framework_api_down_the_change_form_says_so_and_keeps_the_links(
+    browser, monitoring_service: MonitoringService, framework_api
+):
+    ids = {code: str(uid) for code, uid in framework_ids().items()}
+    org = "SHSCT"
+    item = monitoring_service.local(org, "Values workshops", framework_items=[ids["V4"]])
+    admin = browser(org=org, roles=("admin",))
+    for failure in ("connect", 500):
+        framework_api.failure = failure
+        form = admin.get(f"/monitoring/plan/{item['id']}/edit")
+        assert form.status_code == 200
+        assert "The framework service is not available just now" in form.text
+        assert "framework_items_listed" not in form.text and 'name="framework_items"' not in form.text
+        assert ids["V4"] in form.text  # the link, by its identifier, kept as it is
+    saved = admin.form_post(
+        f"/monitoring/plan/{item['id']}/edit",
+        {"title": "Values workshops", "owner": "Head of OD", "cadence": "30", "etag": etag_of(form.text)},
+    )
+    assert saved.status_code == 303, saved.text
+    changed = monitoring_service.item(org, item["id"])
+    assert changed["owner"] == "Head of OD" and changed["framework_items"] == [ids["V4"]]
+    # A form that listed the items, sent while framework-api is down, saves what was ticked.
+    framework_api.failure = None
+    listed = admin.get(f"/monitoring/plan/{item['id']}/edit")
+    framework_api.failure = "connect"
+    data = {
+        "title": "Values workshops",
+        "cadence": "30",
+        "framework_items": [ids["C4"]],
+        "framework_items_listed": "1",
+        "etag": etag_of(listed.text),
+    }
+    assert admin.form_post(f"/monitoring/plan/{item['id']}/edit", data).status_code == 303
+    assert monitoring_service.item(org, item["id"])["framework_items"] == [ids["C4"]]
+
+
+def test_monitoring_apis_refusal_of_a_framework_item_shows_beside_the_field(
+    browser, monitoring_service: MonitoringService
+):
+    ids = {code: str(uid) for code, uid in framework_ids().items()}
+    org = "NIAS"
+    item = monitoring_service.adopt(org, "A5", framework_items=[ids["V4"]])
+    admin = browser(org=org, roles=("admin",))
+    form = admin.get(f"/monitoring/plan/{item['id']}/edit")
+    answer = admin.form_post(
+        f"/monitoring/plan/{item['id']}/edit",
+        {
+            "cadence": "30",
+            "owner": "Not saved",
+            "framework_items": [ids["C4"], "not-an-identifier"],
+            "framework_items_listed": "1",
+            "etag": etag_of(form.text),
+        },
+    )
+    assert answer.status_code == 422
+    assert 'id="framework-items-error"' in answer.text and 'href="#framework-items"' in answer.text
+    assert 'id="framework-items"' in answer.text  # the summary's link lands on the first checkbox
+    # The form keeps what was ticked (the malformed one by itself, to untick); nothing was saved.
+    assert ticked(answer.text) == {ids["C4"], "not-an-identifier"}
+    unchanged = monitoring_service.item(org, item["id"])
+    assert unchanged["owner"] is None and unchanged["framework_items"] == [ids["V4"]]

@@ -1,6 +1,7 @@
 """axe (WCAG 2.2 AA) on the plan pages and the regional view, with data on them: the plan with an
 overdue item, an item with its check-in form, its timeline and a form shown again with errors, the
-form to add to the plan, the form to change an item, and the regional matrix."""
+form to add to the plan, the form to change an item (with its framework items, one linked that the
+framework no longer has), and the regional matrix."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import monitoring_web_support as fixtures
 import pytest
 from axe_support import violations
 from monitoring_web_support import MonitoringService
+from web_framework_support import framework_ids
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +25,8 @@ def send_empty_check_in(page) -> None:
 
 def test_the_plan_pages_have_no_axe_violations(browser, monitoring_service: MonitoringService):
     org = "BHSCT"
-    item = monitoring_service.adopt(org, "A2", owner="Director of HR")
+    linked = [str(framework_ids()["V4"]), "9b2f9c1e-0000-4000-8000-000000000001"]
+    item = monitoring_service.adopt(org, "A2", owner="Director of HR", framework_items=linked)
     monitoring_service.check_in(org, item["id"], "at_risk", evidence=["https://intranet.example.org/plan"])
     monitoring_service.local(org, "Leadership walkabouts")
     other = monitoring_service.adopt("WHSCT", "A2")

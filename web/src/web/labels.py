@@ -32,6 +32,20 @@ ITEM_TYPE_TAGS: Mapping[str, str] = {
     ItemType.system_commitment: "nhsuk-tag--green",
     ItemType.team_criterion: "nhsuk-tag--red",
 }
+# An item type as the heading of its items, in the order a form lists them (a type missing here
+# comes last, in words).
+ITEM_TYPE_GROUPS: Mapping[str, str] = {
+    ItemType.component: "Components",
+    ItemType.value: "Values",
+    ItemType.behaviour: "Behaviours",
+    ItemType.capability: "Capabilities",
+    ItemType.cultural_characteristic: "Cultural characteristics",
+    ItemType.compassionate_behaviour: "Compassionate leadership behaviours",
+    ItemType.community_characteristic: "Community characteristics",
+    ItemType.system_commitment: "System leadership commitments",
+    ItemType.team_criterion: "Team criteria",
+    ItemType.indicator: "Indicators",
+}
 AUDIENCES: Mapping[str, str] = {
     Audience.all_staff: "All staff",
     Audience.team_leaders: "Team leaders",

@@ -9,7 +9,7 @@ and only an organisation's monitoring admins add to its plan. Its refusals land 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, TypeVar
@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import Response
 
 from collective_clients.framework import operations as framework
+from collective_clients.framework.models import ItemNode, VersionTree
 from collective_clients.monitoring import operations as monitoring
 from collective_clients.monitoring.models import (
     AcknowledgeBody,
@@ -40,8 +41,9 @@ from web.clients.answers import member
 from web.clients.base import ServiceClient, ServiceError, ServiceUnavailable, cursor_of, unvalidated
 from web.clients.dependency import service_client
 from web.clients.limits import bounds, max_items
+from web.labels import ITEM_TYPE_GROUPS, label
 from web.monitoring.deps import Admin, Client, Http, Reader, Writer
-from web.notices import attempt, form_status, gather, problem_messages, sentence
+from web.notices import Notice, attempt, form_status, gather, problem_messages, sentence
 from web.pages import render, see_other
 
 router = APIRouter(prefix="/monitoring/plan", include_in_schema=False)
@@ -71,6 +73,7 @@ CHANGES = {
     "changed": "The changes are saved.",
 }
 MAX_MILESTONES = max_items(PlanItemUpdate, "milestones")
+MAX_FRAMEWORK_ITEMS = max_items(PlanItemUpdate, "framework_items")
 BLANK_MILESTONES = 2  # empty rows the form offers for new milestones
 
 
@@ -113,6 +116,74 @@ async def framework_client(request: Request, identity: CurrentIdentity, http: Ht
 
 
 Frameworks = Annotated[ServiceClient, Depends(framework_client)]
+
+
+# --- the framework items a form offers ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FrameworkChoice:
+    identifier: str
+    code: str
+    statement: str
+
+
+@dataclass
+class FrameworkGroup:
+    """The items of one type (values, behaviours, capabilities...) of a framework version."""
+
+    title: str
+    items: list[FrameworkChoice] = field(default_factory=list)
+
+
+@dataclass
+class FrameworkChoices:
+    """The items a plan item may link to: the latest published version of each framework, by type.
+    `listed` is False when framework-api could not be read (`notice` says why): the form then
+    shows the item's links as they are and its save leaves them unchanged."""
+
+    versions: list[tuple[str, list[FrameworkGroup]]] = field(default_factory=list)
+    notice: Notice | None = None
+
+    @property
+    def listed(self) -> bool:
+        return self.notice is None
+
+    @property
+    def identifiers(self) -> set[str]:
+        return {item.identifier for _, groups in self.versions for group in groups for item in group.items}
+
+
+def _every_node(nodes: Iterable[ItemNode]) -> Iterator[ItemNode]:
+    for node in nodes:
+        yield node
+        yield from _every_node(node.children)
+
+
+def framework_groups(tree: VersionTree) -> list[FrameworkGroup]:
+    """The version's items by type, in the order of ITEM_TYPE_GROUPS (others after, in words);
+    within a type, in the framework's own order."""
+    by_type: dict[str, FrameworkGroup] = {}
+    for node in _every_node(tree.items):
+        group = by_type.setdefault(node.type, FrameworkGroup(label(ITEM_TYPE_GROUPS, node.type)))
+        group.items.append(FrameworkChoice(str(node.identifier), node.code, node.statement))
+    rank = {kind: n for n, kind in enumerate(ITEM_TYPE_GROUPS)}
+    return [by_type[kind] for kind in sorted(by_type, key=lambda kind: rank.get(kind, len(rank)))]
+
+
+async def framework_choices(frameworks: ServiceClient) -> FrameworkChoices:
+    """The latest published version of each framework, its items by type; or the notice of why
+    framework-api could not be read."""
+    (listing,), notice = await gather(frameworks.send(framework.list_frameworks(limit=100)))
+    if listing is None:
+        return FrameworkChoices(notice=notice)
+    latest = [found.latest_published.id for found in listing.items if found.latest_published is not None]
+    trees, notice = await gather(*(frameworks.send(framework.read_tree(version_id)) for version_id in latest))
+    if notice is not None:
+        return FrameworkChoices(notice=notice)
+    return FrameworkChoices(
+        [(f"{tree.framework.title}, version {tree.version.version}", framework_groups(tree)) for tree in trees]
+    )
 
 
 # --- the plan -------------------------------------------------------------------------------
@@ -606,6 +677,10 @@ class EditForm:
     indicators: list[str] = field(default_factory=list)
     milestones: list[MilestoneForm] = field(default_factory=list)
     etag: str = ""
+    framework_items: list[str] = field(default_factory=list)
+    # Whether the form that was sent listed the framework items: a form shown while framework-api
+    # could not be read leaves the item's links as they are.
+    framework_listed: bool = True
 
 
 def edit_form_of(item: PlanItemPublic, etag: str) -> EditForm:
@@ -623,10 +698,13 @@ def edit_form_of(item: PlanItemPublic, etag: str) -> EditForm:
         indicators=[str(link.id) for link in item.indicators],
         milestones=milestones + [MilestoneForm() for _ in range(free)],
         etag=etag,
+        framework_items=[str(identifier) for identifier in item.framework_items],
     )
 
 
-def edit_form_from(values: Mapping[str, str], indicators: list[str]) -> EditForm:
+def edit_form_from(
+    values: Mapping[str, str], indicators: list[str], framework_items: list[str] | None = None
+) -> EditForm:
     try:
         count = min(int(values.get("milestone_count", "0")), MAX_MILESTONES + BLANK_MILESTONES)
     except ValueError:
@@ -648,6 +726,8 @@ def edit_form_from(values: Mapping[str, str], indicators: list[str]) -> EditForm
             for i in range(max(count, 0))
         ],
         etag=values.get("etag", ""),
+        framework_items=list(dict.fromkeys(framework_items or [])),
+        framework_listed=values.get("framework_items_listed") == "1",
     )
 
 
@@ -706,6 +786,11 @@ def edit_body(
     if len(milestones) > MAX_MILESTONES:
         errors["milestone-0-title"] = f"An action has at most {MAX_MILESTONES} milestones"
     fields["milestones"] = milestones
+    if form.framework_listed:
+        # As sent: monitoring-api judges the identifiers (its 422 lands beside the field).
+        fields["framework_items"] = form.framework_items
+        if len(form.framework_items) > MAX_FRAMEWORK_ITEMS:
+            errors["framework_items"] = f"Link at most {MAX_FRAMEWORK_ITEMS} framework items"
     return unvalidated(PlanItemUpdate, **fields), errors
 
 
@@ -718,17 +803,27 @@ async def _indicators(client: ServiceClient) -> list[IndicatorPublic]:
     return found
 
 
+def framework_kept(choices: FrameworkChoices, form: EditForm | None, item: PlanItemPublic | None) -> list[str]:
+    """The linked (or ticked) identifiers that no latest version lists: the form keeps them, ticked
+    while they are chosen, so a save never drops them unseen."""
+    linked = (form.framework_items if form else []) + [str(i) for i in (item.framework_items if item else [])]
+    return [identifier for identifier in dict.fromkeys(linked) if identifier not in choices.identifiers]
+
+
 async def _edit_page(
     request: Request,
     identity: Identity,
     client: ServiceClient,
+    frameworks: ServiceClient,
     item_id: uuid.UUID,
     *,
     form: EditForm | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    (read, indicators), notice = await gather(client.send(read_item(item_id)), _indicators(client))
+    (read, indicators, choices), notice = await gather(
+        client.send(read_item(item_id)), _indicators(client), framework_choices(frameworks)
+    )
     item = read.value if read else None
     if item is not None and item.org != identity.user.org:
         raise HTTPException(404)  # another organisation's item is changed only by its own
@@ -743,6 +838,8 @@ async def _edit_page(
             "item_url": f"{PLAN}/{item_id}",
             "form": form or EditForm(),
             "indicators": indicators or [],
+            "frameworks": choices,
+            "framework_kept": framework_kept(choices, form, item),
             "reviewers": await _reviewers(request, identity),
             "errors": errors or {},
             "cadence": CADENCE,
@@ -753,48 +850,63 @@ async def _edit_page(
 
 
 @router.get("/{item_id}/edit")
-async def edit_item(request: Request, item_id: uuid.UUID, identity: Admin, client: Client) -> Response:
-    return await _edit_page(request, identity, client, item_id)
+async def edit_item(
+    request: Request, item_id: uuid.UUID, identity: Admin, client: Client, frameworks: Frameworks
+) -> Response:
+    return await _edit_page(request, identity, client, frameworks, item_id)
 
 
 @router.post("/{item_id}/edit")
-async def change_item(request: Request, item_id: uuid.UUID, identity: Admin, client: Client) -> Response:
+async def change_item(
+    request: Request, item_id: uuid.UUID, identity: Admin, client: Client, frameworks: Frameworks
+) -> Response:
     submitted = await request.form()
     values = {name: value[:10_000] for name, value in submitted.items() if isinstance(value, str)}
     chosen = [str(value)[:50] for value in submitted.getlist("indicators")][:100]
-    form = edit_form_from(values, chosen)
+    linked = [str(value)[:100] for value in submitted.getlist("framework_items")][:500]
+    form = edit_form_from(values, chosen, linked)
     (read, indicators), notice = await gather(client.send(read_item(item_id)), _indicators(client))
     if read is None or indicators is None:
         errors = {"problem": f"Nothing was changed. {notice.text if notice else ''}".strip()}
-        return await _edit_page(request, identity, client, item_id, form=form, errors=errors)
+        return await _edit_page(request, identity, client, frameworks, item_id, form=form, errors=errors)
     item = read.value
     if item.org != identity.user.org:
         raise HTTPException(404)
     reviewers = await _reviewers(request, identity)
     body, errors = edit_body(form, item, reviewers, {str(i.id) for i in indicators})
     if errors:
-        return await _edit_page(request, identity, client, item_id, form=form, errors=errors, status_code=422)
+        return await _edit_page(
+            request, identity, client, frameworks, item_id, form=form, errors=errors, status_code=422
+        )
     outcome = await attempt(client.send(monitoring.update_item(item_id, body, if_match=form.etag or read.etag)))
     if outcome.ok:
         return see_other(f"{PLAN}/{item_id}?changed=changed")
     if outcome.notice:
         errors = {"problem": f"Nothing was changed. {outcome.notice.text}"}
-        return await _edit_page(request, identity, client, item_id, form=form, errors=errors)
+        return await _edit_page(request, identity, client, frameworks, item_id, form=form, errors=errors)
     assert outcome.problem is not None
     if outcome.problem.status == 412:
         errors = {
             "problem": "Someone changed this action while you were editing it. Nothing of yours was saved: "
             "the form now shows their version; make your change again."
         }
-        return await _edit_page(request, identity, client, item_id, errors=errors, status_code=409)
+        return await _edit_page(request, identity, client, frameworks, item_id, errors=errors, status_code=409)
     # The service numbers the milestones it was sent; the form's rows include blank ones.
     slots = [i for i, row in enumerate(form.milestones) if not row.blank]
     fields = {
         **{k: v for k, v in ITEM_FIELDS.items() if k != "body.action"},
         "body.indicators": "indicators",
+        "body.framework_items": "framework_items",
         **{f"body.milestones.{n}": f"milestone-{slot}-title" for n, slot in enumerate(slots)},
     }
     errors = problem_messages(outcome.problem, fields, general="problem")
     return await _edit_page(
-        request, identity, client, item_id, form=form, errors=errors, status_code=form_status(outcome.problem)
+        request,
+        identity,
+        client,
+        frameworks,
+        item_id,
+        form=form,
+        errors=errors,
+        status_code=form_status(outcome.problem),
     )
