@@ -1,7 +1,8 @@
 """The deployment files hang together: no Docker engine or cluster is needed to check them.
 
 The compose file and every Kubernetes manifest parse; what a Dockerfile copies exists in the
-build context; each image installs only its own workspace member; every deployable
+build context; the services share one Dockerfile, told by build arguments which service it is, and
+each image installs only its own workspace member; every deployable
 (framework-api, recruitment-api, monitoring-api, web) has its port, its own database, its one-shot migration and
 its env example; every Deployment has probes and runs as a non-root user; no secret value is
 committed in the manifests.
@@ -39,16 +40,35 @@ def workspace_members() -> dict[str, str]:
     return members
 
 
-# Each image (a workspace member's Dockerfile) and the member, package name and folder, it is built from.
-IMAGES = {
-    f"{folder}/Dockerfile": (package, folder)
-    for package, folder in workspace_members().items()
-    if (ROOT / folder / "Dockerfile").is_file()
-}
-
 SHARED_CONTEXT = ("pyproject.toml", "uv.lock", "libs/servicekit")
 # Each deployable (its compose service, image package and Kubernetes Deployment share the name) and its port.
 APP_SERVICES = {"framework-api": 8001, "recruitment-api": 8002, "monitoring-api": 8003, "web": 8000}
+# The one Dockerfile of the services: the build arguments SERVICE and PORT say which service it builds.
+SERVICES_DOCKERFILE = "services/Dockerfile"
+
+
+@dataclass(frozen=True)
+class Image:
+    dockerfile: str  # relative to the repository root
+    args: tuple[tuple[str, str], ...]  # build arguments
+    folder: str  # the workspace member it is built from
+
+
+def images() -> dict[str, Image]:
+    """Each image, by its package: the Dockerfile of its own member (the web), or the services'
+    Dockerfile with the service and its port as build arguments."""
+    found = {}
+    for package, folder in workspace_members().items():
+        if (ROOT / folder / "Dockerfile").is_file():
+            found[package] = Image(f"{folder}/Dockerfile", (), folder)
+        elif folder == f"services/{package}" and package in APP_SERVICES:
+            found[package] = Image(
+                SERVICES_DOCKERFILE, (("PORT", str(APP_SERVICES[package])), ("SERVICE", package)), folder
+            )
+    return found
+
+
+IMAGES = images()
 # The database each deployable owns in PostgreSQL (deploy/postgres/init.sql and the compose URLs).
 DATABASES = {
     "framework-api": "framework",
@@ -89,8 +109,19 @@ class Dockerfile:
         return len(self.stages) - 1
 
 
-def parse_dockerfile(path: Path) -> Dockerfile:
-    """Instructions with continuation lines joined and comments dropped (enough for these files)."""
+def _substitute(text: str, values: dict[str, str]) -> str:
+    for name, value in values.items():
+        text = text.replace("${" + name + "}", value)
+        text = re.sub(r"\$" + name + r"\b", value, text)
+    return text
+
+
+def parse_dockerfile(path: Path, build_args: dict[str, str] | None = None) -> Dockerfile:
+    """Instructions with continuation lines joined and comments dropped (enough for these files).
+
+    Variables are substituted as the build and then the container's shell would: a stage's ARGs
+    (the build arguments given, else their defaults) and ENVs in the instructions after them."""
+    build_args = build_args or {}
     parsed = Dockerfile(path)
     logical: list[str] = []
     current = ""
@@ -107,19 +138,32 @@ def parse_dockerfile(path: Path) -> Dockerfile:
     if current.strip():
         logical.append(current.strip())
     global_args: dict[str, str] = {}
+    scope: dict[str, str] = {}  # what the current stage's instructions see
     for line in logical:
         keyword, _, arguments = line.partition(" ")
         keyword = keyword.upper()
-        if keyword == "ARG" and not parsed.stages:
-            name, _, default = arguments.strip().partition("=")
-            global_args[name] = default
         if keyword == "FROM":
-            image = arguments.split()[0]
-            for name, default in global_args.items():
-                image = image.replace("${" + name + "}", default).replace("$" + name, default)
-            parsed.stages.append(image)
-        parsed.instructions.append(Instruction(keyword, arguments.strip(), len(parsed.stages) - 1))
+            parsed.stages.append(_substitute(arguments.split()[0], global_args))
+            scope = {}
+        arguments = _substitute(arguments.strip(), scope)
+        if keyword == "ARG":
+            name, _, default = arguments.partition("=")
+            value = build_args.get(name, default)
+            if parsed.stages:
+                scope[name] = value
+            else:
+                global_args[name] = value
+        if keyword == "ENV":
+            for assignment in shlex.split(arguments):
+                name, _, value = assignment.partition("=")
+                scope[name] = value
+        parsed.instructions.append(Instruction(keyword, arguments, len(parsed.stages) - 1))
     return parsed
+
+
+def command_words(arguments: str) -> list[str]:
+    """A CMD as words (exec form, or shell form as the shell splits it)."""
+    return [str(word) for word in (json.loads(arguments) if arguments.startswith("[") else shlex.split(arguments))]
 
 
 def copy_parts(arguments: str) -> tuple[dict[str, str], list[str], str]:
@@ -168,9 +212,9 @@ def ignored_by_dockerignore(relative: str, patterns: list[str]) -> bool:
 
 @pytest.fixture(scope="module", params=sorted(IMAGES))
 def image(request) -> tuple[Dockerfile, str, str]:
-    relative = request.param
-    package, folder = IMAGES[relative]
-    return parse_dockerfile(ROOT / relative), package, folder
+    package = request.param
+    built = IMAGES[package]
+    return parse_dockerfile(ROOT / built.dockerfile, dict(built.args)), package, built.folder
 
 
 # --- compose ----------------------------------------------------------------------------------
@@ -202,7 +246,13 @@ def test_every_compose_build_names_an_existing_dockerfile(compose):
         assert context == ROOT, f"{name}: the build context must be the repository root"
         dockerfile = context / build.get("dockerfile", "Dockerfile")
         assert dockerfile.is_file(), f"{name}: {dockerfile} does not exist"
-        assert str(dockerfile.relative_to(ROOT)) in IMAGES, f"{name}: unexpected Dockerfile {dockerfile}"
+        args = tuple(sorted((key, str(value)) for key, value in (build.get("args") or {}).items()))
+        package = service["image"].split("/")[-1].split(":")[0]
+        expected = IMAGES.get(package)
+        assert expected is not None, f"{name}: builds an unexpected image {service['image']}"
+        assert (str(dockerfile.relative_to(ROOT)), args) == (expected.dockerfile, expected.args), (
+            f"{name}: builds {package} from {dockerfile} with {args}"
+        )
         built += 1
     assert built >= len(APP_SERVICES)
 
@@ -242,7 +292,7 @@ def test_each_app_has_a_one_shot_migration_on_its_own_database(compose, app):
     prefix = ENV_PREFIXES[app]
     assert f"{app} migrate" in " ".join(_command(migrate)), f"{app}-migrate does not run `{app} migrate`"
     assert str(migrate.get("restart")) == "no", f"{app}-migrate must run once, not restart"
-    assert migrate["build"]["dockerfile"] == services[app]["build"]["dockerfile"], f"{app}-migrate uses another image"
+    assert migrate["build"] == services[app]["build"], f"{app}-migrate uses another image"
     env_example = f"deploy/env/{app}.env.example"
     for name in (app, f"{app}-migrate"):
         assert env_example in services[name].get("env_file", []), f"{name} does not read {env_example}"
@@ -290,13 +340,10 @@ def test_every_path_a_dockerfile_copies_exists(image):
 
 def test_the_deployables_have_images():
     assert workspace_members()["servicekit"] == "libs/servicekit"
-    assert {
-        "services/framework-api/Dockerfile",
-        "services/recruitment-api/Dockerfile",
-        "services/monitoring-api/Dockerfile",
-        "web/Dockerfile",
-    } <= set(IMAGES)
-    assert {package for package, _ in IMAGES.values()} == set(APP_SERVICES)
+    assert {built.dockerfile for built in IMAGES.values()} == {SERVICES_DOCKERFILE, "web/Dockerfile"}
+    assert set(IMAGES) == set(APP_SERVICES)
+    # One Dockerfile for every service: none of its own beside it.
+    assert not list((ROOT / "services").glob("*/Dockerfile"))
 
 
 def test_each_image_serves_and_checks_its_own_port(image):
@@ -304,8 +351,10 @@ def test_each_image_serves_and_checks_its_own_port(image):
     port = APP_SERVICES[package]
     final = dockerfile.final_stage
     assert [i.arguments for i in dockerfile.of("EXPOSE") if i.stage == final] == [str(port)], dockerfile.path
-    command = [i.arguments for i in dockerfile.of("CMD") if i.stage == final][-1]
-    assert f'"--port", "{port}"' in command, f"{dockerfile.path}: CMD does not serve on {port}"
+    command = command_words([i.arguments for i in dockerfile.of("CMD") if i.stage == final][-1])
+    assert command[command.index("--port") + 1] == str(port), f"{dockerfile.path}: CMD does not serve on {port}"
+    served = command[1] if command[0] == "exec" else command[0]
+    assert served == package, f"{dockerfile.path}: CMD serves {served}, not {package}"
     healthcheck = [i.arguments for i in dockerfile.of("HEALTHCHECK") if i.stage == final][-1]
     assert f"127.0.0.1:{port}/livez" in healthcheck, f"{dockerfile.path}: HEALTHCHECK not on {port}"
 
