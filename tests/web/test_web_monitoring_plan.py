@@ -544,3 +544,25 @@ def test_monitoring_apis_refusal_of_a_framework_item_shows_beside_the_field(
     assert ticked(answer.text) == {ids["C4"], "not-an-identifier"}
     unchanged = monitoring_service.item(org, item["id"])
     assert unchanged["owner"] is None and unchanged["framework_items"] == [ids["V4"]]
+
+
+def test_a_local_action_is_added_with_the_framework_items_ticked(browser, monitoring_service: MonitoringService):
+    ids = {code: str(uid) for code, uid in framework_ids().items()}
+    org = "PHA"
+    admin = browser(org=org, roles=("admin",))
+    form = admin.get("/monitoring/plan/new")
+    assert "Framework items" in form.text and ticked(form.text) == set()
+    assert "C4.AS.1" in text_of(form.text)
+    added = admin.form_post(
+        "/monitoring/plan",
+        {"action": "local", "title": "Listening sessions", "cadence": "30", "framework_items": [ids["C4.AS.1"]]},
+    )
+    assert added.status_code == 303, added.text
+    item_id = added.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    assert monitoring_service.item(org, item_id)["framework_items"] == [ids["C4.AS.1"]]
+    # Refused beside the field, the ticks kept.
+    refused = admin.form_post(
+        "/monitoring/plan", {"action": "local", "title": "Not added", "cadence": "30", "framework_items": ["nope"]}
+    )
+    assert refused.status_code == 422 and 'id="framework-items-error"' in refused.text
+    assert ticked(refused.text) == {"nope"}

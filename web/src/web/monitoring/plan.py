@@ -1,6 +1,7 @@
 """The organisation's implementation plan: its items by strategy component and action (overdue
 check-ins first), an item with its milestones, links, check-in form and timeline, acknowledging a
-check-in, adopting the strategy's actions or adding a local one, and changing an item.
+check-in, adopting the strategy's actions or adding a local one, and changing an item (its framework
+items chosen from the latest published framework version read from framework-api).
 
 monitoring-api decides everything: an item's status changes only through a check-in, check-ins are
 never overwritten, a done item takes no more, a reviewer (never the author) acknowledges one once,
@@ -255,6 +256,7 @@ class ItemForm:
     due: str = ""
     cadence: str = "30"
     idempotency_key: str = ""
+    framework_items: list[str] = field(default_factory=list)
 
 
 ITEM_FIELDS = {
@@ -266,6 +268,7 @@ ITEM_FIELDS = {
     "body.reviewer_name": "reviewer",
     "body.due": "due",
     "body.check_in_cadence_days": "cadence",
+    "body.framework_items": "framework_items",
 }
 
 
@@ -279,14 +282,15 @@ async def _new_item_page(
     request: Request,
     identity: Identity,
     client: ServiceClient,
+    frameworks: ServiceClient,
     *,
     form: ItemForm | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
     form = form or ItemForm(idempotency_key=str(uuid.uuid4()))
-    (listing, items), notice = await gather(
-        client.send(monitoring.list_actions()), plan_items(client, identity.user.org)
+    (listing, items, choices), notice = await gather(
+        client.send(monitoring.list_actions()), plan_items(client, identity.user.org), framework_choices(frameworks)
     )
     adopted = {item.action.code for item in items or [] if item.action}
     return render(
@@ -297,6 +301,9 @@ async def _new_item_page(
             "actions": [action for action in (listing.items if listing else []) if action.code not in adopted],
             "reviewers": await _reviewers(request, identity),
             "form": form,
+            "frameworks": choices,
+            "framework_kept": [i for i in form.framework_items if i not in choices.identifiers],
+            "item": None,
             "errors": errors or {},
             "notice": notice,
             "cadence": CADENCE,
@@ -306,10 +313,10 @@ async def _new_item_page(
 
 
 @router.get("/new")
-async def new_item(request: Request, identity: Admin, client: Client) -> Response:
+async def new_item(request: Request, identity: Admin, client: Client, frameworks: Frameworks) -> Response:
     chosen = request.query_params.get("action", "")[:20]
     form = ItemForm(action=chosen, idempotency_key=str(uuid.uuid4()))
-    return await _new_item_page(request, identity, client, form=form)
+    return await _new_item_page(request, identity, client, frameworks, form=form)
 
 
 def item_body(form: ItemForm, reviewers: dict[str, str]) -> tuple[PlanItemCreate, dict[str, str]]:
@@ -347,6 +354,11 @@ def item_body(form: ItemForm, reviewers: dict[str, str]) -> tuple[PlanItemCreate
         fields["title"] = form.title
     else:
         fields["action"] = form.action
+    if form.framework_items:
+        # As sent: monitoring-api judges the identifiers (its 422 lands beside the field).
+        fields["framework_items"] = form.framework_items
+        if len(form.framework_items) > MAX_FRAMEWORK_ITEMS:
+            errors["framework_items"] = f"Link at most {MAX_FRAMEWORK_ITEMS} framework items"
     return unvalidated(PlanItemCreate, **fields), errors
 
 
@@ -355,6 +367,8 @@ async def add_item(
     request: Request,
     identity: Admin,
     client: Client,
+    frameworks: Frameworks,
+    framework_items: Annotated[list[str], Form(default_factory=list)],
     action: Annotated[str, Form(max_length=20)] = "",
     title: Annotated[str, Form(max_length=500)] = "",
     description: Annotated[str, Form(max_length=10_000)] = "",
@@ -373,22 +387,23 @@ async def add_item(
         due.strip(),
         cadence.strip(),
         idempotency_key or str(uuid.uuid4()),
+        list(dict.fromkeys(value[:100] for value in framework_items[:500])),
     )
     reviewers = await _reviewers(request, identity)
     body, errors = item_body(form, reviewers)
     if errors:
-        return await _new_item_page(request, identity, client, form=form, errors=errors, status_code=422)
+        return await _new_item_page(request, identity, client, frameworks, form=form, errors=errors, status_code=422)
     outcome = await attempt(client.send(monitoring.create_item(body, idempotency_key=form.idempotency_key)))
     if outcome.value is not None:
         changed = "added" if form.action == LOCAL else "adopted"
         return see_other(f"{PLAN}/{outcome.value.id}?changed={changed}")
     if outcome.notice:
         errors = {"action": f"Nothing was added. {outcome.notice.text}"}
-        return await _new_item_page(request, identity, client, form=form, errors=errors)
+        return await _new_item_page(request, identity, client, frameworks, form=form, errors=errors)
     assert outcome.problem is not None
     errors = problem_messages(outcome.problem, ITEM_FIELDS, general="action")
     return await _new_item_page(
-        request, identity, client, form=form, errors=errors, status_code=form_status(outcome.problem)
+        request, identity, client, frameworks, form=form, errors=errors, status_code=form_status(outcome.problem)
     )
 
 
@@ -896,7 +911,6 @@ async def change_item(
     fields = {
         **{k: v for k, v in ITEM_FIELDS.items() if k != "body.action"},
         "body.indicators": "indicators",
-        "body.framework_items": "framework_items",
         **{f"body.milestones.{n}": f"milestone-{slot}-title" for n, slot in enumerate(slots)},
     }
     errors = problem_messages(outcome.problem, fields, general="problem")
