@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import uuid
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from web.labels import AUDIENCES, ITEM_TYPE_TAGS, VACANCY_STATUS_TAGS, VERSION_S
 from web.navigation import visible_entries
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 LOCAL_TIME = ZoneInfo("Europe/London")  # the time people in Northern Ireland read
 
 
@@ -102,3 +104,32 @@ def render(
     )
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def attachment(content: str | bytes, filename: str, media_type: str = CSV_MEDIA_TYPE) -> Response:
+    """A file the browser saves as `filename` (a CSV unless `media_type` says otherwise)."""
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+def import_fields(
+    *,
+    result: Any = None,
+    errors: Mapping[str, str] | None = None,
+    rows: Sequence[Any] | None = None,
+    key: str | None = None,
+    pasted: str = "",
+    notice: Any = None,
+) -> dict[str, Any]:
+    """What every import page's form shows: the result, or the problems (by field, and by row);
+    the Idempotency-Key the form sends (a fresh one, unless the form is shown again after a
+    problem, so that sending it again cannot import twice); the pasted CSV; and a notice."""
+    return {
+        "result": result,
+        "errors": dict(errors or {}),
+        "rows": list(rows or []),
+        "idempotency_key": key or str(uuid.uuid4()),
+        "pasted": pasted,
+        "notice": notice,
+    }

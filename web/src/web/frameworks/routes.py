@@ -21,7 +21,7 @@ from web.clients.dependency import http_client, service_client
 from web.frameworks.tree import count_items, filter_by_audience
 from web.labels import AUDIENCES
 from web.notices import gather
-from web.pages import is_htmx, render
+from web.pages import CSV_MEDIA_TYPE, attachment, is_htmx, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -276,10 +276,7 @@ async def _download(request: Request, client: ServiceClient, version_id: uuid.UU
         filename = f"{_slug(version.framework.title)}-{version.version}.{kind}"
     else:
         filename = download.filename or f"framework-version-{version_id}.{kind}"
-    media_type = "application/json" if kind == "json" else "text/csv; charset=utf-8"
-    return Response(
-        download.content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
+    return attachment(download.content, filename, "application/json" if kind == "json" else CSV_MEDIA_TYPE)
 
 
 @router.get("/versions/{version_id}/download.json")

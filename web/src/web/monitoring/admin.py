@@ -46,7 +46,7 @@ from web.exceptions import NotPermitted
 from web.monitoring.deps import Admin, Client, Reader, Writer
 from web.monitoring.plan import COMPONENTS, every_page
 from web.notices import Notice, attempt, form_status, gather, problem_messages, sentence
-from web.pages import render, see_other
+from web.pages import attachment, import_fields, render, see_other
 
 router = APIRouter(prefix="/monitoring/admin", include_in_schema=False)
 
@@ -813,12 +813,14 @@ async def _import_page(
         {
             "page_title": importer.title,
             "importer": importer,
-            "result": result,
-            "errors": errors or {},
-            "rows": (rows or [])[:MAX_PROBLEMS_SHOWN],
-            "idempotency_key": key or str(uuid.uuid4()),
-            "pasted": pasted,
-            "notice": notice,
+            **import_fields(
+                result=result,
+                errors=errors,
+                rows=(rows or [])[:MAX_PROBLEMS_SHOWN],
+                key=key,
+                pasted=pasted,
+                notice=notice,
+            ),
         },
         block="importer",
         status_code=status_code,
@@ -883,11 +885,7 @@ KeyField = Annotated[str, Form(max_length=100)]
 
 
 def _template_response(importer: Importer) -> Response:
-    return Response(
-        template_csv(importer),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{importer.template_name}"'},
-    )
+    return attachment(template_csv(importer), importer.template_name)
 
 
 @router.get("/values/import/template.csv")

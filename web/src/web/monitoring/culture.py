@@ -49,7 +49,7 @@ from web.monitoring.deps import Client, Reader
 from web.monitoring.indicators import own_organisation
 from web.monitoring.plan import every_page
 from web.notices import Notice, gather, notice_for
-from web.pages import render
+from web.pages import attachment, render
 
 router = APIRouter(prefix="/monitoring/culture", include_in_schema=False)
 
@@ -404,11 +404,7 @@ async def results_csv(
             {"page_title": "The results cannot be downloaded", "results": None, "notice": notice, "waves": []},
             status_code=exc.status if isinstance(exc, ServiceError) else 503,
         )
-    return Response(
-        download.content,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="culture-results-{wave}.csv"'},
-    )
+    return attachment(download.content, f"culture-results-{wave}.csv")
 
 
 # --- My organisation's headline -------------------------------------------------------------------

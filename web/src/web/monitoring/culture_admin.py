@@ -47,7 +47,7 @@ from web.monitoring.deps import Admin, Client
 from web.monitoring.indicators import own_organisation
 from web.monitoring.plan import every_page
 from web.notices import Notice, attempt, form_status, gather, problem_messages, sentence
-from web.pages import render, see_other
+from web.pages import attachment, import_fields, render, see_other
 
 router = APIRouter(prefix="/monitoring/admin/surveys", include_in_schema=False)
 
@@ -320,12 +320,14 @@ async def _import_page(
             "importer": importer,
             "wave": wave,
             "instrument": instrument,
-            "result": result,
-            "errors": errors or {},
-            "rows": (rows or [])[:MAX_PROBLEMS_SHOWN],
-            "idempotency_key": key or str(uuid.uuid4()),
-            "pasted": pasted,
-            "notice": notice,
+            **import_fields(
+                result=result,
+                errors=errors,
+                rows=(rows or [])[:MAX_PROBLEMS_SHOWN],
+                key=key,
+                pasted=pasted,
+                notice=notice,
+            ),
         },
         block="importer",
         status_code=status_code,
@@ -351,11 +353,7 @@ async def responses_template(request: Request, wave_id: uuid.UUID, identity: Ing
             {"page_title": "Import responses", "wave": None, "notice": notice},
             status_code=503 if notice.kind == "unavailable" else notice.status_code,
         )
-    return Response(
-        template_csv(instrument),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{responses_importer(wave).template_name}"'},
-    )
+    return attachment(template_csv(instrument), responses_importer(wave).template_name)
 
 
 @router.post("/{wave_id}/responses")

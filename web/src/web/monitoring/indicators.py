@@ -27,7 +27,7 @@ from web.clients.base import ServiceClient, ServiceError, ServiceUnavailable
 from web.monitoring import chart as spc
 from web.monitoring.deps import Client, Reader
 from web.notices import Notice, gather, notice_for
-from web.pages import render
+from web.pages import attachment, render
 
 router = APIRouter(prefix="/monitoring/indicators", include_in_schema=False)
 
@@ -273,11 +273,7 @@ async def download_csv(
         assert notice is not None
         return _download_failed(request, notice, indicator_id, unit_id)
     filename = f"{_slug(found.indicator.code)}-{_slug(found.unit.code)}.csv"
-    return Response(
-        chart_csv(found),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return attachment(chart_csv(found), filename)
 
 
 @router.get("/{indicator_id}/units/{unit_id}/chart.svg")
@@ -291,8 +287,4 @@ async def download_svg(
     filename = f"{_slug(found.indicator.code)}-{_slug(found.unit.code)}.svg"
     title = f"{found.indicator.title}: {found.unit.name}"
     svg = spc.draw(dataclasses.replace(data_of(found), title=title))
-    return Response(
-        spc.standalone(svg),
-        media_type="image/svg+xml",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return attachment(spc.standalone(svg), filename, "image/svg+xml")

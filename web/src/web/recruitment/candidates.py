@@ -21,7 +21,7 @@ from web.accounts.auth import Identity
 from web.clients.answers import scored
 from web.clients.base import ServiceClient, cursor_of, unvalidated
 from web.notices import Notice, attempt, gather
-from web.pages import is_htmx, render, see_other
+from web.pages import attachment, import_fields, is_htmx, render, see_other
 from web.recruitment.deps import (
     VACANCY,
     Admin,
@@ -79,12 +79,7 @@ async def _import_page(
             "page_title": f"Import candidates: {vacancy.title}" if vacancy else "Import candidates",
             "vacancy": vacancy,
             "vacancy_id": at.vacancy_id,
-            "result": result,
-            "errors": errors or {},
-            "rows": rows or [],
-            "idempotency_key": key or str(uuid.uuid4()),
-            "notice": notice,
-            "pasted": pasted,
+            **import_fields(result=result, errors=errors, rows=rows, key=key, pasted=pasted, notice=notice),
         },
         block="importer",
         status_code=status_code,
@@ -97,11 +92,7 @@ async def import_template_csv(at: VacancyPath, identity: Admin, client: Client) 
     # With recruitment-api down the template still comes, with the fixed columns only.
     (vacancy,), _notice = await gather(client.send(recruitment.read_vacancy(at.vacancy_id)))
     statements = [criterion.statement for criterion in vacancy.criteria] if vacancy else []
-    return Response(
-        import_template(statements),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="candidates-template.csv"'},
-    )
+    return attachment(import_template(statements), "candidates-template.csv")
 
 
 @router.get("/candidates/import")

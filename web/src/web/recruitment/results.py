@@ -19,7 +19,7 @@ from web.accounts.directory import people, person_name
 from web.clients.answers import blind, member
 from web.clients.base import ServiceClient, cursor_of, unvalidated
 from web.notices import Notice, attempt, gather
-from web.pages import render, see_other
+from web.pages import attachment, render, see_other
 from web.recruitment.deps import (
     VACANCY,
     Admin,
@@ -124,11 +124,7 @@ async def results_csv(request: Request, at: StagePath, identity: Admin, client: 
         status_code = 503 if notice.kind == "unavailable" else None
         return _csv_failed(request, at, notice=notice, blind=False, status_code=status_code)
     filename = download.filename or f"results-{_slug(str(at.stage_id))}.csv"
-    return Response(
-        download.content,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return attachment(download.content, filename)
 
 
 def _csv_failed(
