@@ -95,6 +95,19 @@ def read_indicator(request: Request, indicator_id: uuid.UUID, session: SessionDe
     return JSONResponse(payload, headers={"ETag": etag})
 
 
+def _define(
+    request: Request, session, principal, indicator_id: uuid.UUID, change: Callable[[m.Indicator], object]
+) -> Response:
+    """Change an indicator's definition (`change`), with If-Match, and answer with it and its new ETag."""
+    indicator = service.get_indicator(session, principal, indicator_id)
+    service.check_can_define(principal, indicator)
+    check_if_match(request, service.indicator_etag(session, indicator), required=True)
+    change(indicator)
+    session.commit()
+    payload = service.indicators_public(session, [indicator])[0].model_dump(mode="json")
+    return JSONResponse(payload, headers={"ETag": service.indicator_etag(session, indicator)})
+
+
 @router.patch(
     "/indicators/{indicator_id}",
     summary="Change an indicator's definition or SPC choices (needs If-Match)",
@@ -109,13 +122,9 @@ def update_indicator(
     principal: Admin,
     if_match: IfMatch = None,
 ) -> Response:
-    indicator = service.get_indicator(session, principal, indicator_id)
-    service.check_can_define(principal, indicator)
-    check_if_match(request, service.indicator_etag(session, indicator), required=True)
-    service.update_indicator(session, principal, indicator, body)
-    session.commit()
-    payload = service.indicators_public(session, [indicator])[0].model_dump(mode="json")
-    return JSONResponse(payload, headers={"ETag": service.indicator_etag(session, indicator)})
+    return _define(
+        request, session, principal, indicator_id, lambda i: service.update_indicator(session, principal, i, body)
+    )
 
 
 @router.put(
@@ -132,13 +141,9 @@ def put_targets(
     principal: Admin,
     if_match: IfMatch = None,
 ) -> Response:
-    indicator = service.get_indicator(session, principal, indicator_id)
-    service.check_can_define(principal, indicator)
-    check_if_match(request, service.indicator_etag(session, indicator), required=True)
-    service.put_targets(session, principal, indicator, body)
-    session.commit()
-    payload = service.indicators_public(session, [indicator])[0].model_dump(mode="json")
-    return JSONResponse(payload, headers={"ETag": service.indicator_etag(session, indicator)})
+    return _define(
+        request, session, principal, indicator_id, lambda i: service.put_targets(session, principal, i, body)
+    )
 
 
 # --- values ---------------------------------------------------------------------------------
