@@ -3,10 +3,13 @@ defines them, SPC outputs in our extensions), and CSV exports neutralised for sp
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 
-from monitoring_support import READ, create_indicator, headers, ingest_csv, months, tree
+import pytest
+from fhir_support import TERMINOLOGY, assert_valid, problems
+from monitoring_support import EVERYTHING, READ, create_indicator, headers, ingest_csv, months, tree, unique
 
 IMPROVEMENT = "http://terminology.hl7.org/CodeSystem/measure-improvement-notation"
 POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population"
@@ -42,7 +45,11 @@ def test_an_indicator_as_a_fhir_r4_measure(client, keys):
     assert _codes(measure["improvementNotation"]) == [(IMPROVEMENT, "decrease")]
     populations = measure["group"][0]["population"]
     assert [_codes(p["code"]) for p in populations] == [[(POPULATION, "numerator")], [(POPULATION, "denominator")]]
-    assert all(p["criteria"]["language"] and p["criteria"]["expression"] for p in populations)
+    assert [p["criteria"] for p in populations] == [
+        {"description": "Staff who agree", "language": "text/cql", "expression": "Numerator"},
+        {"description": "Staff who answered", "language": "text/cql", "expression": "Denominator"},
+    ]
+    assert measure["name"] == indicator["code"].replace("-", "_")
     bundle = client.get("/fhir/Measure", headers=headers(keys, READ, org="NHSCT")).json()
     assert bundle["resourceType"] == "Bundle" and bundle["type"] == "searchset"
     assert measure["url"] in [e["fullUrl"] for e in bundle["entry"]]
@@ -128,6 +135,188 @@ def test_amounts_that_are_not_whole_numbers_go_in_an_extension(client, keys):
         "system": "http://unitsofmeasure.org",
         "code": "d",
     }
+
+
+# --- the FHIR R4 oracle: every export validates against the official R4 JSON Schema (fhir_support) ---------
+
+
+def _get(client, keys, path, **params):
+    response = client.get(path, params=params, headers=headers(keys, READ, org="NHSCT"))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    return response.json()
+
+
+def _series(client, keys, t, code, rows):
+    ingest_csv(client, keys, "NHSCT", [(code, t["a"]["code"], p, num, den) for p, num, den in rows])
+
+
+def _exports(client, keys):
+    """Percent, ratio and plain indicators with results that are not whole numbers, gaps, a ghosted
+    point and targets, and every FHIR endpoint's answer for them."""
+    t = tree(client, keys, "NHSCT")
+    periods = months(24)
+    percent = create_indicator(
+        client, keys, org="NHSCT", code=f"2024.{unique('STAFF')}", direction="decrease", source="Pulse survey"
+    )
+    _series(
+        client, keys, t, percent["code"], [(p, 40 + (n % 5), 100) for n, p in enumerate(periods) if n not in (6, 7)]
+    )
+    url = f"/indicators/{percent['id']}"
+    etag = client.get(url, headers=headers(keys, *EVERYTHING, org="NHSCT")).headers["etag"]
+    targets = {"targets": [{"value": 42.5, "from_date": "2024-01-01"}, {"value": 40, "from_date": "2025-01-01"}]}
+    put = client.put(
+        url + "/targets", json=targets, headers={**headers(keys, *EVERYTHING, org="NHSCT"), "If-Match": etag}
+    )
+    assert put.status_code == 200, put.text
+    ghost = client.post(
+        f"{url}/units/{t['a']['id']}/ghosts",
+        json={"period": periods[3], "reason": "Extract failed"},
+        headers=headers(keys, *EVERYTHING, org="NHSCT"),
+    )
+    assert ghost.status_code == 201, ghost.text
+    ratio = create_indicator(
+        client, keys, org="NHSCT", factor="ratio", unit_of_measure="days", denominator="Staff in post"
+    )
+    _series(client, keys, t, ratio["code"], [(p, 412.5 + n * 3.25, 50 + n) for n, p in enumerate(periods[:15])])
+    plain = create_indicator(
+        client,
+        keys,
+        org="NHSCT",
+        factor="value",
+        denominator=None,
+        direction="neutral",
+        unit_of_measure="GBP",
+        components=[],
+        actions=[],
+    )
+    _series(client, keys, t, plain["code"], [(p, 1234.56 + 10.01 * n, None) for n, p in enumerate(periods[:12])])
+    out = {"GET /fhir/Measure": _get(client, keys, "/fhir/Measure")}
+    for kind, indicator in (("percent", percent), ("ratio", ratio), ("plain", plain)):
+        out[f"GET /fhir/Measure/{{id}} {kind}"] = _get(client, keys, f"/fhir/Measure/{indicator['id']}")
+        out[f"GET /fhir/MeasureReport {kind}"] = _get(
+            client, keys, "/fhir/MeasureReport", indicator=indicator["id"], unit=t["a"]["id"]
+        )
+    out["GET /fhir/MeasureReport percent period"] = _get(
+        client, keys, "/fhir/MeasureReport", indicator=percent["id"], unit=t["a"]["id"], period=periods[3]
+    )
+    return out
+
+
+def test_every_fhir_export_validates_against_the_r4_schema(client, keys):
+    exports = _exports(client, keys)
+    refused = {name: problems(resource) for name, resource in exports.items()}
+    assert not any(refused.values()), "\n".join(f"{name}: {p}" for name, found in refused.items() for p in found)
+    # What was validated covers what the exporter writes: each scoring, both notations and none, every
+    # SPC extension, amounts that are not whole numbers, the ghosted point and the gaps.
+    measures = [e["resource"] for e in exports["GET /fhir/Measure"]["entry"]]
+    assert {m["scoring"]["coding"][0]["code"] for m in measures} >= {"proportion", "ratio", "continuous-variable"}
+    assert {m.get("improvementNotation", {}).get("coding", [{}])[0].get("code") for m in measures} >= {
+        "increase",
+        "decrease",
+        None,
+    }
+    reports = [e["resource"] for name, bundle in exports.items() if "MeasureReport" in name for e in bundle["entry"]]
+    urls = {x["url"].removeprefix(EXTENSIONS) for r in reports for g in r["group"] for x in g.get("extension", [])}
+    urls |= {
+        x["url"].removeprefix(EXTENSIONS)
+        for r in reports
+        for p in r["group"][0]["population"]
+        for x in p.get("extension", [])
+    }
+    assert urls >= {
+        "population-amount",
+        "spc-point-type",
+        "spc-special-cause-type",
+        "spc-mean",
+        "spc-lower-process-limit",
+        "spc-upper-process-limit",
+        "spc-variation-type",
+        "spc-variation-icon",
+        "spc-assurance-type",
+        "spc-assurance-icon",
+        "spc-provisional",
+        "spc-ghosted",
+        "target",
+    }
+    assert exports["GET /fhir/Measure/{id} percent"]["name"].startswith("INDICATOR_2024_")  # a code from a digit
+    percent = exports["GET /fhir/MeasureReport percent"]
+    starts = [e["resource"]["period"]["start"] for e in percent["entry"]]
+    assert len(starts) == 22 and "2024-07-01" not in starts and "2024-08-01" not in starts  # the gap
+
+
+def test_the_openapi_examples_are_valid_r4():
+    from monitoring_api.exchange import models
+
+    assert_valid(models.MEASURE_EXAMPLE)
+    assert_valid(models.MEASURE_REPORT_EXAMPLE)
+    for example in models.Bundle.model_config["json_schema_extra"]["examples"]:
+        assert_valid(example)
+
+
+def _broken(resource, change):
+    broken = copy.deepcopy(resource)
+    change(broken)
+    return broken
+
+
+def test_the_oracle_refuses_resources_that_are_not_r4(client, keys):
+    """A test of the test: the oracle finds each of these faults in an otherwise valid export."""
+    exports = _exports(client, keys)
+    measure = exports["GET /fhir/Measure/{id} percent"]
+    bundle = exports["GET /fhir/MeasureReport percent"]
+    report = bundle["entry"][-1]["resource"]
+    assert not problems(measure) and not problems(report) and not problems(bundle)
+    group = lambda r: r["group"][0]  # noqa: E731
+    faults = {
+        "unknown resource type": (measure, lambda r: r.update(resourceType="Measurement")),
+        "unknown element": (measure, lambda r: r.update(colour="blue")),
+        "status outside its value set": (report, lambda r: r.update(status="final")),
+        "type outside its value set": (report, lambda r: r.update(type="aggregate")),
+        "no period": (report, lambda r: r.pop("period")),
+        "no measure": (report, lambda r: r.pop("measure")),
+        "a dateTime without its time zone": (report, lambda r: r.update(date="2024-01-01T10:00:00")),
+        "an impossible date": (report, lambda r: r["period"].update(start="2024-13-01")),
+        "a period ending before it starts": (report, lambda r: r["period"].update(end="2023-12-31")),
+        "a string where an object belongs": (report, lambda r: r.update(reporter="Ward 7")),
+        "an extension with two values": (
+            report,
+            lambda r: group(r)["extension"][0].update(valueString="x"),
+        ),
+        "an extension without a value": (
+            report,
+            lambda r: group(r)["extension"][0].pop(next(k for k in group(r)["extension"][0] if k != "url")),
+        ),
+        "an extension without a url": (report, lambda r: group(r)["extension"][0].pop("url")),
+        "an extension with a relative url": (report, lambda r: group(r)["extension"][0].update(url="spc-mean")),
+        "a count that is not a whole number": (report, lambda r: group(r)["population"][0].update(count=1.5)),
+        "an improvement notation from no code system": (
+            report,
+            lambda r: r["improvementNotation"]["coding"][0].update(code="down"),
+        ),
+        "a scoring from the wrong code system": (
+            measure,
+            lambda r: r["scoring"]["coding"][0].update(system=TERMINOLOGY + "measure-type"),
+        ),
+        "a population without criteria": (measure, lambda r: r["group"][0]["population"][0].pop("criteria")),
+        "criteria in a language R4 does not know": (
+            measure,
+            lambda r: r["group"][0]["population"][0]["criteria"].update(language="text/plain"),
+        ),
+        "a name no machine can use": (measure, lambda r: r.update(name="2024 staff")),
+        "a quantity's code without its system": (report, lambda r: group(r)["measureScore"].pop("system")),
+        "a broken resource in a bundle": (bundle, lambda b: b["entry"][0]["resource"].update(status="final")),
+        "a bundle entry disagreeing with its resource's id": (
+            exports["GET /fhir/Measure"],
+            lambda b: b["entry"][0].update(fullUrl="https://monitoring.test/fhir/Measure/other"),
+        ),
+        "a bundle with the same fullUrl twice": (bundle, lambda b: b["entry"].append(b["entry"][0])),
+        "an empty string": (measure, lambda r: r.update(title="")),
+    }
+    missed = [name for name, (resource, change) in faults.items() if not problems(_broken(resource, change))]
+    assert not missed, f"the oracle let these through: {missed}"
+    with pytest.raises(AssertionError, match="not valid FHIR R4"):
+        assert_valid(_broken(report, lambda r: r.update(status="final")))
 
 
 def test_csv_exports(client, keys):

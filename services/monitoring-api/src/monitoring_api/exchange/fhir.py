@@ -2,6 +2,8 @@
 JSON-ready dicts out.
 
 - Measure.scoring: proportion (percent), ratio (ratio, per 1,000), continuous-variable (a plain value).
+- Measure.name is the code as a computable name (R4's cnl-0); each population's criteria is an R4
+  Expression (`text/cql`, the definition `Numerator` or `Denominator`, the wording as its description).
 - improvementNotation (increase / decrease) from the indicator's direction; none when neutral.
 - MeasureReport.group.population: numerator and denominator with their counts. FHIR's `count` is an
   integer: a sum that is not a whole number (bed days 412.5, spend in pounds) goes in our extension
@@ -85,30 +87,36 @@ def measure_url(base_url: str, indicator_id: uuid.UUID) -> str:
     return f"{base_url.rstrip('/')}/fhir/Measure/{indicator_id}"
 
 
+def measure_name(code: str) -> str:
+    """The code as a computable name (R4's cnl-0, `[A-Z]([A-Za-z0-9_]){0,254}`): '-' and '.' become '_',
+    and a code that starts with a digit is prefixed with `INDICATOR_`."""
+    name = code.replace("-", "_").replace(".", "_")
+    return name if name[:1].isalpha() else f"INDICATOR_{name}"
+
+
+def _population(code: str, description: str) -> dict[str, Any]:
+    """R4's Expression.language is one of text/cql, text/fhirpath and application/x-fhir-query, and an
+    expression or a reference is required (exp-1): the criterion is named as a CQL definition
+    (`Numerator`, `Denominator`) and its wording goes in the descriptions."""
+    return {
+        "code": _coding(MEASURE_POPULATION, code, POPULATION_DISPLAY[code]),
+        "description": description,
+        "criteria": {"description": description, "language": "text/cql", "expression": POPULATION_DISPLAY[code]},
+    }
+
+
 def measure(indicator: dict[str, Any], base_url: str) -> dict[str, Any]:
     """`indicator` is the indicator's public JSON (IndicatorPublic)."""
     scoring = SCORING[indicator["factor"]]
-    populations = [
-        {
-            "code": _coding(MEASURE_POPULATION, "numerator", POPULATION_DISPLAY["numerator"]),
-            "description": indicator["numerator"],
-            "criteria": {"language": "text/plain", "expression": indicator["numerator"]},
-        }
-    ]
+    populations = [_population("numerator", indicator["numerator"])]
     if indicator.get("denominator"):
-        populations.append(
-            {
-                "code": _coding(MEASURE_POPULATION, "denominator", POPULATION_DISPLAY["denominator"]),
-                "description": indicator["denominator"],
-                "criteria": {"language": "text/plain", "expression": indicator["denominator"]},
-            }
-        )
+        populations.append(_population("denominator", indicator["denominator"]))
     resource: dict[str, Any] = {
         "resourceType": "Measure",
         "id": str(indicator["id"]),
         "url": measure_url(base_url, indicator["id"]),
         "identifier": [{"system": INDICATOR_SYSTEM, "value": indicator["code"]}],
-        "name": indicator["code"].replace("-", "_").replace(".", "_"),
+        "name": measure_name(indicator["code"]),
         "title": indicator["title"],
         "status": "active",
         "experimental": bool(indicator.get("demo")),

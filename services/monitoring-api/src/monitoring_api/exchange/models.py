@@ -30,7 +30,12 @@ MEASURE_EXAMPLE: dict[str, Any] = {
                             {"system": "http://terminology.hl7.org/CodeSystem/measure-population", "code": "numerator"}
                         ]
                     },
-                    "criteria": {"language": "text/plain", "expression": "Working days lost to sickness"},
+                    "description": "Working days lost to sickness",
+                    "criteria": {
+                        "description": "Working days lost to sickness",
+                        "language": "text/cql",
+                        "expression": "Numerator",
+                    },
                 }
             ]
         }
