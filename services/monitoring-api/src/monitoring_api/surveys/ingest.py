@@ -35,8 +35,10 @@ from sqlalchemy import (
     literal,
     select,
     text,
+    update,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 from sqlmodel import select as sm_select
 
@@ -45,7 +47,7 @@ from monitoring_api.surveys.instruments import SCALES
 from servicekit import audit
 from servicekit.auth import Principal
 from servicekit.db import table_of
-from servicekit.errors import unprocessable
+from servicekit.errors import conflict, unprocessable
 
 MAX_LISTED_ERRORS = 1000
 # The tables the set-based statements write, as Core tables.
@@ -373,13 +375,32 @@ def ingest(
         )
     else:
         connection.execute(text("DROP TABLE IF EXISTS temp.survey_staging"))
-    wave.responses += seq
-    session.add(wave)
-    result = m.ResponsesIngestResult(received=seq, answers=checker.answers, wave_responses=wave.responses)
+    total = _count_into_open_wave(connection, wave, seq)
+    result = m.ResponsesIngestResult(received=seq, answers=checker.answers, wave_responses=total)
     audit.record(
         session, principal, "survey.responses.ingest", "survey_wave", wave.uid, after=result.model_dump(mode="json")
     )
     return result
+
+
+def _count_into_open_wave(connection: Connection, wave: m.SurveyWave, received: int) -> int:
+    """Adds the responses to the wave's count in one statement, only while it is still open: a close
+    that committed after this import checked the wave (on PostgreSQL the statement waits for the close's
+    row lock, then sees its status) refuses the import with nothing written, so a closed wave's
+    published results never change; two imports at once never lose each other's count."""
+    w = table_of(m.SurveyWave).c
+    total = connection.execute(
+        update(table_of(m.SurveyWave))
+        .where(w.id == wave.id, w.status == m.WaveStatus.open.value)
+        .values(responses=w.responses + received)
+        .returning(w.responses)
+    ).scalar()
+    if total is None:
+        raise conflict(
+            "wave-closed", "The wave was closed while these responses were being checked: none was recorded."
+        )
+    set_committed_value(wave, "responses", total)
+    return int(total)
 
 
 def _reserve(connection: Connection) -> int:

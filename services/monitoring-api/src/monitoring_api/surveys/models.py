@@ -331,8 +331,9 @@ class WavePublic(BaseModel):
     closes: date
     status: WaveStatus
     responses: int | Suppressed = PydField(
-        description="Responses recorded so far: shown only while the wave is open, and only to its administrators "
-        "and survey tools (monitoring:admin or survey:ingest), as the progress of collection. Anyone else, and "
+        description="Responses recorded so far: shown only while the wave is open, and only to its own "
+        "organisation's administrators and survey tools (monitoring:admin or survey:ingest), as the progress of "
+        "collection. Anyone else, and "
         "everyone once it closes, reads the counts in the wave's results, under disclosure control."
     )
     units: int = PydField(description="Units of the structure frozen when the wave opened.")

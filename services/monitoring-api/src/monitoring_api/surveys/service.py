@@ -246,7 +246,7 @@ WAVE_RESPONSES_CLOSED = "in the wave's results, under disclosure control"
 def wave_responses(principal: Principal, wave: m.SurveyWave) -> int | m.Suppressed:
     if wave.status != m.WaveStatus.open:
         return m.Suppressed(reason=WAVE_RESPONSES_CLOSED)
-    if principal.has(Scope.ADMIN) or principal.has(Scope.SURVEY_INGEST):
+    if wave.org == principal.org and (principal.has(Scope.ADMIN) or principal.has(Scope.SURVEY_INGEST)):
         return wave.responses
     return m.Suppressed(reason=WAVE_RESPONSES_OPEN)
 
@@ -350,6 +350,9 @@ def close_wave(
     wave, 10 to 17 s for a million answers), so every later results read is a lookup."""
     if wave.org != principal.org:
         raise not_found("survey wave")
+    # Locked until the close commits: an import finishing meanwhile waits, then finds the wave closed
+    # (ingest's count is conditional on it), and a second close waits, then finds it closed already.
+    session.refresh(wave, with_for_update=True)
     if wave.status == m.WaveStatus.closed:
         raise conflict("wave-closed", "The wave is closed already.")
     wave.status = m.WaveStatus.closed.value
