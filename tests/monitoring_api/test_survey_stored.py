@@ -5,11 +5,14 @@ stored) is computed on its first read and stored; other settings get rows of the
 
 from __future__ import annotations
 
+import ast
 import csv
+import hashlib
 import io
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +22,9 @@ from monitoring_support import READ, create_unit, headers, unique
 from sqlmodel import Session, select
 
 from monitoring_api.main import create_app
+from monitoring_api.surveys import disclosure, service
 from monitoring_api.surveys import models as m
 from monitoring_api.surveys import results as r
-from monitoring_api.surveys import service
 from monitoring_api.surveys.disclosure import Cell
 from servicekit.db import table_of
 
@@ -192,3 +195,29 @@ def test_the_stored_form_gives_back_the_figures_and_decisions(monitoring_app, cl
             ]:
                 assert new.decisions == {k: d for k, d in old.decisions.items() if isinstance(k, Cell)}
             assert service.wave_publication(session, wave, settings)[0].hist == data.hist
+
+
+def _code_fingerprint(path: str) -> str:
+    """The module's code without its docstrings, comments or layout, so only a change of what it does
+    changes the fingerprint."""
+    tree = ast.parse(Path(path).read_text())
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        first = body[0] if isinstance(body, list) and body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            node.body = body[1:] or [ast.Pass()]  # type: ignore[attr-defined]
+    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()[:16]
+
+
+# disclosure.py's code as of each METHOD_VERSION: stored waves keep that code's decisions.
+DISCLOSURE_CODE = {1: "f84f48e95f7e0c7e"}
+
+
+def test_a_change_to_disclosure_control_is_a_new_method_version():
+    found = _code_fingerprint(disclosure.__file__)
+    assert DISCLOSURE_CODE.get(disclosure.METHOD_VERSION) == found, (
+        "surveys/disclosure.py's code changed. If which cells it suppresses can change, bump METHOD_VERSION "
+        "(closed waves are then decided again on their next read); either way pin "
+        f"{{{disclosure.METHOD_VERSION}: {found!r}}} in DISCLOSURE_CODE."
+    )
+    assert r.STORED_FORMAT % 1000 == disclosure.METHOD_VERSION

@@ -71,6 +71,7 @@ from typing import Any, TypeVar
 __all__ = [
     "COMPLEMENTARY_REASON",
     "DEFAULT_MINIMUM",
+    "METHOD_VERSION",
     "Cell",
     "Change",
     "Decision",
@@ -91,6 +92,10 @@ __all__ = [
 ]
 
 DEFAULT_MINIMUM = 10
+# Closed waves keep the decisions this module made when they closed (surveys' stored publications):
+# bump it with any change to which cells are suppressed, so every stored wave is decided again on its
+# next read. tests/monitoring_api/test_survey_stored.py pins it to this file's code.
+METHOD_VERSION = 1
 COMPLEMENTARY_REASON = "withheld so a smaller group cannot be worked out"
 
 V = TypeVar("V")

@@ -40,6 +40,7 @@ from sqlalchemy.engine import Connection
 from monitoring_api.surveys import models as m
 from monitoring_api.surveys import scoring
 from monitoring_api.surveys.disclosure import (
+    METHOD_VERSION,
     Cell,
     Change,
     Decision,
@@ -422,10 +423,12 @@ def publication(
 # rolled-up figures (not the units' own, which only the protection needs) and the decisions of the
 # published cells (not of residuals, nor the attacker's intervals). A read parses the first line and
 # then only the lines of the cells it shows, so the first read of a large wave costs little more than
-# fetching the row. Bump STORED_FORMAT when the form or the figures' computation changes: rows of
-# another format are computed again on their first read.
+# fetching the row. Bump STORED_LAYOUT when the form or the figures' computation changes, and
+# disclosure.METHOD_VERSION when its decisions do: rows of another format are computed again on their
+# first read.
 
-STORED_FORMAT = 1
+STORED_LAYOUT = 1
+STORED_FORMAT = STORED_LAYOUT * 1000 + METHOD_VERSION
 _STATUS = {s.value: s for s in Status}
 _Parsed = tuple[int, dict[str, list[int]], dict[str, scoring.ScoreSummary], list[Decision | None]]
 
