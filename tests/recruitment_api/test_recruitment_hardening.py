@@ -199,6 +199,21 @@ def test_a_json_import_that_is_not_json_says_so_in_plain_words(client, keys, vac
     assert response.json()["errors"] == [{"field": "body", "message": "The body is not valid JSON (at character 16)"}]
 
 
+def test_a_json_import_that_is_not_utf8_says_so_and_imports_nothing(client, keys, vacancy):
+    response = client.post(
+        f"/vacancies/{vacancy['id']}/candidates/import",
+        content=b'{"candidates": [{"name": "Caf\xe9"}]}',
+        headers={**admin_headers(keys, ORG), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["errors"] == [
+        {"field": "body", "message": "The body is not valid JSON: it is not UTF-8 (at byte 29)"}
+    ]
+    listed = client.get(f"/vacancies/{vacancy['id']}/candidates", headers=admin_headers(keys, ORG)).json()["items"]
+    assert not [c for c in listed if c.get("name") == "Caf\u00e9"]
+
+
 # --- NUL characters: refused alike on SQLite and PostgreSQL ----------------------------------
 
 

@@ -91,6 +91,9 @@ async def import_candidates(
         except json.JSONDecodeError as exc:
             message = f"{NOT_JSON} (at character {exc.pos})"
             raise unprocessable(NOT_JSON + ".", [{"field": "body", "message": message}]) from exc
+        except UnicodeDecodeError as exc:  # JSON is UTF-8 (RFC 8259)
+            message = f"{NOT_JSON}: it is not UTF-8 (at byte {exc.start})"
+            raise unprocessable(NOT_JSON + ".", [{"field": "body", "message": message}]) from exc
         except ValidationError as exc:
             raise uploads.rows_invalid(exc, "{count} error(s) in the import; nothing was imported.") from exc
         rows = [c.model_dump() for c in data.candidates]
