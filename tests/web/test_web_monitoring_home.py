@@ -6,7 +6,6 @@ the rest of the page renders."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC
 
 import pytest
@@ -143,24 +142,27 @@ def test_the_recruitment_headline_counts_vacancies_and_flags_reliability(open_as
 
 
 def test_the_services_are_asked_at_once(open_as, monitoring_transport, recruitment_transport, monkeypatch):
-    """Each service answers after a delay: the page takes about the slowest, not the sum."""
+    """Each service answers after a delay: the page asks monitoring-api and recruitment-api together, so
+    their requests are in flight at the same time (counted, not timed: a busy machine cannot fail it)."""
     import asyncio
 
-    delay = 0.3
+    in_flight: dict[str, int] = {"now": 0, "most": 0}
     for transport in (monitoring_transport, recruitment_transport):
         inner = transport.handle_async_request
 
         async def slow(request, inner=inner):
-            await asyncio.sleep(delay)
-            return await inner(request)
+            in_flight["now"] += 1
+            in_flight["most"] = max(in_flight["most"], in_flight["now"])
+            try:
+                await asyncio.sleep(0.3)
+                return await inner(request)
+            finally:
+                in_flight["now"] -= 1
 
         monkeypatch.setattr(transport, "handle_async_request", slow)
     browser = open_as("BSO", roles=("manager", "recruitment_admin"))
-    started = time.perf_counter()
     assert browser.get("/monitoring").status_code == 200
-    took = time.perf_counter() - started
-    # Three panels; recruitment reads the list, then designs, then reliability: at most three rounds.
-    assert took < delay * 3 + 1.0, took
+    assert in_flight["most"] >= 2, in_flight
 
 
 def test_monitoring_api_is_asked_once_for_its_three_panels(open_as, monitoring_transport, monkeypatch):
@@ -186,15 +188,20 @@ def test_a_slow_panel_is_cut_off_at_the_timeout(open_as, monitoring_transport, m
 
     demo_web.state.settings = demo_web.state.settings.model_copy(update={"service_timeout_seconds": 0.2})
 
+    cut_off = []
+
     async def hang(request):
-        await asyncio.sleep(5)
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:  # the page's timeout gave up on it
+            cut_off.append(request.url.path)
+            raise
         raise AssertionError("not reached")
 
     monkeypatch.setattr(monitoring_transport, "handle_async_request", hang)
     browser = open_as("BSO")
-    started = time.perf_counter()
     page = browser.get("/monitoring")
-    assert time.perf_counter() - started < 2.5
+    assert cut_off == ["/overview"]
     assert page.status_code == 200
     assert "The monitoring service is not available just now" in page.text
 
