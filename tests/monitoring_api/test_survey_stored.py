@@ -197,6 +197,21 @@ def test_the_stored_form_gives_back_the_figures_and_decisions(monitoring_app, cl
             assert service.wave_publication(session, wave, settings)[0].hist == data.hist
 
 
+def test_computing_a_wave_may_take_longer_than_a_request_statement(monitoring_app, closed_waves):
+    """A close of a very large wave must not die at the 30 s statement limit (it would stay open for good):
+    on PostgreSQL its transaction gets the bulk ingest's limit."""
+    if monitoring_app.state.engine.dialect.name != "postgresql":
+        pytest.skip("statement limits are PostgreSQL's")
+    with Session(monitoring_app.state.engine) as session:
+        limit = lambda: session.connection().execute(sa.text("SHOW statement_timeout")).scalar()  # noqa: E731
+        assert limit() == "30s"
+        wave = session.exec(select(m.SurveyWave).where(m.SurveyWave.uid == uuid.UUID(closed_waves["waves"][1]["id"])))
+        r.compute_wave(session.connection(), wave.one(), r.DisclosureSettings.of(10))
+        assert limit() == "10min"
+        session.rollback()
+        assert limit() == "30s"  # for that transaction only
+
+
 def _code_fingerprint(path: str) -> str:
     """The module's code without its docstrings, comments or layout, so only a change of what it does
     changes the fingerprint."""

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import Select, func, literal, select, text
 from sqlalchemy.engine import Connection
 
 from monitoring_api.surveys import models as m
@@ -51,6 +51,7 @@ from monitoring_api.surveys.disclosure import (
     default_protection,
     protect,
 )
+from monitoring_api.surveys.ingest import INGEST_STATEMENT_TIMEOUT
 from monitoring_api.surveys.instruments import SCALES
 from servicekit.db import table_of
 
@@ -376,6 +377,11 @@ def compute_wave(
 ) -> tuple[WaveData, WaveProtection]:
     """One closed wave loaded (grouped reads of its answers) and protected: the expensive part, done when
     the wave closes and stored (service.py)."""
+    if connection.dialect.name == "postgresql":
+        # A million answers' grouped reads can outlast a request's 30 s statement limit, and a close that
+        # times out would leave the wave open for good: it gets the bulk ingest's limit, for this
+        # transaction only.
+        connection.execute(text(f"SET LOCAL statement_timeout = '{INGEST_STATEMENT_TIMEOUT}'"))
     data = _load_wave(connection, wave, breakdowns_in_use(connection, [wave.id or 0]))
     data.breakdowns = {b: sorted(cs | {m.NOT_GIVEN}) for b, cs in data.categories.items()}
     _roll_up(data, data.breakdowns)
