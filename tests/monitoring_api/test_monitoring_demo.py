@@ -121,3 +121,34 @@ def test_the_demo_holds_real_signals(demo, keys):
     assert "APPRAISAL-RATE" in {r["indicator"]["code"] for r in failing.json()["items"]}
     rollup = client.get("/plan/rollup", headers=_everyone(keys)).json()
     assert any(row["off_track"] for row in rollup["actions"])
+
+
+def test_the_demo_waves_results_are_stored_at_close(demo):
+    """The demo's closed waves are closed as the close route closes them, results stored under the
+    service's default disclosure settings: the first crowd of readers after `make run` finds them and
+    computes nothing (computed on first read, 180 of 200 concurrent first GET /overview were 503)."""
+    import sqlalchemy as sa
+
+    from monitoring_api.seed.survey_demo import default_disclosure
+    from monitoring_api.surveys import models as sm
+    from monitoring_api.surveys.service import PUBLICATIONS
+    from servicekit.db import table_of
+
+    app, _ = demo
+    settings = default_disclosure()
+    p, w = PUBLICATIONS.c, table_of(sm.SurveyWave).c
+    query = (
+        sa.select(w.uid, p.minimum, p.protection, p.complementary)
+        .join_from(table_of(sm.SurveyWave), PUBLICATIONS, w.id == p.wave_id)
+        .where(w.org == DEMO_ORG, w.status == sm.WaveStatus.closed.value)
+    )
+    with app.state.engine.connect() as connection:
+        waves = connection.execute(
+            sa.select(sa.func.count()).where(w.org == DEMO_ORG, w.status == sm.WaveStatus.closed.value)
+        ).scalar_one()
+        stored = connection.execute(query).all()
+    assert waves == 2
+    assert (
+        sorted((row.minimum, row.protection, row.complementary) for row in stored)
+        == [(settings.minimum, settings.protection, settings.complementary)] * 2
+    )

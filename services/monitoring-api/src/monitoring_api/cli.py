@@ -9,6 +9,7 @@ from monitoring_api import db
 from monitoring_api.config import Settings
 from monitoring_api.seed.demo import seed_demo
 from monitoring_api.seed.loader import seed as seed_strategy
+from monitoring_api.surveys.results import DisclosureSettings
 from servicekit.commands import service_cli
 from servicekit.db import standalone_session
 
@@ -28,6 +29,8 @@ def seed() -> None:
 @app.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the demo data set (structure, indicators with three years of values, plan check-ins), once."""
-    with standalone_session(Settings().database_url) as session:
-        created = seed_demo(session)
+    settings = Settings()
+    disclosure = DisclosureSettings.of(settings.survey_minimum, None, settings.survey_complementary_suppression)
+    with standalone_session(settings.database_url) as session:
+        created = seed_demo(session, disclosure=disclosure)
     typer.echo(f"monitoring-api: demo data {'created' if created else 'already present'}")

@@ -24,6 +24,7 @@ from monitoring_api.scopes import Scope
 from monitoring_api.seed.loader import seed, stable_id, unit_id
 from monitoring_api.seed.survey_demo import seed_survey_demo
 from monitoring_api.structure.models import OrgUnit, UnitKind
+from monitoring_api.surveys.results import DisclosureSettings
 from servicekit import audit
 from servicekit.audit import utcnow
 from servicekit.auth import Principal
@@ -47,8 +48,9 @@ def _principal(org: str) -> Principal:
     )
 
 
-def seed_demo(session: Session, today: date | None = None) -> bool:
-    """Creates the demo data if it is not there yet; returns whether it did."""
+def seed_demo(session: Session, today: date | None = None, disclosure: DisclosureSettings | None = None) -> bool:
+    """Creates the demo data if it is not there yet; returns whether it did. The survey waves' results
+    are stored at close under `disclosure` (the service's settings; their defaults when not given)."""
     seed(session)
     data = yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
     first_code = data["indicators"][0]["code"]
@@ -64,7 +66,7 @@ def seed_demo(session: Session, today: date | None = None) -> bool:
         ingest(session, _principal(org), rows)
     _chart_choices(session, data["indicators"], indicators, units, months)
     _plan(session, data, indicators, units, day)
-    seed_survey_demo(session)
+    seed_survey_demo(session, disclosure)
     audit.record(
         session,
         _principal(DEMO_ORG),

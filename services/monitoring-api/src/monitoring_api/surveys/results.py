@@ -28,9 +28,11 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+import weakref
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -622,12 +624,27 @@ def decode(blob: bytes) -> tuple[WaveData, WaveProtection]:
 
 class PublicationCache:
     """Closed waves' figures and decisions (a closed wave never changes), least recently used dropped
-    first."""
+    first; `loading(key)` lets one thread at a time load what is not there yet."""
 
     def __init__(self, size: int = 64) -> None:
         self.size = size
         self._items: OrderedDict[tuple[Any, ...], tuple[WaveData, WaveProtection]] = OrderedDict()
         self._lock = threading.Lock()
+        # A lock per key being loaded, gone when no thread holds or waits for it.
+        self._loading: weakref.WeakValueDictionary[tuple[Any, ...], threading.Lock] = weakref.WeakValueDictionary()
+
+    @contextmanager
+    def loading(self, key: tuple[Any, ...]) -> Iterator[None]:
+        """Held while one thread reads (or computes) what `key` names, so the other requests that want
+        it at the same moment wait and then find it here, instead of each doing the same work: a crowd
+        of first reads after a restart costs one read, not one per request, and the queue for the
+        database moves (each computing request would hold a connection for the whole computation)."""
+        with self._lock:
+            lock = self._loading.get(key)
+            if lock is None:
+                lock = self._loading[key] = threading.Lock()
+        with lock:
+            yield
 
     def get(self, key: tuple[Any, ...]) -> tuple[WaveData, WaveProtection] | None:
         with self._lock:

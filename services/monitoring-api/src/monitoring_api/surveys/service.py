@@ -461,6 +461,20 @@ def wave_publication(
     found = cache.get(key) if cache is not None else None
     if found is not None:
         return found
+    if cache is None:
+        return _load_publication(session, wave, settings)
+    # One request of this process reads or computes it; the others asking at the same moment wait for it.
+    with cache.loading(key):
+        found = cache.get(key)
+        if found is None:
+            found = _load_publication(session, wave, settings)
+            cache.put(key, found)
+    return found
+
+
+def _load_publication(
+    session: Session, wave: m.SurveyWave, settings: r.DisclosureSettings
+) -> tuple[r.WaveData, r.WaveProtection]:
     found = _stored_publication(session, wave, settings)
     if found is None:
         found = r.compute_wave(session.connection(), wave, settings)
@@ -469,8 +483,6 @@ def wave_publication(
                 _store_publication(session, wave, settings, found)
         except IntegrityError:  # another process stored it first: the same figures and decisions
             pass
-    if cache is not None:
-        cache.put(key, found)
     return found
 
 
