@@ -1411,7 +1411,7 @@ class WavePublic(BaseModel):
     responses: Annotated[
         int | Suppressed,
         Field(
-            description="Responses recorded so far: shown only while the wave is open, and only to its administrators and survey tools (monitoring:admin or survey:ingest), as the progress of collection. Anyone else, and everyone once it closes, reads the counts in the wave's results, under disclosure control."
+            description="Responses recorded so far: shown only while the wave is open, and only to its own organisation's administrators and survey tools (monitoring:admin or survey:ingest), as the progress of collection. Anyone else, and everyone once it closes, reads the counts in the wave's results, under disclosure control."
         ),
     ]
     root: WaveUnitPublic
