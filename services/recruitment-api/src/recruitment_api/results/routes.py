@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic_core import to_json
+from sqlmodel import Session
 
 from recruitment_api.candidates.service import get_candidate
 from recruitment_api.db import SessionDep
@@ -14,6 +15,7 @@ from recruitment_api.deps import Admin
 from recruitment_api.results import models as m
 from recruitment_api.results import service
 from recruitment_api.vacancies import service as vacancies
+from servicekit.auth import Principal
 from servicekit.pagination import cursor_value, next_link, read_cursor
 from servicekit.params import Cursor
 from servicekit.problems import problem_responses
@@ -41,6 +43,20 @@ def results(
 ) -> Response:
     """In rank order; pages of `limit` candidates, following `next`. Ranking needs every
     candidate's scores, so a whole stage usually comes in one page."""
+    with service.collector_paused():  # and nothing of the page left alive when it resumes: only the bytes
+        body = _results_page(request, vacancy_id, stage_id, session, principal, limit, cursor)
+    return Response(body, media_type="application/json")
+
+
+def _results_page(
+    request: Request,
+    vacancy_id: uuid.UUID,
+    stage_id: uuid.UUID,
+    session: Session,
+    principal: Principal,
+    limit: int,
+    cursor: str | None,
+) -> bytes:
     public = service.results_public(
         session, principal, *vacancies.locate_stage(session, principal, vacancy_id, stage_id)
     )
@@ -51,7 +67,7 @@ def results(
     public["next"] = next_link(request, {"offset": start + limit} if start + limit < len(rows) else None)
     # Serialised straight from plain data in the documented shape (a test holds it to the schema):
     # validating 5,000 candidates into models again took longer than computing them.
-    return Response(to_json(public), media_type="application/json")
+    return to_json(public)
 
 
 @router.get(

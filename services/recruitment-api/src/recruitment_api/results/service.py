@@ -87,10 +87,12 @@ class StageFigures:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Results for thousands of candidates build some 100,000 small objects, and Python's cyclic
     garbage collector would meanwhile walk every object in the process several times over (a third
-    of the time taken). Nothing built here forms a cycle: reference counting frees it all."""
+    of the time taken). Nothing built here forms a cycle: reference counting frees it all. Free what
+    was built before the block ends, too (serialise it inside): objects still alive when the
+    collector resumes are all walked once more by its next collection."""
     paused = gc.isenabled()
     gc.disable()
     try:
@@ -183,7 +185,7 @@ def results_public(session: Session, principal: Principal, vacancy: Vacancy, sta
     themselves: no rank reveals the others' scores.
 
     Plain dicts, not models: 5,000 candidates would be 40,000 models to build and check again."""
-    with _collector_paused():
+    with collector_paused():
         return _results_public(session, principal, vacancy, stage)
 
 
@@ -243,7 +245,7 @@ def _results_public(session: Session, principal: Principal, vacancy: Vacancy, st
 def reliability_public(session: Session, vacancy: Vacancy, stage: Stage) -> m.ReliabilityPublic:
     """Agreement between assessors on each candidate's weighted mean score, over the candidates the
     stage's results cover (withdrawn candidates left out)."""
-    with _collector_paused():
+    with collector_paused():
         return _reliability_public(session, vacancy, stage)
 
 

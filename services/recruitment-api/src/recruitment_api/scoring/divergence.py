@@ -104,30 +104,37 @@ def table_flags(
     table: TallyTable, *, max_range: int = 2, pass_mark: float | None = None
 ) -> dict[Hashable, list[DivergenceFlag]]:
     """candidate -> its flags (sorted by criterion and kind), for a whole stage's tallies at once:
-    the rules on every cell together, a sentence only for the cells flagged."""
+    the rules on every cell together, and a sentence only once for each set of numbers flagged (a
+    stage of thousands of candidates has tens of thousands of flags, but only a few dozen sentences)."""
     if max_range < 1:
         raise ValueError("max_range must be at least 1")
-    n, not_evidenced, low, high = table.n_scores, table.n_not_evidenced, table.low, table.high
-    flags: dict[Hashable, list[DivergenceFlag]] = {}
-    new_flag = tuple.__new__  # a DivergenceFlag without NamedTuple's Python-level __new__: thousands of them
+    # The columns in the order of their codes, and the kinds after them: numpy's row-major order
+    # of the hits is then candidate, criterion code and kind, the order flags come in.
+    by_code = sorted(range(len(table.codes)), key=table.codes.__getitem__)
+    n, not_evidenced = table.n_scores[:, by_code], table.n_not_evidenced[:, by_code]
+    low, high = table.low[:, by_code], table.high[:, by_code]
+    hits = np.stack(_rules(n, low, high, not_evidenced, max_range, pass_mark), axis=-1)
+    rows, columns, kinds = np.nonzero(hits)
+    cells = zip(
+        rows.tolist(),
+        columns.tolist(),
+        kinds.tolist(),
+        n[rows, columns].tolist(),
+        low[rows, columns].tolist(),
+        high[rows, columns].tolist(),
+        not_evidenced[rows, columns].tolist(),
+        strict=True,
+    )
+    codes = [table.codes[j] for j in by_code]
     names = [str(c) for c in table.candidates]
-    for kind, hit in zip(KINDS, _rules(n, low, high, not_evidenced, max_range, pass_mark), strict=True):
-        rows, columns = np.nonzero(hit)
-        cells = zip(
-            rows.tolist(),
-            columns.tolist(),
-            n[hit].tolist(),
-            low[hit].tolist(),
-            high[hit].tolist(),
-            not_evidenced[hit].tolist(),
-            strict=True,
-        )
-        for i, j, count, lowest, highest, unevidenced in cells:
-            detail = _detail(kind, count, lowest, highest, unevidenced, pass_mark)
-            flag = new_flag(DivergenceFlag, (names[i], table.codes[j], kind, detail))
-            flags.setdefault(table.candidates[i], []).append(flag)
-    return {candidate: sorted(found, key=_criterion_and_kind) for candidate, found in flags.items()}
-
-
-def _criterion_and_kind(flag: DivergenceFlag) -> tuple[str, str]:
-    return flag.criterion, flag.kind
+    new_flag = tuple.__new__  # a DivergenceFlag without NamedTuple's Python-level __new__: thousands of them
+    details: dict[tuple[int, int, float, float, int], str] = {}
+    flags: dict[Hashable, list[DivergenceFlag]] = {}
+    for i, j, k, count, lowest, highest, unevidenced in cells:
+        key = (k, count, lowest, highest, unevidenced)
+        detail = details.get(key)
+        if detail is None:
+            detail = details[key] = _detail(KINDS[k], count, lowest, highest, unevidenced, pass_mark)
+        flag = new_flag(DivergenceFlag, (names[i], codes[j], KINDS[k], detail))
+        flags.setdefault(table.candidates[i], []).append(flag)
+    return flags
