@@ -16,6 +16,7 @@ from recruitment_api.results import models as m
 from recruitment_api.results import service
 from recruitment_api.vacancies import service as vacancies
 from servicekit.auth import Principal
+from servicekit.compression import json_response
 from servicekit.pagination import cursor_value, next_link, read_cursor
 from servicekit.params import Cursor
 from servicekit.problems import problem_responses
@@ -45,7 +46,7 @@ def results(
     candidate's scores, so a whole stage usually comes in one page."""
     with service.collector_paused():  # and nothing of the page left alive when it resumes: only the bytes
         body = _results_page(request, vacancy_id, stage_id, session, principal, limit, cursor)
-    return Response(body, media_type="application/json")
+    return json_response(request, body)  # a whole large stage is gzipped at a faster level
 
 
 def _results_page(
