@@ -14,11 +14,12 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -245,6 +246,13 @@ def fresh_postgres(server_url: str, label: str = "bench") -> Iterator[str]:
 # A locustfile for these helpers reads LOCUST_MODE ("work" or "livez"), LOCUST_ROUND and
 # LOCUST_ROUNDS, and when locust quits writes to LOCUST_OUTPUT a JSON object with the round's
 # length in seconds, every request as [name, milliseconds, failed], and anything else it keeps.
+
+
+def run_folder(stack: ExitStack, prefix: str, keep: bool) -> Path:
+    """The run's folder (services' logs, locust's records): removed with `stack` unless `keep`."""
+    if keep:
+        return Path(tempfile.mkdtemp(prefix=prefix))
+    return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
 
 
 def run_locust(

@@ -33,7 +33,6 @@ import argparse
 import json
 import signal
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -49,6 +48,7 @@ from _support import (
     print_ratio,
     report_locust_rounds,
     run_cli,
+    run_folder,
     running_service,
     service_env,
     token_for,
@@ -192,11 +192,7 @@ def main() -> int:
 
     results: dict[str, dict] = {}
     with ExitStack() as stack:
-        if options.keep:
-            folder = tempfile.mkdtemp(prefix="bench-read-load-")
-        else:
-            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-read-load-"))
-        work = Path(folder)
+        work = run_folder(stack, "bench-read-load-", options.keep)
         private_key, public_key = ensure_keys(work / "keys")
         for name in options.only or sorted(SERVICES):
             (work / name).mkdir()
@@ -204,7 +200,7 @@ def main() -> int:
 
     problems = sum(report(name, result, options) for name, result in results.items())
     if options.keep:
-        print(f"    the run's folder (logs, locust's records): {folder}")
+        print(f"    the run's folder (logs, locust's records): {work}")
     if problems:
         print(f"FAILED: {problems} errors or hangs")
         return 1

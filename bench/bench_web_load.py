@@ -26,7 +26,6 @@ import argparse
 import json
 import re
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -41,6 +40,7 @@ from _support import (
     print_ratio,
     report_locust_rounds,
     run_cli,
+    run_folder,
     running_service,
     service_env,
 )
@@ -59,11 +59,7 @@ def main() -> int:
     options = parser.parse_args()
 
     with ExitStack() as stack:
-        if options.keep:
-            folder = tempfile.mkdtemp(prefix="bench-web-load-")
-        else:
-            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-web-load-"))
-        work = Path(folder)
+        work = run_folder(stack, "bench-web-load-", options.keep)
         keys = work / "keys"
         private_key, public_key = ensure_keys(keys)
         databases = {
@@ -139,7 +135,7 @@ def main() -> int:
     report_unfinished(rounds)
     print_ratio(rates, "page")
     if options.keep:
-        print(f"    the run's folder (logs, locust's records): {folder}")
+        print(f"    the run's folder (logs, locust's records): {work}")
     if errors:
         for name, tail in logs.items():
             if tail.strip():

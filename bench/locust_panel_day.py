@@ -16,9 +16,9 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import time
 
-from locust import FastHttpUser, constant, events, task
+from locust import FastHttpUser, constant, task
+from locust_record import Recorder
 
 CONFIG = json.loads(open(os.environ["PANEL_DAY_CONFIG"]).read())  # noqa: SIM115 - read once at import
 MODE = os.environ.get("LOCUST_MODE", "work")
@@ -26,9 +26,8 @@ MODE = os.environ.get("LOCUST_MODE", "work")
 ROUND, ROUNDS = int(os.environ.get("LOCUST_ROUND", "0")), int(os.environ.get("LOCUST_ROUNDS", "1"))
 _seats = itertools.count()
 acknowledged: list[tuple[str, str]] = []
-requests: list[tuple[str, float, bool]] = []  # name, milliseconds, failed
-failures: list[str] = []  # the first few, to say what went wrong
-started = stopped = time.monotonic()
+record = Recorder()
+record.extra["acknowledged"] = acknowledged
 
 SCORES = {
     "scores": [
@@ -73,31 +72,3 @@ class Assessor(FastHttpUser):
         self.client.get(f"{self.stage}/candidates/{candidate}/scores", headers=self.headers, name="panel scores")
         if self.assessor["admin"]:
             self.client.get(f"{self.stage}/results", headers=self.headers, name="results")
-
-
-@events.test_start.add_listener
-def _started(environment, **_kwargs) -> None:
-    global started
-    started = time.monotonic()
-
-
-@events.test_stop.add_listener
-def _stopped(environment, **_kwargs) -> None:
-    global stopped
-    stopped = time.monotonic()
-
-
-@events.request.add_listener
-def _record(name, response_time, exception, **_kwargs) -> None:
-    requests.append((name, response_time, exception is not None))
-    if exception is not None and len(failures) < 20:
-        failures.append(f"{name}: {exception}"[:300])
-
-
-@events.quitting.add_listener
-def _write_output(environment, **_kwargs) -> None:
-    with open(os.environ["LOCUST_OUTPUT"], "w") as out:
-        json.dump(
-            {"seconds": stopped - started, "requests": requests, "failures": failures, "acknowledged": acknowledged},
-            out,
-        )

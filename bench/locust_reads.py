@@ -15,18 +15,13 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections import Counter, defaultdict
 
-from locust import FastHttpUser, constant, events, task
+from locust import FastHttpUser, constant, task
+from locust_record import Recorder
 
 CONFIG = json.loads(open(os.environ["READ_LOAD_CONFIG"]).read())  # noqa: SIM115 - read once at import
 MODE = os.environ.get("LOCUST_MODE", "work")
-requests: list[tuple[str, float, bool]] = []  # name, milliseconds, failed
-statuses: defaultdict[str, Counter[int]] = defaultdict(Counter)  # name -> status code -> answers
-failures: list[str] = []  # the first few, to say what went wrong
-unfinished: list[tuple[str, float]] = []  # name, milliseconds waited so far, when the round ended
-users: list[Reader] = []
-started = stopped = time.monotonic()
+record = Recorder()
 
 
 class Reader(FastHttpUser):
@@ -39,7 +34,7 @@ class Reader(FastHttpUser):
     pending: tuple[str, float] | None = None  # the request this user waits for, and since when
 
     def on_start(self) -> None:
-        users.append(self)
+        record.users.append(self)
         self.headers = {"Authorization": f"Bearer {CONFIG['token']}", "Accept": "application/json"}
 
     def _call(self, name: str, method: str, path: str, body: object) -> None:
@@ -59,44 +54,3 @@ class Reader(FastHttpUser):
             return
         for name, method, path, body in CONFIG["mix"]:
             self._call(name, method, path, body)
-
-
-@events.test_start.add_listener
-def _started(environment, **_kwargs) -> None:
-    global started
-    started = time.monotonic()
-
-
-@events.test_stopping.add_listener
-def _stopping(environment, **_kwargs) -> None:
-    now = time.monotonic()
-    unfinished.extend((user.pending[0], (now - user.pending[1]) * 1000) for user in users if user.pending)
-
-
-@events.test_stop.add_listener
-def _stopped(environment, **_kwargs) -> None:
-    global stopped
-    stopped = time.monotonic()
-
-
-@events.request.add_listener
-def _record(name, response_time, exception, response=None, **_kwargs) -> None:
-    requests.append((name, response_time, exception is not None))
-    statuses[name][getattr(response, "status_code", None) or 0] += 1
-    if exception is not None and len(failures) < 20:
-        failures.append(f"{name}: {exception}"[:300])
-
-
-@events.quitting.add_listener
-def _write_output(environment, **_kwargs) -> None:
-    with open(os.environ["LOCUST_OUTPUT"], "w") as out:
-        json.dump(
-            {
-                "seconds": stopped - started,
-                "requests": requests,
-                "statuses": statuses,
-                "failures": failures,
-                "unfinished": unfinished,
-            },
-            out,
-        )

@@ -16,16 +16,13 @@ import os
 import re
 import time
 
-from locust import FastHttpUser, constant, events, task
+from locust import FastHttpUser, constant, task
+from locust_record import Recorder
 
 CONFIG = json.loads(open(os.environ["WEB_LOAD_CONFIG"]).read())  # noqa: SIM115 - read once at import
 MODE = os.environ.get("LOCUST_MODE", "work")
 _seats = itertools.count()
-requests: list[tuple[str, float, bool]] = []  # name, milliseconds, failed
-failures: list[str] = []  # the first few, to say what went wrong
-unfinished: list[tuple[str, float]] = []  # name, milliseconds waited so far, when the round ended
-people: list[Person] = []
-started = stopped = time.monotonic()
+record = Recorder()
 # The headings of web/notices.py's notices for a service that is down or failed.
 DEGRADED = re.compile(r"The [a-z]+ service (is not available just now|could not answer this request)")
 
@@ -39,7 +36,7 @@ class Person(FastHttpUser):
     pending: tuple[str, float] | None = None  # the request this user waits for, and since when
 
     def on_start(self) -> None:
-        people.append(self)
+        record.users.append(self)
         # Signed in before the rounds (bench_web_load.py's sign-in storm): each user its own session.
         self.cookie = {"Cookie": CONFIG["cookie"] + "=" + CONFIG["sessions"][next(_seats) % len(CONFIG["sessions"])]}
 
@@ -70,37 +67,3 @@ class Person(FastHttpUser):
             ("/recruitment/panels", "my panels"),
         ):
             self._get(path, name)
-
-
-@events.test_start.add_listener
-def _started(environment, **_kwargs) -> None:
-    global started
-    started = time.monotonic()
-
-
-@events.test_stopping.add_listener
-def _stopping(environment, **_kwargs) -> None:
-    """Before locust stops its users: what each is still waiting for."""
-    now = time.monotonic()
-    unfinished.extend((person.pending[0], (now - person.pending[1]) * 1000) for person in people if person.pending)
-
-
-@events.test_stop.add_listener
-def _stopped(environment, **_kwargs) -> None:
-    global stopped
-    stopped = time.monotonic()
-
-
-@events.request.add_listener
-def _record(name, response_time, exception, **_kwargs) -> None:
-    requests.append((name, response_time, exception is not None))
-    if exception is not None and len(failures) < 20:
-        failures.append(f"{name}: {exception}"[:300])
-
-
-@events.quitting.add_listener
-def _write_output(environment, **_kwargs) -> None:
-    with open(os.environ["LOCUST_OUTPUT"], "w") as out:
-        json.dump(
-            {"seconds": stopped - started, "requests": requests, "failures": failures, "unfinished": unfinished}, out
-        )
