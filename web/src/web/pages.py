@@ -113,6 +113,10 @@ def attachment(content: str | bytes, filename: str, media_type: str = CSV_MEDIA_
     )
 
 
+# How many of an import's problems a page lists (the service's answer holds at most as many).
+MAX_PROBLEMS_SHOWN = 1000
+
+
 def import_fields(
     *,
     result: Any = None,
@@ -128,7 +132,7 @@ def import_fields(
     return {
         "result": result,
         "errors": dict(errors or {}),
-        "rows": list(rows or []),
+        "rows": list(rows or [])[:MAX_PROBLEMS_SHOWN],
         "idempotency_key": key or str(uuid.uuid4()),
         "pasted": pasted,
         "notice": notice,

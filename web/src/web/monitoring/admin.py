@@ -55,7 +55,6 @@ INDICATORS = ADMIN + "/indicators"
 PAGE = 500
 # Bulk imports of many thousands of values take longer than an ordinary call.
 IMPORT_TIMEOUT_SECONDS = 300.0
-MAX_PROBLEMS_SHOWN = 1000
 
 
 def definition_labels() -> dict[str, Any]:
@@ -816,7 +815,7 @@ async def _import_page(
             **import_fields(
                 result=result,
                 errors=errors,
-                rows=(rows or [])[:MAX_PROBLEMS_SHOWN],
+                rows=rows,
                 key=key,
                 pasted=pasted,
                 notice=notice,

@@ -35,7 +35,6 @@ from web.clients.base import ServiceClient, unvalidated
 from web.monitoring.admin import (
     ADMIN,
     IMPORT_TIMEOUT_SECONDS,
-    MAX_PROBLEMS_SHOWN,
     Importer,
     KeyField,
     PasteField,
@@ -323,7 +322,7 @@ async def _import_page(
             **import_fields(
                 result=result,
                 errors=errors,
-                rows=(rows or [])[:MAX_PROBLEMS_SHOWN],
+                rows=rows,
                 key=key,
                 pasted=pasted,
                 notice=notice,

@@ -21,7 +21,7 @@ from web.accounts.auth import Identity
 from web.clients.answers import scored
 from web.clients.base import ServiceClient, cursor_of, unvalidated
 from web.notices import Notice, attempt, gather
-from web.pages import attachment, import_fields, is_htmx, render, see_other
+from web.pages import MAX_PROBLEMS_SHOWN, attachment, import_fields, is_htmx, render, see_other
 from web.recruitment.deps import (
     VACANCY,
     Admin,
@@ -41,8 +41,6 @@ from web.recruitment.forms import MAX_SJT_ROWS, RowProblem, import_problems, imp
 
 router = APIRouter(prefix=VACANCY, include_in_schema=False)
 
-# How many problems of a pasted import the page lists (the rest are counted).
-MAX_PROBLEMS_SHOWN = 1000
 # Bulk imports of thousands of candidates take longer than an ordinary call.
 IMPORT_TIMEOUT_SECONDS = 300.0
 CHANGES = {
