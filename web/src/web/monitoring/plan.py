@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -150,7 +151,7 @@ class FrameworkChoices:
     def listed(self) -> bool:
         return self.notice is None
 
-    @property
+    @cached_property
     def identifiers(self) -> set[str]:
         return {item.identifier for _, groups in self.versions for group in groups for item in group.items}
 
@@ -185,6 +186,24 @@ async def framework_choices(frameworks: ServiceClient) -> FrameworkChoices:
     return FrameworkChoices(
         [(f"{tree.framework.title}, version {tree.version.version}", framework_groups(tree)) for tree in trees]
     )
+
+
+def framework_kept(choices: FrameworkChoices, *linked: list[str]) -> list[str]:
+    """The linked (or ticked) identifiers that no latest version lists: the form keeps them, ticked
+    while they are chosen, so a save never drops them unseen."""
+    return [
+        identifier
+        for identifier in dict.fromkeys(i for ids in linked for i in ids)
+        if identifier not in choices.identifiers
+    ]
+
+
+def link_framework_items(fields: dict[str, Any], errors: dict[str, str], chosen: list[str]) -> None:
+    """The body's framework items as sent (monitoring-api judges the identifiers; its 422 lands beside
+    the field), refused here only when there are more than it takes."""
+    fields["framework_items"] = chosen
+    if len(chosen) > MAX_FRAMEWORK_ITEMS:
+        errors["framework_items"] = f"Link at most {MAX_FRAMEWORK_ITEMS} framework items"
 
 
 # --- the plan -------------------------------------------------------------------------------
@@ -302,7 +321,7 @@ async def _new_item_page(
             "reviewers": await _reviewers(request, identity),
             "form": form,
             "frameworks": choices,
-            "framework_kept": [i for i in form.framework_items if i not in choices.identifiers],
+            "framework_kept": framework_kept(choices, form.framework_items),
             "item": None,
             "errors": errors or {},
             "notice": notice,
@@ -355,10 +374,7 @@ def item_body(form: ItemForm, reviewers: dict[str, str]) -> tuple[PlanItemCreate
     else:
         fields["action"] = form.action
     if form.framework_items:
-        # As sent: monitoring-api judges the identifiers (its 422 lands beside the field).
-        fields["framework_items"] = form.framework_items
-        if len(form.framework_items) > MAX_FRAMEWORK_ITEMS:
-            errors["framework_items"] = f"Link at most {MAX_FRAMEWORK_ITEMS} framework items"
+        link_framework_items(fields, errors, form.framework_items)
     return unvalidated(PlanItemCreate, **fields), errors
 
 
@@ -801,11 +817,8 @@ def edit_body(
     if len(milestones) > MAX_MILESTONES:
         errors["milestone-0-title"] = f"An action has at most {MAX_MILESTONES} milestones"
     fields["milestones"] = milestones
-    if form.framework_listed:
-        # As sent: monitoring-api judges the identifiers (its 422 lands beside the field).
-        fields["framework_items"] = form.framework_items
-        if len(form.framework_items) > MAX_FRAMEWORK_ITEMS:
-            errors["framework_items"] = f"Link at most {MAX_FRAMEWORK_ITEMS} framework items"
+    if form.framework_listed:  # a form shown without the list leaves the links as they are
+        link_framework_items(fields, errors, form.framework_items)
     return unvalidated(PlanItemUpdate, **fields), errors
 
 
@@ -816,13 +829,6 @@ async def _indicators(client: ServiceClient) -> list[IndicatorPublic]:
         lambda cursor: monitoring.list_indicators(limit=PAGE, cursor=cursor),
     )
     return found
-
-
-def framework_kept(choices: FrameworkChoices, form: EditForm | None, item: PlanItemPublic | None) -> list[str]:
-    """The linked (or ticked) identifiers that no latest version lists: the form keeps them, ticked
-    while they are chosen, so a save never drops them unseen."""
-    linked = (form.framework_items if form else []) + [str(i) for i in (item.framework_items if item else [])]
-    return [identifier for identifier in dict.fromkeys(linked) if identifier not in choices.identifiers]
 
 
 async def _edit_page(
@@ -854,7 +860,9 @@ async def _edit_page(
             "form": form or EditForm(),
             "indicators": indicators or [],
             "frameworks": choices,
-            "framework_kept": framework_kept(choices, form, item),
+            "framework_kept": framework_kept(
+                choices, form.framework_items if form else [], [str(i) for i in (item.framework_items if item else [])]
+            ),
             "reviewers": await _reviewers(request, identity),
             "errors": errors or {},
             "cadence": CADENCE,
